@@ -1,0 +1,68 @@
+/**
+ * Errors thrown by participants and recognised by the state machines the `Saga` construct generates.
+ *
+ * Step Functions matches Catch and Retry clauses on the Lambda `errorType`, which the Node.js Lambda
+ * runtime takes from `error.name`. Every class therefore sets `name` explicitly, and the names are
+ * exported as constants so that the construct and the runtime cannot drift apart.
+ */
+
+export const ErrorNames = {
+  /** A business rule refused the step (insufficient stock, declined card): compensate, never retry. */
+  business: 'SagaBusinessError',
+  /** A passing failure (conflict, throttling, a dependency hiccup): retry per the step's policy. */
+  transient: 'SagaTransientError',
+  /** The forward phase arrived after its compensation/cancel (a "hanging" action): refused for good. */
+  actionRefused: 'SagaActionRefused',
+  /** The request or a handler's staged writes break a DynamoDB transaction limit; retrying cannot help. */
+  limitExceeded: 'SagaTransactionLimitExceeded',
+  /** The request did not match the participant's contract or input schema. */
+  invalidRequest: 'SagaInvalidRequest',
+  /** Terminal error of an execution whose completed steps were all compensated. */
+  compensated: 'SagaCompensated',
+  /** Terminal error of an execution that could not finish or compensate; an operator must act. */
+  parked: 'SagaParked',
+  /** Terminal error of an execution whose input failed the saga's input schema; nothing ran. */
+  inputInvalid: 'SagaInputInvalid',
+} as const;
+
+export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
+
+/** Lambda/Step Functions error names that mean "try again", beside {@link ErrorNames.transient}. */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'Lambda.ClientExecutionTimeoutException',
+] as const;
+
+abstract class SagaError extends Error {
+  abstract override readonly name: ErrorName;
+}
+
+export class BusinessError extends SagaError {
+  override readonly name = ErrorNames.business;
+  constructor(
+    message: string,
+    /** A machine-readable reason, e.g. `INSUFFICIENT_STOCK`; surfaces in the execution history. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class TransientError extends SagaError {
+  override readonly name = ErrorNames.transient;
+}
+
+export class ActionRefusedError extends SagaError {
+  override readonly name = ErrorNames.actionRefused;
+}
+
+export class TransactionLimitError extends SagaError {
+  override readonly name = ErrorNames.limitExceeded;
+}
+
+export class InvalidRequestError extends SagaError {
+  override readonly name = ErrorNames.invalidRequest;
+}
