@@ -1,0 +1,91 @@
+import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Phase } from './contract.js';
+import { barrierKey, TTL_ATTRIBUTE } from './keys.js';
+
+/**
+ * `committed`: the phase ran and committed. `empty`: an undo phase that found no forward phase
+ * (recorded, nothing changed). `blocked`: written on a forward phase's key by an empty undo, so that
+ * a late forward phase is refused.
+ */
+export type BarrierStatus = 'committed' | 'empty' | 'blocked';
+
+export interface BarrierScope {
+  readonly sagaId: string;
+  readonly sagaName: string;
+  readonly step: string;
+}
+
+export interface BarrierRecord {
+  readonly sagaId: string;
+  readonly sagaName: string;
+  readonly step: string;
+  readonly phase: Phase;
+  readonly action: string;
+  readonly status: BarrierStatus;
+  /** The phase's result as JSON; `null` for `empty` and `blocked`. */
+  readonly result: string;
+  readonly committedAt: string;
+  readonly expiresAt: number;
+}
+
+export const BARRIER_ITEM_TYPE = 'barrier';
+
+export function barrierItem(
+  scope: BarrierScope,
+  phase: Phase,
+  action: string,
+  status: BarrierStatus,
+  resultJson: string,
+  now: Date,
+  retentionDays: number,
+): Record<string, AttributeValue> {
+  return marshall({
+    ...barrierKey(scope.sagaId, scope.step, phase),
+    itemType: BARRIER_ITEM_TYPE,
+    sagaId: scope.sagaId,
+    sagaName: scope.sagaName,
+    step: scope.step,
+    phase,
+    action,
+    status,
+    result: resultJson,
+    committedAt: now.toISOString(),
+    [TTL_ATTRIBUTE]: expiresAt(now, retentionDays),
+  });
+}
+
+export function expiresAt(now: Date, retentionDays: number): number {
+  return Math.floor(now.getTime() / 1000) + Math.round(retentionDays * 86_400);
+}
+
+/** A `Put` of a barrier that succeeds only if no barrier exists for that phase yet. */
+export function putBarrierIfAbsent(table: string, item: Record<string, AttributeValue>): TransactWriteItem {
+  return {
+    Put: {
+      TableName: table,
+      Item: item,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+/** A `ConditionCheck` that another phase of the same step has committed. */
+export function requireCommitted(table: string, scope: BarrierScope, phase: Phase): TransactWriteItem {
+  return {
+    ConditionCheck: {
+      TableName: table,
+      Key: marshall(barrierKey(scope.sagaId, scope.step, phase)),
+      ConditionExpression: '#status = :committed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':committed': { S: 'committed' } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
+export function parseBarrier(item: Record<string, AttributeValue> | undefined): BarrierRecord | undefined {
+  if (!item || Object.keys(item).length === 0) return undefined;
+  return unmarshall(item) as BarrierRecord;
+}

@@ -1,0 +1,50 @@
+export const TABLE_NAME_ENV = 'STEPSAGA_TABLE_NAME';
+export const RETENTION_ENV = 'STEPSAGA_BARRIER_RETENTION_DAYS';
+export const LOG_PAYLOADS_ENV = 'STEPSAGA_LOG_PAYLOADS';
+
+export const DEFAULT_RETENTION_DAYS = 30;
+/** Shorter retention would let a barrier expire while a saga can still retry or compensate the step. */
+export const MIN_RETENTION_DAYS = 7;
+
+export class ParticipantConfigError extends Error {
+  override readonly name = 'SagaParticipantConfigError';
+}
+
+/** The participant's own table: an explicit option wins, otherwise the function's environment. */
+export function resolveTableName(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const name = explicit ?? env[TABLE_NAME_ENV];
+  if (!name) {
+    throw new ParticipantConfigError(
+      `The participant has no table: set the ${TABLE_NAME_ENV} environment variable (the Participant construct does) ` +
+        'or pass "tableName" to defineParticipant().',
+    );
+  }
+  return name;
+}
+
+export function resolveRetentionDays(
+  explicit: number | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  const raw =
+    explicit ??
+    (env[RETENTION_ENV] === undefined || env[RETENTION_ENV] === '' ? undefined : env[RETENTION_ENV]);
+  if (raw === undefined) return DEFAULT_RETENTION_DAYS;
+  const days = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isFinite(days) || days < MIN_RETENTION_DAYS) {
+    const source =
+      explicit === undefined ? `${RETENTION_ENV}=${JSON.stringify(raw)}` : `barrierRetentionDays: ${raw}`;
+    throw new ParticipantConfigError(
+      `Invalid barrier retention ${source}: it must be a number of days >= ${MIN_RETENTION_DAYS} ` +
+        `(default ${DEFAULT_RETENTION_DAYS}), so that barriers outlive every retry and compensation of a saga.`,
+    );
+  }
+  return days;
+}
+
+export function resolveLogPayloads(
+  explicit: boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return explicit ?? env[LOG_PAYLOADS_ENV] === 'true';
+}

@@ -1,0 +1,62 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ParticipantRequest, Phase } from './contract.js';
+import type {
+  ConditionCheckOperation,
+  DeleteOperation,
+  EmitOptions,
+  Item,
+  Key,
+  PutOperation,
+  UpdateOperation,
+} from './operations.js';
+
+/**
+ * What a phase handler sees. Reads happen immediately (consistent); writes and events are staged and
+ * committed together with the step's barrier in one DynamoDB transaction after the handler returns,
+ * so either all of them happen exactly once or none does.
+ */
+export interface StepContext<I> {
+  /** The invocation as the state machine sent it (`request.input` is the raw saga input). */
+  readonly request: ParticipantRequest;
+  /** The saga input, parsed by the participant's schema. */
+  readonly input: I;
+  /** Results of the saga's completed forward steps, keyed by step name. */
+  readonly results: Readonly<Record<string, unknown>>;
+  readonly sagaId: string;
+  readonly sagaName: string;
+  readonly step: string;
+  readonly phase: Phase;
+  readonly action: string;
+  /** The participant's own table (barrier and outbox items live there too). */
+  readonly tableName: string;
+  /** Powertools logger carrying sagaId, step, phase and action. */
+  readonly logger: Logger;
+
+  /** Consistent read of one item from the participant's table. */
+  get(key: Key): Promise<Item | undefined>;
+  /** Consistent read of one item from another table. */
+  get(table: string, key: Key): Promise<Item | undefined>;
+
+  put(operation: PutOperation): void;
+  update(operation: UpdateOperation): void;
+  delete(operation: DeleteOperation): void;
+  conditionCheck(operation: ConditionCheckOperation): void;
+  /** Stages an outbox event; returns its event id (a ULID). */
+  emit(eventType: string, payload: unknown, options?: EmitOptions): string;
+}
+
+/** The forward phase (action or try) an undo phase reverses, as its barrier recorded it. */
+export interface ForwardRecord {
+  readonly action: string;
+  /** The result the forward phase returned. */
+  readonly result: unknown;
+  readonly committedAt: string;
+}
+
+/** What a compensation or cancel handler sees; it only runs when its forward phase committed. */
+export interface UndoContext<I> extends StepContext<I> {
+  readonly forward: ForwardRecord;
+}
+
+export type StepHandler<I> = (context: StepContext<I>) => unknown;
+export type UndoHandler<I> = (context: UndoContext<I>) => unknown;

@@ -1,0 +1,33 @@
+import type { Phase } from './contract.js';
+
+/** The attribute names every participant table uses for its key and TTL (see docs/architecture.md). */
+export const PARTITION_KEY = 'pk';
+export const SORT_KEY = 'sk';
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const BARRIER_PREFIX = 'BARRIER#';
+export const OUTBOX_PREFIX = 'OUTBOX#';
+export const OUTBOX_SORT_KEY = 'OUTBOX';
+
+export interface TableKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** The barrier of one phase of one step of one saga instance. */
+export function barrierKey(sagaId: string, step: string, phase: Phase): TableKey {
+  return { pk: `${BARRIER_PREFIX}${sagaId}`, sk: `${step}#${phase}` };
+}
+
+export function outboxKey(eventId: string): TableKey {
+  return { pk: `${OUTBOX_PREFIX}${eventId}`, sk: OUTBOX_SORT_KEY };
+}
+
+/**
+ * A canonical identity of an item, used to detect two operations on the same item before DynamoDB
+ * rejects the whole transaction. Attribute order must not matter, so the key is sorted.
+ */
+export function itemIdentity(table: string, key: object): string {
+  const sorted = Object.entries(key).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `${table}\u0000${JSON.stringify(sorted)}`;
+}

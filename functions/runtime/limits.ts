@@ -1,0 +1,106 @@
+import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { TransactionLimitError } from './errors.js';
+import { itemSize, utf8, valueSize } from './item-size.js';
+
+/** DynamoDB's TransactWriteItems limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html). */
+export const MAX_TRANSACTION_ITEMS = 100;
+export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
+export const MAX_ITEM_BYTES = 400 * 1024;
+/**
+ * An outbox event travels as one SQS message (at most 256 KiB). The payload may use 240 KiB of it;
+ * the remaining 16 KiB are for the envelope the relay adds (event id, type, saga id, step, group id).
+ */
+export const MAX_EVENT_PAYLOAD_BYTES = 240 * 1024;
+/** A step's result lands in the Step Functions state, whose payload limit is 256 KiB. */
+export const MAX_RESULT_BYTES = 256 * 1024;
+
+/** What one transaction item is, for error messages that point at the offending operation. */
+export interface OperationLabel {
+  /** e.g. `Update of Inventory {"pk":"SKU#a","sk":"STOCK"}` or `outbox event StockReserved`. */
+  readonly description: string;
+  /** Identity of the item for the duplicate-item check; undefined when the key schema is unknown. */
+  readonly identity: string | undefined;
+}
+
+/**
+ * Rejects a transaction DynamoDB would reject anyway, before sending it, with a message that names
+ * the limit, the measured value and what to change. Retrying cannot fix any of these, so they are
+ * {@link TransactionLimitError}s, not transient errors.
+ */
+export function checkTransactionLimits(
+  items: readonly TransactWriteItem[],
+  labels: readonly OperationLabel[],
+  what: string,
+): void {
+  if (items.length > MAX_TRANSACTION_ITEMS) {
+    throw new TransactionLimitError(
+      `${what} needs ${items.length} items in one transaction (staged writes + barrier + outbox events), ` +
+        `but DynamoDB allows at most ${MAX_TRANSACTION_ITEMS}. Stage fewer writes or emit fewer events per step.`,
+    );
+  }
+  const seen = new Map<string, string>();
+  let total = 0;
+  items.forEach((item, index) => {
+    const label = labels[index];
+    const description = label?.description ?? `operation #${index}`;
+    const size = operationSize(item);
+    if (item.Put && size > MAX_ITEM_BYTES) {
+      throw new TransactionLimitError(
+        `${what}: ${description} is ${size} bytes, above DynamoDB's item limit of ${MAX_ITEM_BYTES} bytes. ` +
+          'Store large data elsewhere (e.g. S3) and keep a reference in the item.',
+      );
+    }
+    total += size;
+    if (label?.identity !== undefined) {
+      const previous = seen.get(label.identity);
+      if (previous !== undefined) {
+        throw new TransactionLimitError(
+          `${what}: ${previous} and ${description} touch the same item; DynamoDB refuses two operations on one item ` +
+            'in a transaction. Merge them into one operation.',
+        );
+      }
+      seen.set(label.identity, description);
+    }
+  });
+  if (total > MAX_TRANSACTION_BYTES) {
+    throw new TransactionLimitError(
+      `${what}: the transaction is about ${total} bytes, above DynamoDB's limit of ${MAX_TRANSACTION_BYTES} bytes ` +
+        '(4 MB). Stage smaller items or split the work across steps.',
+    );
+  }
+}
+
+export function checkEventPayload(eventType: string, payloadJson: string): void {
+  const size = utf8(payloadJson);
+  if (size > MAX_EVENT_PAYLOAD_BYTES) {
+    throw new TransactionLimitError(
+      `Outbox event "${eventType}" has a ${size}-byte payload, above the ${MAX_EVENT_PAYLOAD_BYTES}-byte limit ` +
+        '(an event must fit one 256 KiB SQS message with its envelope). Send a reference instead of the data.',
+    );
+  }
+}
+
+export function checkResultSize(what: string, resultJson: string): void {
+  const size = utf8(resultJson);
+  if (size > MAX_RESULT_BYTES) {
+    throw new TransactionLimitError(
+      `${what} returned a ${size}-byte result, above the ${MAX_RESULT_BYTES}-byte Step Functions payload limit. ` +
+        'Return identifiers, not data.',
+    );
+  }
+}
+
+function operationSize(item: TransactWriteItem): number {
+  const op = item.Put ?? item.Update ?? item.Delete ?? item.ConditionCheck;
+  if (!op) return 0;
+  let size = 0;
+  if ('Item' in op && op.Item) size += itemSize(op.Item);
+  if ('Key' in op && op.Key) size += itemSize(op.Key);
+  if (item.Update?.UpdateExpression) size += utf8(item.Update.UpdateExpression);
+  if (op.ConditionExpression) size += utf8(op.ConditionExpression);
+  for (const [name, value] of Object.entries(op.ExpressionAttributeValues ?? {}))
+    size += utf8(name) + valueSize(value);
+  const names: Record<string, string> = op.ExpressionAttributeNames ?? {};
+  for (const [alias, name] of Object.entries(names)) size += utf8(alias) + utf8(name);
+  return size;
+}

@@ -1,0 +1,167 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { z } from 'zod';
+import { defineParticipant, ErrorNames, TransientError } from '../../functions/runtime/index.js';
+import { countRequests, failNextTransactions, type RequestCounter } from '../support/dynamo-faults.js';
+import {
+  type HandlerRuns,
+  request,
+  stockKey,
+  stockParticipant,
+} from '../support/dynamo-participant-fixture.js';
+import {
+  createParticipantTable,
+  getItem,
+  itemsOfType,
+  localDynamoClient,
+  putItem,
+  uniqueId,
+} from '../support/dynamo-tables.js';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+
+let endpoint: string;
+let table: string;
+let client: DynamoDBClient;
+let counter: RequestCounter;
+let runs: HandlerRuns;
+let sku: string;
+
+const nextSaga = () => uniqueId('errors');
+
+beforeAll(async () => {
+  endpoint = inject('dynamoDbEndpoint');
+  const setup = localDynamoClient(endpoint);
+  table = await createParticipantTable(setup, 'errors');
+});
+
+beforeEach(async () => {
+  // A fresh client per test: fault middleware stays on the client it was added to.
+  client = localDynamoClient(endpoint);
+  counter = countRequests(client);
+  runs = { reserve: 0, reserveChecked: 0, release: 0 };
+  sku = uniqueId('sku');
+  await putItem(client, table, { ...stockKey(sku), available: 10 });
+  counter.reset();
+});
+
+async function expectNothingWritten(sagaId: string) {
+  expect((await getItem(client, table, stockKey(sku)))?.available).toBe(10);
+  expect(await itemsOfType(client, table, 'barrier', sagaId)).toEqual([]);
+  expect(await itemsOfType(client, table, 'outbox', sagaId)).toEqual([]);
+}
+
+describe('mapping DynamoDB failures to saga errors', () => {
+  it.each([
+    [
+      'TransactionConflict',
+      'DynamoDB cancelled the transaction (TransactionConflict: Injected TransactionConflict); retrying is safe.',
+    ],
+    [
+      'ThrottlingError',
+      'DynamoDB cancelled the transaction (ThrottlingError: Injected ThrottlingError); retrying is safe.',
+    ],
+    [
+      'ThrottlingException',
+      'DynamoDB request failed with ThrottlingException: Rate of requests exceeds the allowed throughput.; retrying is safe.',
+    ],
+  ] as const)('maps %s to SagaTransientError, and the retried step commits once', async (fault, message) => {
+    failNextTransactions(client, fault, { itemIndex: 2 });
+    const handler = stockParticipant(client, table, runs);
+    const sagaId = nextSaga();
+
+    const first = handler(request(sagaId, { sku, quantity: 2 }));
+
+    await expect(first).rejects.toBeInstanceOf(TransientError);
+    await expect(first).rejects.toMatchObject({ name: ErrorNames.transient, message });
+    await expectNothingWritten(sagaId);
+    await expect(handler(request(sagaId, { sku, quantity: 2 }))).resolves.toMatchObject({ reserved: 2 });
+    expect((await getItem(client, table, stockKey(sku)))?.available).toBe(8);
+  });
+
+  it('maps a conflict on an undo transaction to SagaTransientError too', async () => {
+    const handler = stockParticipant(client, table, runs);
+    const sagaId = nextSaga();
+    await handler(request(sagaId, { sku, quantity: 2 }));
+    failNextTransactions(client, 'TransactionConflict');
+
+    await expect(handler(request(sagaId, { sku, quantity: 2 }, 'compensation'))).rejects.toMatchObject({
+      name: ErrorNames.transient,
+    });
+    expect((await getItem(client, table, stockKey(sku)))?.available).toBe(8);
+    await expect(handler(request(sagaId, { sku, quantity: 2 }, 'compensation'))).resolves.toMatchObject({
+      released: 2,
+    });
+    expect((await getItem(client, table, stockKey(sku)))?.available).toBe(10);
+  });
+
+  it('reports another cancellation reason with the operation it hit and does not mark it transient', async () => {
+    failNextTransactions(client, 'ValidationError', { itemIndex: 1 });
+    const sagaId = nextSaga();
+
+    const outcome = stockParticipant(client, table, runs)(request(sagaId, { sku, quantity: 2 }));
+
+    await expect(outcome).rejects.toThrow(
+      `DynamoDB cancelled the transaction: Update of ${table} {"pk":"SKU#${sku}","sk":"STOCK"}: ValidationError (Injected ValidationError)`,
+    );
+    await expect(outcome).rejects.not.toBeInstanceOf(TransientError);
+    await expectNothingWritten(sagaId);
+  });
+});
+
+describe('refusing bad requests before anything runs', () => {
+  it('refuses an invocation that is not a ParticipantRequest', async () => {
+    const outcome = stockParticipant(client, table, runs)({ sagaId: 's', phase: 'commit' });
+    await expect(outcome).rejects.toMatchObject({ name: ErrorNames.invalidRequest });
+    await expect(outcome).rejects.toThrow(/^The invocation is not a ParticipantRequest .*\n.*sagaName/s);
+    expect(counter.total()).toBe(0);
+  });
+
+  it('refuses a saga input that fails the participant schema, naming the field', async () => {
+    const sagaId = nextSaga();
+    const outcome = stockParticipant(client, table, runs)(request(sagaId, { sku, quantity: -1 }));
+    await expect(outcome).rejects.toMatchObject({ name: ErrorNames.invalidRequest });
+    await expect(outcome).rejects.toThrow(
+      `Saga PlaceOrder (${sagaId}) sent Stock.reserve an input that does not match the participant's schema: ✖ Too small: expected number to be >0\n  → at quantity`,
+    );
+    expect(runs.reserve).toBe(0);
+    expect(counter.total()).toBe(0);
+  });
+
+  it('refuses an action the participant does not declare, listing the declared ones', async () => {
+    const outcome = stockParticipant(
+      client,
+      table,
+      runs,
+    )(request(nextSaga(), { sku, quantity: 1 }, 'action', 'reserv'));
+    await expect(outcome).rejects.toMatchObject({
+      name: ErrorNames.invalidRequest,
+      message:
+        'Participant Stock has no action handler named "reserv" (declared: reserve, reserveChecked). Check the saga step\'s action name.',
+    });
+    expect(counter.total()).toBe(0);
+  });
+
+  it('propagates an unexpected handler error unchanged and writes nothing', async () => {
+    const sagaId = nextSaga();
+    const boom = new Error('payment gateway returned garbage');
+    const handler = defineParticipant({
+      name: 'Broken',
+      input: z.object({ sku: z.string() }),
+      client,
+      tableName: table,
+      actions: {
+        act: ({ update, emit }) => {
+          update({ key: stockKey(sku), update: 'SET available = :zero', values: { ':zero': 0 } });
+          emit('Never', {});
+          throw boom;
+        },
+      },
+    });
+
+    await expect(handler({ ...request(sagaId, { sku }), action: 'act' })).rejects.toBe(boom);
+    expect(counter.total()).toBe(0);
+    await expectNothingWritten(sagaId);
+  });
+});
