@@ -1,0 +1,56 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+
+export interface ParticipantProps {
+  /** The handler file, built with the participant runtime (absolute path, or relative to the working directory). */
+  readonly entry: string;
+  /**
+   * The exported handler.
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /**
+   * The participant's name, used as POWERTOOLS_SERVICE_NAME.
+   * @default - the construct id
+   */
+  readonly participantName?: string;
+  /** @default lambda.Runtime.NODEJS_22_X */
+  readonly runtime?: lambda.Runtime;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Days barrier items live before TTL removes them; at least 7, because a compensation may arrive
+   * days after its action (a parked saga) and must still find the barrier.
+   * @default 30
+   */
+  readonly barrierRetentionDays?: number;
+  /**
+   * An existing table for barrier, outbox and business items: string `pk`/`sk`, a NEW_IMAGE stream,
+   * TTL on `expiresAt`. Checked where the construct can see its definition.
+   * @default - a new TableV2 with those settings, PITR, on-demand billing, AWS-managed encryption
+   */
+  readonly table?: dynamodb.ITable;
+  /**
+   * Of the table this construct creates.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Other tables the handler reads and writes in its transaction (same item actions as its own table).
+   * @default - none
+   */
+  readonly extraTables?: readonly dynamodb.ITable[];
+  /**
+   * More environment variables for the handler.
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}

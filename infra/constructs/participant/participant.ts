@@ -1,0 +1,144 @@
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { ParticipantProps } from './participant-props.js';
+import type { IParticipant } from './participant-ref.js';
+import { checkParticipantTable, PARTICIPANT_TABLE_SHAPE } from './participant-table-check.js';
+
+export const MIN_BARRIER_RETENTION_DAYS = 7;
+export const DEFAULT_BARRIER_RETENTION_DAYS = 30;
+export const PARTICIPANT_METRICS_NAMESPACE = 'stepsaga';
+
+/** The item actions the participant runtime performs; nothing else (no scans, no table management). */
+export const PARTICIPANT_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+] as const;
+
+/**
+ * ESM output cannot `require`; some bundled CommonJS dependencies still do, so give them one.
+ * The alias keeps the name from clashing with an import of the same name in user code.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __stepsagaCreateRequire } from 'node:module'; const require = __stepsagaCreateRequire(import.meta.url);";
+
+/**
+ * A saga participant: a Lambda function built with the participant runtime, and the DynamoDB table
+ * that holds its business items, barrier items and outbox items.
+ */
+export class Participant extends Construct implements IParticipant {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly table: dynamodb.ITable;
+  public readonly logGroup: logs.LogGroup;
+  public readonly role: iam.Role;
+  public readonly participantName: string;
+
+  constructor(scope: Construct, id: string, props: ParticipantProps) {
+    super(scope, id);
+    this.participantName = props.participantName ?? id;
+    const retentionDays = props.barrierRetentionDays ?? DEFAULT_BARRIER_RETENTION_DAYS;
+    if (
+      !Token.isUnresolved(retentionDays) &&
+      (!Number.isInteger(retentionDays) || retentionDays < MIN_BARRIER_RETENTION_DAYS)
+    ) {
+      throw new Error(
+        `Participant "${this.participantName}": \`barrierRetentionDays\` must be a whole number of at least ${MIN_BARRIER_RETENTION_DAYS} (got ${retentionDays}); a compensation can arrive days after its action and must still find the barrier. Use ${DEFAULT_BARRIER_RETENTION_DAYS}, the default.`,
+      );
+    }
+
+    if (props.table) {
+      checkParticipantTable(this.participantName, props.table);
+      this.table = props.table;
+    } else {
+      this.table = new dynamodb.TableV2(this, 'Table', {
+        partitionKey: { name: PARTICIPANT_TABLE_SHAPE.partitionKey, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: PARTICIPANT_TABLE_SHAPE.sortKey, type: dynamodb.AttributeType.STRING },
+        dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
+        timeToLiveAttribute: PARTICIPANT_TABLE_SHAPE.ttlAttribute,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        billing: dynamodb.Billing.onDemand(),
+        encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      });
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    });
+    // An own role instead of AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Participant ${this.participantName}: writes its own log group and items of its tables`,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: props.handler ?? 'handler',
+      runtime: props.runtime ?? lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      environment: {
+        ...props.environment,
+        STEPSAGA_TABLE_NAME: this.table.tableName,
+        STEPSAGA_BARRIER_RETENTION_DAYS: String(retentionDays),
+        POWERTOOLS_SERVICE_NAME: this.participantName,
+        POWERTOOLS_METRICS_NAMESPACE: PARTICIPANT_METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK too: the asset then runs the same anywhere, pinned to our SDK version.
+        externalModules: [],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+      },
+    });
+    // The log group exists before the function first writes to it; no role may create it instead.
+    this.function.node.addDependency(this.logGroup);
+
+    for (const table of [this.table, ...(props.extraTables ?? [])]) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ actions: [...PARTICIPANT_TABLE_ACTIONS], resources: [table.tableArn] }),
+      );
+      table.encryptionKey?.grantEncryptDecrypt(this.role);
+    }
+
+    const policy = this.role.node.tryFindChild('DefaultPolicy');
+    if (policy) {
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on "*": those actions support no resource-level permissions. Table and log grants name exact ARNs.',
+      });
+    }
+    Validations.of(this.function).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'A participant is invoked synchronously by its saga state machine, which retries, compensates or parks on failure; an asynchronous-invocation DLQ would never receive a message.',
+    });
+  }
+}

@@ -1,0 +1,211 @@
+import { ErrorNames, LAMBDA_TRANSIENT_ERRORS } from '../../../functions/runtime/errors.js';
+import { PARK_RETRY, PARK_TIMEOUT_SECONDS, type ResolvedRetry, type ResolvedStep } from './saga-plan.js';
+import type { SagaInputField, SagaInputFieldType, SagaInputSchema } from './saga-props.js';
+import { compensationStateName, member, StateNames } from './saga-state-names.js';
+import { RESERVED_INPUT_KEYS } from './saga-validation.js';
+
+/** A JSON value that may hold CDK tokens (function ARNs, the queue URL) until synthesis. */
+export type AslValue = string | number | boolean | null | AslValue[] | { [key: string]: AslValue };
+export type AslState = { [key: string]: AslValue };
+
+export interface SagaDefinition {
+  readonly Comment: string;
+  readonly StartAt: string;
+  readonly TimeoutSeconds?: number;
+  readonly States: Record<string, AslState>;
+}
+
+export interface SagaDefinitionInput {
+  readonly sagaName: string;
+  readonly steps: readonly ResolvedStep[];
+  readonly compensationRetry: ResolvedRetry;
+  readonly parkedQueueUrl: string;
+  readonly timeoutSeconds?: number;
+  readonly inputSchema?: SagaInputSchema;
+}
+
+/** Errors worth retrying on a forward step; anything else is caught at once. */
+export const TRANSIENT_ERRORS: readonly string[] = [
+  ErrorNames.transient,
+  ...LAMBDA_TRANSIENT_ERRORS,
+  'States.Timeout',
+];
+
+/** `Fail` cause: every caught `{Error, Cause}` keyed by state name, as one JSON string. */
+const ERRORS_AS_CAUSE = 'States.JsonToString($.errors)';
+
+function retrier(errors: readonly string[], retry: ResolvedRetry): AslValue[] {
+  if (retry.attempts === 0) return [];
+  return [
+    {
+      ErrorEquals: [...errors],
+      IntervalSeconds: retry.intervalSeconds,
+      MaxAttempts: retry.attempts,
+      BackoffRate: retry.backoffRate,
+      MaxDelaySeconds: retry.maxDelaySeconds,
+      JitterStrategy: retry.jitter,
+    },
+  ];
+}
+
+function catchInto(stateName: string, next: string): AslValue[] {
+  return [{ ErrorEquals: ['States.ALL'], ResultPath: `$.errors${member(stateName)}`, Next: next }];
+}
+
+function request(
+  sagaName: string,
+  step: ResolvedStep,
+  phase: 'action' | 'compensation',
+  action: string,
+): AslState {
+  return {
+    'sagaId.$': '$$.Execution.Name',
+    sagaName,
+    step: step.name,
+    phase,
+    action,
+    'input.$': '$$.Execution.Input',
+    // Nothing has run before the first step, so `$.results` does not exist yet.
+    ...(step.index === 0 ? { results: {} } : { 'results.$': '$.results' }),
+  };
+}
+
+const TYPE_TESTS: Record<SagaInputFieldType, string> = {
+  string: 'IsString',
+  number: 'IsNumeric',
+  boolean: 'IsBoolean',
+  timestamp: 'IsTimestamp',
+};
+
+function inputRule(name: string, spec: SagaInputFieldType | SagaInputField): AslState {
+  const field: SagaInputField = typeof spec === 'string' ? { type: spec } : spec;
+  const variable = `$${member(name)}`;
+  const typed: AslState = { Variable: variable, [TYPE_TESTS[field.type]]: true };
+  // IsPresent guards the type test, which fails the execution on a missing variable.
+  return field.optional
+    ? {
+        Or: [
+          { Not: { Variable: variable, IsPresent: true } },
+          { And: [{ Variable: variable, IsPresent: true }, typed] },
+        ],
+      }
+    : { And: [{ Variable: variable, IsPresent: true }, typed] };
+}
+
+function describeSchema(schema: SagaInputSchema): string {
+  return Object.entries(schema)
+    .map(([name, spec]) => {
+      const field: SagaInputField = typeof spec === 'string' ? { type: spec } : spec;
+      return `${name}${field.optional ? '?' : ''}: ${field.type}`;
+    })
+    .join(', ');
+}
+
+/**
+ * Builds the saga's Amazon States Language definition as docs/architecture.md specifies:
+ * JSONPath only, one Task per forward step, one reverse compensation chain, a park path.
+ */
+export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition {
+  const { sagaName, steps, compensationRetry } = input;
+  const states: Record<string, AslState> = {};
+  const first = steps[0]!;
+
+  if (input.inputSchema) {
+    const rules = Object.entries(input.inputSchema).map(([name, spec]) => inputRule(name, spec));
+    const reserved = RESERVED_INPUT_KEYS.map((key) => ({ Not: { Variable: `$.${key}`, IsPresent: true } }));
+    states[StateNames.validateInput] = {
+      Type: 'Choice',
+      Comment: 'One transition: the input must match the saga input schema',
+      Choices: [{ And: [...rules, ...reserved], Next: first.name }],
+      Default: StateNames.inputInvalid,
+    };
+    states[StateNames.inputInvalid] = {
+      Type: 'Fail',
+      Error: ErrorNames.inputInvalid,
+      Cause: `The execution input does not match the input schema of saga "${sagaName}" { ${describeSchema(input.inputSchema)} }, or it sets a reserved key (${RESERVED_INPUT_KEYS.join(', ')}). Nothing ran.`,
+    };
+  }
+
+  /** The compensation that undoes everything committed before `index`, or the final Fail. */
+  const compensationBefore = (index: number): string => {
+    const previous = steps
+      .slice(0, index)
+      .reverse()
+      .find((s) => s.kind === 'compensatable');
+    return previous ? compensationStateName(previous.name) : StateNames.compensated;
+  };
+
+  for (const step of steps) {
+    const next = steps[step.index + 1]?.name ?? StateNames.succeeded;
+    const onFailure =
+      step.kind === 'compensatable'
+        ? // A timed-out action may have committed, so the failed step is compensated too.
+          compensationStateName(step.name)
+        : step.kind === 'pivot'
+          ? compensationBefore(step.index)
+          : StateNames.park;
+    states[step.name] = {
+      Type: 'Task',
+      Comment: `${step.kind} step: ${step.action}${step.compensation !== undefined ? ` (undone by ${step.compensation})` : ''}`,
+      Resource: step.functionArn,
+      Parameters: request(sagaName, step, 'action', step.action),
+      ResultPath: `$.results${member(step.name)}`,
+      TimeoutSeconds: step.timeoutSeconds,
+      Retry: retrier(TRANSIENT_ERRORS, step.retry),
+      Catch: catchInto(step.name, onFailure),
+      Next: next,
+    };
+    if (step.compensation !== undefined) {
+      const name = compensationStateName(step.name);
+      states[name] = {
+        Type: 'Task',
+        Comment: `Undo ${step.name} with ${step.compensation}`,
+        Resource: step.functionArn,
+        Parameters: request(sagaName, step, 'compensation', step.compensation),
+        ResultPath: null,
+        TimeoutSeconds: step.timeoutSeconds,
+        Retry: retrier(['States.ALL'], compensationRetry),
+        Catch: catchInto(name, StateNames.park),
+        Next: compensationBefore(step.index),
+      };
+    }
+  }
+
+  for (const state of Object.values(states)) {
+    if (Array.isArray(state['Retry']) && state['Retry'].length === 0) delete state['Retry'];
+  }
+
+  states[StateNames.park] = {
+    Type: 'Task',
+    Comment: 'An operator must finish or undo this saga: hand it over through the parked-sagas queue',
+    Resource: 'arn:aws:states:::sqs:sendMessage',
+    Parameters: {
+      QueueUrl: input.parkedQueueUrl,
+      MessageBody: {
+        'sagaId.$': '$$.Execution.Name',
+        sagaName,
+        'executionArn.$': '$$.Execution.Id',
+        'parkedAt.$': '$$.State.EnteredTime',
+        'errors.$': '$.errors',
+      },
+    },
+    ResultPath: null,
+    TimeoutSeconds: PARK_TIMEOUT_SECONDS,
+    Retry: retrier(['States.ALL'], PARK_RETRY),
+    Next: StateNames.parked,
+  };
+  states[StateNames.parked] = { Type: 'Fail', Error: ErrorNames.parked, CausePath: ERRORS_AS_CAUSE };
+  states[StateNames.compensated] = {
+    Type: 'Fail',
+    Error: ErrorNames.compensated,
+    CausePath: ERRORS_AS_CAUSE,
+  };
+  states[StateNames.succeeded] = { Type: 'Succeed' };
+
+  return {
+    Comment: `Saga ${sagaName}: ${steps.map((s) => s.name).join(' -> ')}`,
+    StartAt: input.inputSchema ? StateNames.validateInput : first.name,
+    ...(input.timeoutSeconds !== undefined ? { TimeoutSeconds: input.timeoutSeconds } : {}),
+    States: states,
+  };
+}

@@ -1,0 +1,32 @@
+/** Names of the states a `Saga` generates beside its steps; they read well in the console graph. */
+export const StateNames = {
+  validateInput: 'Validate input',
+  park: 'Park saga',
+  succeeded: 'SagaSucceeded',
+  compensated: 'SagaCompensated',
+  parked: 'SagaParked',
+  inputInvalid: 'SagaInputInvalid',
+} as const;
+
+export const COMPENSATE_PREFIX = 'Compensate ';
+
+export function compensationStateName(stepName: string): string {
+  return `${COMPENSATE_PREFIX}${stepName}`;
+}
+
+/** Step Functions' limit on state names. */
+export const MAX_STATE_NAME_LENGTH = 80;
+
+/**
+ * Characters Step Functions refuses in names, plus `'`, which would end the bracket notation
+ * (`$.errors['Compensate X']`) the generated paths use for names that are not plain identifiers.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it must find
+export const FORBIDDEN_NAME_CHARACTERS = /[\s\u0000-\u001f\u007f-\u009f<>{}[\]?*"#%\\^|~`$&,;:/']/u;
+
+const SHORTHAND_MEMBER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A JSONPath member access: dot notation for identifiers, bracket notation for anything else. */
+export function member(name: string): string {
+  return SHORTHAND_MEMBER.test(name) ? `.${name}` : `['${name}']`;
+}

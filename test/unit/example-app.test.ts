@@ -1,0 +1,133 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BusinessError, ErrorNames } from '../../functions/runtime/errors.js';
+import { buildExampleApp } from '../../infra/app.js';
+import type { AslDefinition } from './saga-local-harness.js';
+import { definitionFromTemplate, runSaga } from './saga-local-harness.js';
+
+// One app (esbuild bundles the three participants while it is built) for the whole file.
+const { app, stack } = buildExampleApp(new App());
+const order = { orderId: 'o-1', customerId: 'c-1', sku: 'SKU-1', quantity: 2, amount: 4_998 };
+
+function acknowledgments(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) =>
+        Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({
+          path: c.node.path,
+          id,
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('example app (StepsagaExample) under cdk-nag', () => {
+  it('passes cdk-nag AwsSolutions and Serverless with zero unacknowledged findings', () => {
+    for (const pack of [new AwsSolutionsChecks(app), new ServerlessChecks(app)]) {
+      const report = pack.validateScope(stack);
+      expect(
+        report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.constructPath)}`),
+      ).toEqual([]);
+      expect(report.success).toBe(true);
+    }
+    expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('acknowledges findings only on individual resources, narrowed to one finding where the rule allows, with a reason', () => {
+    const acks = acknowledgments(app);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) {
+      expect(ack.path.split('/').length, `${ack.id} at ${ack.path}`).toBeGreaterThan(2);
+      expect(ack.reason.length, `${ack.id} at ${ack.path}`).toBeGreaterThan(60);
+      if (ack.id.includes('IAM5')) expect(ack.id).toMatch(/IAM5\[Resource::\*\]$/);
+    }
+    expect(new Set(acks.map((a) => a.id.replace(/^Annotation::/i, '')))).toEqual(
+      new Set([
+        'AwsSolutions-IAM5[Resource::*]',
+        'Serverless-LambdaDLQ',
+        'AwsSolutions-L1',
+        'Serverless-LambdaLatestVersion',
+        'AwsSolutions-SQS3',
+        'Serverless-SQSRedrivePolicy',
+      ]),
+    );
+  });
+});
+
+describe('example app (StepsagaExample)', () => {
+  let assembly: CloudAssembly;
+  let template: Template;
+  let definition: AslDefinition;
+  beforeAll(() => {
+    // Synthesis runs the cdk-nag plugins the app registers and fails on any finding.
+    assembly = app.synth();
+    template = Template.fromStack(stack);
+    definition = definitionFromTemplate(template);
+  });
+
+  it('bundles each participant as standalone minified ESM with the AWS SDK inside, a require shim and a source map', () => {
+    const bundles = readdirSync(assembly.directory)
+      .filter((name) => name.startsWith('asset.'))
+      .map((name) => path.join(assembly.directory, name))
+      .filter((dir) => readdirSync(dir).includes('index.mjs'));
+    expect(bundles).toHaveLength(3);
+    for (const dir of bundles) {
+      expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith('import { createRequire as __stepsagaCreateRequire }')).toBe(true);
+      expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(code).toContain('TransactWriteItems');
+    }
+  });
+
+  it('declares the PlaceOrder saga: ReserveInventory -> ChargePayment -> ShipOrder (pivot)', () => {
+    expect(definition.StartAt).toBe('ReserveInventory');
+    expect(Object.keys(definition.States).filter((n) => n.startsWith('Compensate '))).toEqual([
+      'Compensate ReserveInventory',
+      'Compensate ChargePayment',
+    ]);
+    expect(definition.States['ShipOrder']!['Catch']).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ShipOrder', Next: 'Compensate ChargePayment' },
+    ]);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 3);
+  });
+
+  it('runs the PlaceOrder happy path in N + 1 = 4 state transitions', async () => {
+    const run = await runSaga(definition, order);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.statesEntered).toEqual(['ReserveInventory', 'ChargePayment', 'ShipOrder', 'SagaSucceeded']);
+    expect(run.invocations.map((i) => `${i.request.step}:${i.request.action}`)).toEqual([
+      'ReserveInventory:reserve',
+      'ChargePayment:charge',
+      'ShipOrder:ship',
+    ]);
+  });
+
+  it('refunds and releases, in that order, when shipping fails', async () => {
+    const run = await runSaga(definition, order, {
+      behaviours: {
+        ShipOrder: () => {
+          throw new BusinessError('Address undeliverable', 'UNDELIVERABLE');
+        },
+      },
+    });
+    expect(run.error).toBe(ErrorNames.compensated);
+    expect(run.invocations.map((i) => `${i.request.step}:${i.request.action}`)).toEqual([
+      'ReserveInventory:reserve',
+      'ChargePayment:charge',
+      'ShipOrder:ship',
+      'ChargePayment:refund',
+      'ReserveInventory:release',
+    ]);
+  });
+});

@@ -1,0 +1,397 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { ErrorNames, LAMBDA_TRANSIENT_ERRORS } from '../../functions/runtime/errors.js';
+import { Saga } from '../../infra/constructs/saga/index.js';
+import { buildSaga, inlineFunction, tripSteps } from './saga-fixtures.js';
+import { fakeFunctionArn, fakeQueueUrl } from './saga-local-harness.js';
+
+const trip = buildSaga({ steps: tripSteps });
+const states = trip.definition.States;
+const logicalId = (id: string) =>
+  trip.stack.getLogicalId(trip.stack.node.findChild(id).node.defaultChild as never);
+
+describe('Saga state machine definition', () => {
+  it('chains the forward steps from StartAt to a Succeed state with no plumbing states: N + 1 transitions', () => {
+    const path: string[] = [];
+    let name: string | undefined = trip.definition.StartAt;
+    while (name) {
+      path.push(name);
+      const state: Record<string, unknown> = states[name]!;
+      name = state['Next'] as string | undefined;
+    }
+    expect(path).toEqual(['BookHotel', 'BookFlight', 'ChargeCard', 'SendItinerary', 'SagaSucceeded']);
+    expect(path.map((n) => states[n]!.Type)).toEqual(['Task', 'Task', 'Task', 'Task', 'Succeed']);
+    expect(Object.values(states).some((s) => s.Type === 'Pass')).toBe(false);
+  });
+
+  it('invokes each participant function by its ARN with a ParticipantRequest and keeps results under $.results', () => {
+    expect(states['BookHotel']).toMatchObject({
+      Resource: fakeFunctionArn(logicalId('Hotel')),
+      Parameters: {
+        'sagaId.$': '$$.Execution.Name',
+        sagaName: 'Trip',
+        step: 'BookHotel',
+        phase: 'action',
+        action: 'book',
+        'input.$': '$$.Execution.Input',
+        results: {},
+      },
+      ResultPath: '$.results.BookHotel',
+      TimeoutSeconds: 10,
+    });
+    expect(states['BookFlight']!['Parameters']).toEqual({
+      'sagaId.$': '$$.Execution.Name',
+      sagaName: 'Trip',
+      step: 'BookFlight',
+      phase: 'action',
+      action: 'book',
+      'input.$': '$$.Execution.Input',
+      'results.$': '$.results',
+    });
+    expect(states['ChargeCard']!['Resource']).toBe(fakeFunctionArn(logicalId('Card')));
+  });
+
+  it('catches every forward failure into the right place: own compensation, the one before the pivot, or the park path', () => {
+    const catchOf = (name: string) => states[name]!['Catch'];
+    expect(catchOf('BookHotel')).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.BookHotel', Next: 'Compensate BookHotel' },
+    ]);
+    expect(catchOf('BookFlight')).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.BookFlight', Next: 'Compensate BookFlight' },
+    ]);
+    expect(catchOf('ChargeCard')).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ChargeCard', Next: 'Compensate BookFlight' },
+    ]);
+    expect(catchOf('SendItinerary')).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.SendItinerary', Next: 'Park saga' },
+    ]);
+  });
+
+  it('forms one reverse compensation chain ending in Fail SagaCompensated, never compensating past the pivot', () => {
+    expect(Object.keys(states).filter((n) => n.startsWith('Compensate '))).toEqual([
+      'Compensate BookHotel',
+      'Compensate BookFlight',
+    ]);
+    expect(states['Compensate BookFlight']).toMatchObject({
+      Type: 'Task',
+      Resource: fakeFunctionArn(logicalId('Flight')),
+      Parameters: { step: 'BookFlight', phase: 'compensation', action: 'cancel', 'results.$': '$.results' },
+      ResultPath: null,
+      Next: 'Compensate BookHotel',
+      Catch: [
+        { ErrorEquals: ['States.ALL'], ResultPath: "$.errors['Compensate BookFlight']", Next: 'Park saga' },
+      ],
+    });
+    expect(states['Compensate BookHotel']).toMatchObject({
+      Parameters: { step: 'BookHotel', phase: 'compensation', action: 'cancel', results: {} },
+      Next: 'SagaCompensated',
+    });
+    expect(states['SagaCompensated']).toEqual({
+      Type: 'Fail',
+      Error: ErrorNames.compensated,
+      CausePath: 'States.JsonToString($.errors)',
+    });
+  });
+
+  it('retries only transient errors on forward steps, with a larger budget after the pivot', () => {
+    const transient = [ErrorNames.transient, ...LAMBDA_TRANSIENT_ERRORS, 'States.Timeout'];
+    for (const name of ['BookHotel', 'BookFlight', 'ChargeCard']) {
+      expect(states[name]!['Retry']).toEqual([
+        {
+          ErrorEquals: transient,
+          IntervalSeconds: 1,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          MaxDelaySeconds: 20,
+          JitterStrategy: 'FULL',
+        },
+      ]);
+    }
+    expect(states['SendItinerary']!['Retry']).toEqual([
+      {
+        ErrorEquals: transient,
+        IntervalSeconds: 2,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+      },
+    ]);
+    expect(JSON.stringify(states['BookHotel']!['Retry'])).not.toContain(ErrorNames.business);
+  });
+
+  it('retries compensations on every error within the bounded compensation budget', () => {
+    expect(states['Compensate BookHotel']!['Retry']).toEqual([
+      {
+        ErrorEquals: ['States.ALL'],
+        IntervalSeconds: 2,
+        MaxAttempts: 6,
+        BackoffRate: 2,
+        MaxDelaySeconds: 60,
+        JitterStrategy: 'FULL',
+      },
+    ]);
+  });
+
+  it('parks by sending a ParkedSagaMessage to the parked queue, then fails with SagaParked', () => {
+    const queueId = trip.stack.getLogicalId(trip.saga.parkedQueue.node.defaultChild as never);
+    expect(states['Park saga']).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::sqs:sendMessage',
+      Parameters: {
+        QueueUrl: fakeQueueUrl(queueId),
+        MessageBody: {
+          'sagaId.$': '$$.Execution.Name',
+          sagaName: 'Trip',
+          'executionArn.$': '$$.Execution.Id',
+          'parkedAt.$': '$$.State.EnteredTime',
+          'errors.$': '$.errors',
+        },
+      },
+      ResultPath: null,
+      Next: 'SagaParked',
+    });
+    expect(states['SagaParked']).toEqual({
+      Type: 'Fail',
+      Error: ErrorNames.parked,
+      CausePath: 'States.JsonToString($.errors)',
+    });
+  });
+
+  it('applies custom retry, timeout and compensation budgets, and omits Retry when attempts is 0', () => {
+    const custom = buildSaga({
+      compensationRetry: {
+        attempts: 10,
+        interval: Duration.seconds(3),
+        backoffRate: 1.5,
+        maxDelay: Duration.seconds(30),
+        jitter: 'NONE',
+      },
+      timeout: Duration.hours(1),
+      steps: (stack) => [
+        {
+          name: 'Reserve',
+          participant: inlineFunction(stack, 'R'),
+          action: 'reserve',
+          compensation: 'release',
+          retry: {
+            attempts: 5,
+            interval: Duration.seconds(2),
+            backoffRate: 3,
+            maxDelay: Duration.seconds(40),
+            jitter: 'NONE',
+          },
+          timeout: Duration.seconds(42),
+        },
+        { name: 'Commit', participant: inlineFunction(stack, 'C'), action: 'commit', retry: { attempts: 0 } },
+      ],
+    });
+    const s = custom.definition.States;
+    expect(custom.definition.TimeoutSeconds).toBe(3600);
+    expect(s['Reserve']).toMatchObject({
+      TimeoutSeconds: 42,
+      Retry: [
+        { IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 3, MaxDelaySeconds: 40, JitterStrategy: 'NONE' },
+      ],
+    });
+    expect(s['Compensate Reserve']).toMatchObject({
+      TimeoutSeconds: 42,
+      Retry: [
+        {
+          ErrorEquals: ['States.ALL'],
+          IntervalSeconds: 3,
+          MaxAttempts: 10,
+          BackoffRate: 1.5,
+          MaxDelaySeconds: 30,
+          JitterStrategy: 'NONE',
+        },
+      ],
+    });
+    expect(s['Commit']).not.toHaveProperty('Retry');
+    // The last step without a compensation is the pivot by default: its failure undoes Reserve.
+    expect(s['Commit']!['Catch']).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Commit', Next: 'Compensate Reserve' },
+    ]);
+  });
+
+  it('fails a pivot that comes first straight into SagaCompensated: nothing ran before it', () => {
+    const solo = buildSaga({
+      steps: (stack) => [{ name: 'Only', participant: inlineFunction(stack, 'O'), action: 'go' }],
+    });
+    expect(solo.definition.States['Only']!['Catch']).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Only', Next: 'SagaCompensated' },
+    ]);
+  });
+
+  it('validates the input in one Choice state before the first step when an input schema is given', () => {
+    const validated = buildSaga({
+      steps: tripSteps,
+      inputSchema: {
+        orderId: 'string',
+        amount: 'number',
+        express: { type: 'boolean', optional: true },
+        at: 'timestamp',
+      },
+    });
+    const { StartAt, States } = validated.definition;
+    expect(StartAt).toBe('Validate input');
+    expect(States['Validate input']).toMatchObject({
+      Type: 'Choice',
+      Default: 'SagaInputInvalid',
+      Choices: [
+        {
+          Next: 'BookHotel',
+          And: [
+            {
+              And: [
+                { Variable: '$.orderId', IsPresent: true },
+                { Variable: '$.orderId', IsString: true },
+              ],
+            },
+            {
+              And: [
+                { Variable: '$.amount', IsPresent: true },
+                { Variable: '$.amount', IsNumeric: true },
+              ],
+            },
+            {
+              Or: [
+                { Not: { Variable: '$.express', IsPresent: true } },
+                {
+                  And: [
+                    { Variable: '$.express', IsPresent: true },
+                    { Variable: '$.express', IsBoolean: true },
+                  ],
+                },
+              ],
+            },
+            {
+              And: [
+                { Variable: '$.at', IsPresent: true },
+                { Variable: '$.at', IsTimestamp: true },
+              ],
+            },
+            { Not: { Variable: '$.results', IsPresent: true } },
+            { Not: { Variable: '$.errors', IsPresent: true } },
+          ],
+        },
+      ],
+    });
+    expect(States['SagaInputInvalid']).toMatchObject({ Type: 'Fail', Error: ErrorNames.inputInvalid });
+  });
+});
+
+describe('Saga resources', () => {
+  it('creates a Standard state machine named after the saga, logging ALL without execution data, with X-Ray', () => {
+    trip.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'Trip',
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: false,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: Match.anyValue() } }],
+      },
+    });
+    trip.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('creates an encrypted, TLS-only parked queue that keeps messages 14 days, and alarms on any visible message', () => {
+    trip.template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
+    trip.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    trip.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Statistic: 'Maximum',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('grants lambda:InvokeFunction on the exact function ARNs and sqs:SendMessage on the parked queue only', () => {
+    const policies = Object.values(trip.template.findResources('AWS::IAM::Policy'));
+    expect(policies).toHaveLength(1);
+    const statements = (
+      policies[0]!['Properties'] as { PolicyDocument: { Statement: Record<string, unknown>[] } }
+    ).PolicyDocument.Statement;
+    const invoke = statements.find((s) => s['Action'] === 'lambda:InvokeFunction')!;
+    expect(invoke['Resource']).toEqual(
+      ['Hotel', 'Flight', 'Card', 'Mail'].map((id) => ({ 'Fn::GetAtt': [logicalId(id), 'Arn'] })),
+    );
+    const send = statements.find((s) => s['Action'] === 'sqs:SendMessage')!;
+    expect(send['Resource']).toEqual({
+      'Fn::GetAtt': [trip.stack.getLogicalId(trip.saga.parkedQueue.node.defaultChild as never), 'Arn'],
+    });
+    expect(JSON.stringify(statements)).not.toContain(':*');
+  });
+
+  it('builds an Express state machine when its worst case fits in five minutes', () => {
+    const express = buildSaga({
+      type: 'EXPRESS',
+      compensationRetry: { attempts: 2 },
+      steps: (stack) =>
+        tripSteps(stack).map((step) => ({ ...step, retry: { attempts: 1 }, timeout: Duration.seconds(10) })),
+    });
+    express.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'EXPRESS',
+    });
+  });
+
+  it('uses a given parked queue instead of creating one, and still alarms on it', () => {
+    const stack = new Stack();
+    const queue = new sqs.Queue(stack, 'OpsQueue');
+    const saga = new Saga(stack, 'Trip', { steps: tripSteps(stack), parkedQueue: queue });
+    expect(saga.parkedQueue).toBe(queue);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [stack.getLogicalId(queue.node.defaultChild as never), 'QueueName'] },
+        },
+      ],
+    });
+  });
+
+  it('exposes metrics: succeeded/failed from AWS/States, parked from the queue, compensated from a log metric filter', () => {
+    const built = buildSaga({ steps: tripSteps });
+    expect(built.saga.metricSucceeded().metricName).toBe('ExecutionsSucceeded');
+    expect(built.saga.metricFailed().namespace).toBe('AWS/States');
+    expect(built.saga.metricParked()).toMatchObject({
+      namespace: 'AWS/SQS',
+      metricName: 'NumberOfMessagesSent',
+    });
+    const compensated = built.saga.metricCompensated();
+    expect(compensated).toMatchObject({
+      namespace: 'stepsaga',
+      metricName: 'TripCompensated',
+      statistic: 'Sum',
+    });
+    const stack = built.stack;
+    const filters = stack.node.findAll().filter((c) => c.node.id === 'CompensatedMetricFilter');
+    expect(filters).toHaveLength(1);
+    expect(
+      stack.resolve((filters[0]!.node.defaultChild as unknown as { filterPattern: string }).filterPattern),
+    ).toBe('{ ($.type = "FailStateEntered") && ($.details.name = "SagaCompensated") }');
+  });
+
+  it('refuses metricCompensated when the log level does not write FailStateEntered events', () => {
+    const built = buildSaga({ steps: tripSteps, logLevel: 'ERROR' });
+    expect(() => built.saga.metricCompensated()).toThrow(
+      `Saga "Trip": metricCompensated() counts FailStateEntered log events, which log level ERROR does not write. Set \`logLevel: 'ALL'\`.`,
+    );
+  });
+});

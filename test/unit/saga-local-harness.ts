@@ -1,0 +1,190 @@
+/**
+ * Runs a saga's synthesized definition on aws-local-stepfunctions with every Task mapped to a local
+ * handler, so nothing reaches real AWS, and records what each participant and the parked queue saw.
+ */
+
+import type { Template } from 'aws-cdk-lib/assertions';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { ParkedSagaMessage, ParticipantRequest } from '../../functions/runtime/contract.js';
+
+export type JSONValue = string | number | boolean | null | JSONValue[] | { [key: string]: JSONValue };
+
+/** The interpreter's event log entries (its package does not export the type). */
+export type EventLog = Exclude<
+  Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'],
+  undefined
+>;
+
+export type AslDefinition = {
+  StartAt: string;
+  TimeoutSeconds?: number;
+  States: Record<string, Record<string, unknown> & { Type: string }>;
+};
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+
+export const fakeFunctionArn = (logicalId: string) =>
+  `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${logicalId}`;
+export const fakeQueueUrl = (logicalId: string) =>
+  `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalId}`;
+
+/** Replaces the intrinsics CDK leaves in a DefinitionString with stand-in ARNs and URLs. */
+function resolveIntrinsic(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as Record<string, unknown>;
+  if (v['Fn::Join']) {
+    const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
+    return parts.map(resolveIntrinsic).join(sep);
+  }
+  if (v['Fn::GetAtt']) {
+    const [id, attr] = v['Fn::GetAtt'] as [string, string];
+    if (attr === 'Arn') return fakeFunctionArn(id);
+    if (attr === 'QueueUrl') return fakeQueueUrl(id);
+  }
+  if (typeof v['Ref'] === 'string') return fakeQueueUrl(v['Ref']);
+  throw new Error(`Cannot resolve ${JSON.stringify(value)} in a state machine definition`);
+}
+
+/** The definition of the template's only state machine, as deployed (tokens resolved to stand-ins). */
+export function definitionFromTemplate(template: Template): AslDefinition {
+  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  if (machines.length !== 1)
+    throw new Error(`Expected one state machine in the template, found ${machines.length}`);
+  const props = machines[0]!['Properties'] as { DefinitionString: unknown };
+  return JSON.parse(resolveIntrinsic(props.DefinitionString)) as AslDefinition;
+}
+
+const INTRINSIC_JSON_TO_STRING = /^States\.JsonToString\((\$[^)]*)\)$/;
+
+/**
+ * aws-local-stepfunctions evaluates `CausePath` only as a plain path, while Step Functions also
+ * accepts an intrinsic there. The harness swaps such a Fail cause for a marker and recomputes the
+ * cause the way Step Functions would (`States.JsonToString` of the path) from the Fail state's input.
+ */
+function adaptForLocalInterpreter(definition: AslDefinition): {
+  local: AslDefinition;
+  causeOf: Map<string, string>;
+} {
+  const local = structuredClone(definition);
+  const causeOf = new Map<string, string>();
+  for (const [name, state] of Object.entries(local.States)) {
+    const match =
+      state.Type === 'Fail' &&
+      typeof state['CausePath'] === 'string' &&
+      INTRINSIC_JSON_TO_STRING.exec(state['CausePath']);
+    if (match) {
+      causeOf.set(name, match[1]!);
+      delete state['CausePath'];
+      state['Cause'] = `(computed from ${match[1]})`;
+    }
+  }
+  return { local, causeOf };
+}
+
+function valueAt(path: string, input: unknown): unknown {
+  if (path === '$') return input;
+  return path
+    .slice(2)
+    .split('.')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], input);
+}
+
+export interface Invocation {
+  readonly state: string;
+  readonly resource: string;
+  readonly request: ParticipantRequest;
+}
+
+/** Answers one participant invocation: return a result, or throw an error whose `name` is the Lambda error type. */
+export type Behaviour = (request: ParticipantRequest, attempt: number) => JSONValue;
+
+export interface SagaRun {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly invocations: readonly Invocation[];
+  readonly parked: readonly ParkedSagaMessage[];
+  readonly events: readonly EventLog[];
+  /** States entered, in order; each entry is one billed state transition. */
+  readonly statesEntered: readonly string[];
+}
+
+export interface RunOptions {
+  readonly executionName?: string;
+  /** Behaviour per Task state name; a Task without one returns `{}`. */
+  readonly behaviours?: Readonly<Record<string, Behaviour>>;
+}
+
+export const PARKED_AT = '2026-01-02T03:04:05.678Z';
+
+export async function runSaga(
+  definition: AslDefinition,
+  input: JSONValue,
+  options: RunOptions = {},
+): Promise<SagaRun> {
+  const { local, causeOf } = adaptForLocalInterpreter(definition);
+  const executionName = options.executionName ?? 'order-0001';
+  const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Saga:${executionName}`;
+  const invocations: Invocation[] = [];
+  const parked: ParkedSagaMessage[] = [];
+  const attempts = new Map<string, number>();
+  const handlers: Record<string, (input: JSONValue) => JSONValue> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+
+  for (const [name, state] of Object.entries(local.States)) {
+    if (state.Type !== 'Task') continue;
+    retryIntervalOverrides[name] = 0;
+    const resource = String(state['Resource']);
+    if (resource === 'arn:aws:states:::sqs:sendMessage') {
+      handlers[name] = (params) => {
+        const { MessageBody } = params as unknown as { MessageBody: ParkedSagaMessage };
+        parked.push(MessageBody);
+        return { MessageId: `message-${parked.length}` };
+      };
+      continue;
+    }
+    handlers[name] = (params) => {
+      const request = params as unknown as ParticipantRequest;
+      invocations.push({ state: name, resource, request });
+      const attempt = (attempts.get(name) ?? 0) + 1;
+      attempts.set(name, attempt);
+      const behaviour = options.behaviours?.[name];
+      return behaviour ? behaviour(request, attempt) : {};
+    };
+  }
+
+  const machine = new StateMachine(local as never, {
+    validationOptions: { checkArn: true, checkPaths: true },
+  });
+  const execution = machine.run(input, {
+    overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+    context: {
+      Execution: { Id: executionArn, Name: executionName, Input: input },
+      State: { EnteredTime: PARKED_AT },
+    } as never,
+  });
+  let output: unknown;
+  let failure: unknown;
+  try {
+    output = await execution.result;
+  } catch (error) {
+    failure = error;
+  }
+  const events: EventLog[] = [];
+  for await (const event of execution.eventLogs) events.push(event);
+  const statesEntered = events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
+
+  if (failure === undefined)
+    return { status: 'SUCCEEDED', output, invocations, parked, events, statesEntered };
+  const failed = events.find((e) => e.type === 'ExecutionFailed');
+  if (failed?.type !== 'ExecutionFailed') throw failure;
+  const lastState = [...events].reverse().find((e) => e.type === 'StateEntered');
+  const causePath = lastState?.type === 'StateEntered' ? causeOf.get(lastState.state.name) : undefined;
+  const cause =
+    causePath !== undefined && lastState?.type === 'StateEntered'
+      ? JSON.stringify(valueAt(causePath, lastState.state.input))
+      : String(failed.Cause);
+  return { status: 'FAILED', error: failed.Error, cause, invocations, parked, events, statesEntered };
+}
