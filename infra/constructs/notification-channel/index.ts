@@ -1,0 +1,3 @@
+export * from './notification-channel.js';
+export * from './notification-channel-props.js';
+export * from './notification-target.js';

@@ -1,0 +1,83 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/**
+ * ESM output cannot `require`; some bundled CommonJS dependencies still do, so give them one.
+ * The alias keeps the name from clashing with an import of the same name in bundled code.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __stepsagaCreateRequire } from 'node:module'; const require = __stepsagaCreateRequire(import.meta.url);";
+
+export interface BundledFunctionOptions {
+  /** Absolute path of the handler module (exports `handler`). */
+  readonly entry: string;
+  readonly description: string;
+  readonly serviceName: string;
+  readonly environment: Record<string, string>;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly logRetention: logs.RetentionDays;
+}
+
+export interface BundledFunction {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+}
+
+/**
+ * A stepsaga system function: Node 22 on arm64, ESM bundle with the AWS SDK inside, X-Ray tracing,
+ * its own log group with a retention, and its own role that may write only to that log group
+ * (instead of AWSLambdaBasicExecutionRole, whose grant covers every log group of the account).
+ */
+export function createBundledFunction(scope: Construct, options: BundledFunctionOptions): BundledFunction {
+  const logGroup = new logs.LogGroup(scope, 'Logs', { retention: options.logRetention });
+  const role = new iam.Role(scope, 'Role', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: options.description,
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
+  const fn = new nodejs.NodejsFunction(scope, 'Function', {
+    entry: options.entry,
+    handler: 'handler',
+    description: options.description,
+    runtime: lambda.Runtime.NODEJS_22_X,
+    architecture: lambda.Architecture.ARM_64,
+    memorySize: options.memorySize,
+    timeout: options.timeout,
+    tracing: lambda.Tracing.ACTIVE,
+    logGroup,
+    loggingFormat: lambda.LoggingFormat.JSON,
+    role,
+    environment: {
+      ...options.environment,
+      POWERTOOLS_SERVICE_NAME: options.serviceName,
+      NODE_OPTIONS: '--enable-source-maps',
+    },
+    bundling: {
+      format: nodejs.OutputFormat.ESM,
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      // Bundle the AWS SDK too: the asset then runs the same anywhere, pinned to our SDK version.
+      externalModules: [],
+      banner: ESM_REQUIRE_BANNER,
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+    },
+  });
+  // The log group exists before the function first writes to it; no role may create it instead.
+  fn.node.addDependency(logGroup);
+  return { function: fn, role, logGroup };
+}
+
+export const DEFAULT_SYSTEM_FUNCTION_TIMEOUT = Duration.seconds(30);
