@@ -15,6 +15,12 @@ export interface DynamoDbLocalOptions {
   readonly port?: number;
   /** How long to wait for the server to accept requests. @default 30_000 */
   readonly startTimeoutMs?: number;
+  /**
+   * One database for every access key and region (`-sharedDb`). Without it, DynamoDB Local keeps a
+   * separate database per credential and region, so clients with other credentials see no tables.
+   * @default true
+   */
+  readonly sharedDb?: boolean;
 }
 
 export interface DynamoDbLocal {
@@ -112,6 +118,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
       join(jarDir, 'DynamoDBLocal.jar'),
       '-inMemory',
       '-disableTelemetry',
+      ...(options.sharedDb === false ? [] : ['-sharedDb']),
       '-port',
       String(port),
     ],

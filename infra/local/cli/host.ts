@@ -1,0 +1,54 @@
+import { type Gateway, startGateway } from '../gateway/index.js';
+import { startLocalCloud } from '../index.js';
+import type { LocalCloud, LocalLogLine } from '../types.js';
+import type { AppSource } from './load-app.js';
+
+export interface HostOptions {
+  readonly app: AppSource;
+  /** Gateway port; 0 for any free port. @default 4566 */
+  readonly port?: number;
+  readonly region?: string;
+  readonly onLog?: (line: LocalLogLine) => void;
+  /** Extra local cloud options (e.g. retry divisor for tests). */
+  readonly retryIntervalDivisor?: number;
+}
+
+export interface HostedCloud {
+  readonly cloud: LocalCloud;
+  readonly gateway: Gateway;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local cloud and its AWS-compatible endpoint, and points the local functions' Step
+ * Functions and Lambda clients at that endpoint. If the gateway cannot listen, the cloud is stopped.
+ */
+export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud> {
+  const cloud = await startLocalCloud({
+    app: options.app,
+    region: options.region,
+    onLog: options.onLog,
+    retryIntervalDivisor: options.retryIntervalDivisor,
+  });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(cloud, { port: options.port });
+  } catch (error) {
+    await cloud.stop();
+    throw error;
+  }
+  cloud.setServiceEndpoint('sfn', gateway.endpoint);
+  cloud.setServiceEndpoint('lambda', gateway.endpoint);
+  let stopping: Promise<void> | undefined;
+  return {
+    cloud,
+    gateway,
+    stop() {
+      stopping ??= (async () => {
+        await gateway.stop();
+        await cloud.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { CliUsageError } from './state-machines.js';
+
+/** What `startLocalCloud`'s `app` option takes: a factory, or a cloud assembly directory. */
+export type AppSource = (() => App | Promise<App>) | string;
+
+/** Export names tried, in order, for a function that builds the app. */
+const FACTORY_EXPORTS = ['createApp', 'buildApp', 'default'];
+const BUILDER_NAME = /^(create|build)\w*App$/;
+
+function asApp(value: unknown): App | undefined {
+  if (App.isApp(value)) return value as App;
+  if (value && typeof value === 'object' && App.isApp((value as { app?: unknown }).app)) {
+    return (value as { app: App }).app;
+  }
+  return undefined;
+}
+
+/**
+ * Loads a CDK app entry module and returns how to build its app. The module should export a function
+ * that builds the app and returns it (or `{ app }`): `createApp`, `buildApp`, a default export, or any
+ * `build...App`/`create...App` function; or an `app` instance. A module that only has side effects must
+ * call `app.synth()`: it is imported with `CDK_OUTDIR` pointing at a temporary directory, and that
+ * cloud assembly is used.
+ */
+export async function loadAppSource(entry: string): Promise<AppSource> {
+  const path = resolve(entry);
+  if (!existsSync(path)) {
+    throw new CliUsageError(
+      `The app entry "${entry}" does not exist (resolved to ${path}). Pass --app <file>.`,
+    );
+  }
+  const outdir = mkdtempSync(join(tmpdir(), 'stepsaga-assembly-'));
+  const previous = process.env.CDK_OUTDIR;
+  process.env.CDK_OUTDIR = outdir;
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  } finally {
+    if (previous === undefined) delete process.env.CDK_OUTDIR;
+    else process.env.CDK_OUTDIR = previous;
+  }
+
+  const names = [...FACTORY_EXPORTS, ...Object.keys(module).filter((n) => BUILDER_NAME.test(n))];
+  for (const name of names) {
+    const candidate = module[name];
+    if (typeof candidate !== 'function') continue;
+    return async () => {
+      const built = asApp(await (candidate as () => unknown)());
+      if (!built) {
+        throw new CliUsageError(
+          `${entry}: export "${name}" did not return a CDK App (or an object with an "app" App).`,
+        );
+      }
+      return built;
+    };
+  }
+  const instance = asApp(module.app);
+  if (instance) return () => instance;
+  if (existsSync(join(outdir, 'manifest.json'))) return outdir;
+  throw new CliUsageError(
+    `${entry} neither exports a function that builds the CDK app (createApp, buildApp, default, or build...App) ` +
+      'nor an "app" instance, nor calls app.synth() when imported. Export a factory, e.g. ' +
+      '"export function createApp(): App { ... }".',
+  );
+}

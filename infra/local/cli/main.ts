@@ -1,0 +1,217 @@
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DEFAULT_GATEWAY_PORT } from '../gateway/index.js';
+import type { LocalLogLine } from '../types.js';
+import { createSfnClient, explainConnectionError, resolveTarget, type Target } from './endpoint.js';
+import { executionsTable } from './executions.js';
+import { historyReport } from './history.js';
+import { readInputArgument, runSaga } from './run.js';
+import { CliUsageError } from './state-machines.js';
+
+const USAGE = `stepsaga — sagas on AWS serverless, locally or on AWS
+
+Usage:
+  stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose]
+      Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C.
+  stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
+      Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
+  stepsaga executions [SagaName]
+      List executions (of one saga, or of all state machines), newest first.
+  stepsaga history <executionArn>
+      Print an execution's event history and timeline.
+
+Where run, executions and history send requests:
+  default            the local endpoint: --endpoint-url, else AWS_ENDPOINT_URL, else http://127.0.0.1:${DEFAULT_GATEWAY_PORT}
+  --aws              AWS itself, with the SDK's usual credentials and region
+  --region <region>  region (default: AWS_REGION, else us-east-1 locally)
+
+Exit codes: 0 success, 1 the saga did not succeed, 2 usage or connection error.
+`;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  aws: { type: 'boolean' },
+  'endpoint-url': { type: 'string' },
+  region: { type: 'string' },
+  input: { type: 'string' },
+  name: { type: 'string' },
+  port: { type: 'string' },
+  app: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
+} as const;
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const err = (line: string) => process.stderr.write(`${line}\n`);
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_GATEWAY_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new CliUsageError(`--port must be an integer between 0 and 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function printLog(line: LocalLogLine, verbose: boolean): void {
+  if (!verbose && line.source !== 'cloud' && line.level !== 'warn' && line.level !== 'error') return;
+  if (!verbose && line.source === 'cloud' && line.level === 'debug') return;
+  const where = line.resource ? ` ${line.resource}` : '';
+  err(`[${line.source}${where}] ${line.level === 'info' ? '' : `${line.level}: `}${line.message}`);
+}
+
+async function localUp(values: {
+  port?: string;
+  app?: string;
+  region?: string;
+  verbose?: boolean;
+}): Promise<number> {
+  // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
+  const [{ hostLocalCloud }, { loadAppSource }, { resourcesTable }] = await Promise.all([
+    import('./host.js'),
+    import('./load-app.js'),
+    import('./resources-table.js'),
+  ]);
+  const port = parsePort(values.port);
+  const entry = values.app ?? 'infra/app.ts';
+  const began = Date.now();
+  out(`Loading the CDK app from ${entry} ...`);
+  const app = await loadAppSource(entry);
+  out('Starting the local cloud (synth, DynamoDB Local, SQS emulator, state machines, functions) ...');
+  const hosted = await hostLocalCloud({
+    app,
+    port,
+    region: values.region,
+    onLog: (line) => printLog(line, values.verbose ?? false),
+  });
+  const { cloud, gateway } = hosted;
+  out(`Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.\n`);
+  out(resourcesTable(cloud.resources, gateway.endpoint));
+  out(`\nEndpoint: ${gateway.endpoint}  (region ${cloud.region}; SigV4 signatures are not verified)`);
+  out(`  export AWS_ENDPOINT_URL=${gateway.endpoint} AWS_REGION=${cloud.region}`);
+  out(
+    `  npm run stepsaga -- run PlaceOrder --input '{"orderId":"o-1","customerId":"c-1","sku":"sku-1","quantity":1,"amount":500}'`,
+  );
+  out('Press Ctrl-C to stop.');
+
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        err(`${signal} again: exiting without waiting for a clean stop.`);
+        process.exit(130);
+      }
+      out(`\n${signal}: stopping the endpoint, workers, the SQS emulator and DynamoDB Local ...`);
+      hosted.stop().then(
+        () => {
+          out('Stopped.');
+          resolve(0);
+        },
+        (error: unknown) => {
+          err(`Stopping failed: ${(error as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+async function clientCommand(
+  target: Target,
+  action: (client: SFNClient) => Promise<number>,
+): Promise<number> {
+  const client = createSfnClient(target);
+  try {
+    return await action(client);
+  } catch (error) {
+    const explained = explainConnectionError(error, target);
+    if (explained) throw new CliUsageError(explained);
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command || command === 'help') {
+    out(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const target = resolveTarget({
+    endpointUrl: values['endpoint-url'],
+    aws: values.aws,
+    region: values.region,
+  });
+  switch (command) {
+    case 'local': {
+      if (rest[0] !== 'up')
+        throw new CliUsageError(`Unknown "local" command "${rest[0] ?? ''}"; did you mean "local up"?`);
+      return localUp(values);
+    }
+    case 'run': {
+      const saga = rest[0];
+      if (!saga)
+        throw new CliUsageError(
+          'run needs a saga name or state machine ARN: stepsaga run PlaceOrder --input @order.json',
+        );
+      const input = await readInputArgument(values.input);
+      return clientCommand(target, async (client) => {
+        const { outcome } = await runSaga(client, { saga, input, name: values.name }, out);
+        return outcome.status === 'SUCCEEDED' ? 0 : 1;
+      });
+    }
+    case 'executions':
+      return clientCommand(target, async (client) => {
+        out(await executionsTable(client, rest[0]));
+        return 0;
+      });
+    case 'history': {
+      const arn = rest[0];
+      if (!arn)
+        throw new CliUsageError(
+          'history needs an execution ARN: stepsaga history arn:aws:states:...:execution:...',
+        );
+      return clientCommand(target, async (client) => {
+        out(await historyReport(client, arn));
+        return 0;
+      });
+    }
+    default:
+      throw new CliUsageError(`Unknown command "${command}". Run "stepsaga --help" for the commands.`);
+  }
+}
+
+function isEntryModule(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryModule()) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof CliUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+        err(`stepsaga: ${(error as Error).message}`);
+        process.exit(2);
+      }
+      err(`stepsaga: ${(error as Error).stack ?? String(error)}`);
+      process.exit(2);
+    },
+  );
+}

@@ -1,0 +1,132 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { type App, CfnResource as CdkCfnResource, Stack } from 'aws-cdk-lib';
+import { LocalCloudStartError } from './errors.js';
+
+/** A CloudFormation template as the local cloud reads it. */
+export interface CfnTemplate {
+  readonly Resources?: Record<string, CfnResource>;
+  readonly Parameters?: Record<string, { readonly Type?: string; readonly Default?: unknown }>;
+  readonly Mappings?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly Conditions?: Record<string, unknown>;
+}
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+  readonly Condition?: string;
+  readonly DependsOn?: string | string[];
+}
+
+export interface StackTemplate {
+  readonly stackName: string;
+  readonly template: CfnTemplate;
+  /** The directory holding the template, where asset paths are relative to. */
+  readonly directory: string;
+}
+
+export interface LoadedAssembly {
+  readonly directory: string;
+  readonly stacks: readonly StackTemplate[];
+  /** Asset object key (e.g. `<hash>.zip`) → absolute path of the asset's folder or file. */
+  readonly assetsByObjectKey: ReadonlyMap<string, string>;
+  /** `<stackName>/<logicalId>` → construct path, from the app itself or the `aws:cdk:path` metadata. */
+  readonly constructPaths: ReadonlyMap<string, string>;
+  /** True when synthesis wrote to a fresh temporary folder that the cloud should remove on stop. */
+  readonly temporary: boolean;
+}
+
+interface ManifestArtifact {
+  readonly type: string;
+  readonly displayName?: string;
+  readonly properties?: {
+    readonly templateFile?: string;
+    readonly stackName?: string;
+    readonly directoryName?: string;
+    readonly file?: string;
+  };
+}
+
+interface AssetManifest {
+  readonly files?: Record<
+    string,
+    {
+      readonly source: { readonly path?: string; readonly packaging?: string };
+      readonly destinations: Record<string, { readonly objectKey: string }>;
+    }
+  >;
+}
+
+/** Synthesizes the app in-process (or opens an existing cloud assembly) and reads every stack. */
+export async function loadAssembly(app: (() => App | Promise<App>) | string): Promise<LoadedAssembly> {
+  let directory: string;
+  const constructPaths = new Map<string, string>();
+  if (typeof app === 'string') {
+    directory = isAbsolute(app) ? app : resolve(app);
+  } else {
+    const instance = await app();
+    directory = instance.synth().directory;
+    // In-process synthesis leaves out the path metadata the CDK CLI asks for; the tree has it.
+    for (const construct of instance.node.findAll()) {
+      if (!CdkCfnResource.isCfnResource(construct)) continue;
+      const stack = Stack.of(construct);
+      constructPaths.set(`${stack.stackName}/${stack.resolve(construct.logicalId)}`, construct.node.path);
+    }
+  }
+  const stacks: StackTemplate[] = [];
+  const assetsByObjectKey = new Map<string, string>();
+  readAssemblyDir(directory, stacks, assetsByObjectKey);
+  if (stacks.length === 0) {
+    throw new LocalCloudStartError([`the cloud assembly in ${directory} holds no stack`], 'Nothing to run');
+  }
+  for (const stack of stacks) {
+    for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+      const path = resource.Metadata?.['aws:cdk:path'];
+      if (typeof path === 'string') constructPaths.set(`${stack.stackName}/${logicalId}`, path);
+    }
+  }
+  const temporary =
+    typeof app !== 'string' && directory.startsWith(tmpdir()) && basename(directory).startsWith('cdk.out');
+  return { directory, stacks, assetsByObjectKey, constructPaths, temporary };
+}
+
+function readJson<T>(file: string): T {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (error) {
+    throw new LocalCloudStartError(
+      [`cannot read ${file}: ${(error as Error).message}`],
+      'The cloud assembly is unreadable; run "cdk synth" again',
+    );
+  }
+}
+
+function readAssemblyDir(directory: string, stacks: StackTemplate[], assets: Map<string, string>): void {
+  const manifest = readJson<{ artifacts?: Record<string, ManifestArtifact> }>(
+    join(directory, 'manifest.json'),
+  );
+  for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
+    const props = artifact.properties ?? {};
+    if (artifact.type === 'aws:cloudformation:stack' && props.templateFile) {
+      stacks.push({
+        stackName: props.stackName ?? id,
+        template: readJson<CfnTemplate>(join(directory, props.templateFile)),
+        directory,
+      });
+    } else if (artifact.type === 'cdk:cloud-assembly' && props.directoryName) {
+      readAssemblyDir(join(directory, props.directoryName), stacks, assets);
+    }
+  }
+  for (const file of readdirSync(directory)) {
+    if (!file.endsWith('.assets.json')) continue;
+    const assetManifest = readJson<AssetManifest>(join(directory, file));
+    for (const asset of Object.values(assetManifest.files ?? {})) {
+      if (!asset.source.path) continue;
+      for (const destination of Object.values(asset.destinations)) {
+        assets.set(destination.objectKey, join(directory, asset.source.path));
+      }
+    }
+  }
+}

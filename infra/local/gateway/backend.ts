@@ -1,0 +1,33 @@
+/**
+ * What the gateway needs from a running local cloud. `LocalCloud` satisfies it structurally; keeping
+ * the gateway to this narrow shape lets it front any set of engines that speak the same protocols.
+ */
+export interface GatewayService {
+  call(operation: string, request: unknown): Promise<unknown>;
+}
+
+export interface GatewayBackend {
+  /** The region the engines were set up in; the gateway rewrites each request's SigV4 scope to it. */
+  readonly region: string;
+  /** DynamoDB Local (also serves the DynamoDB Streams API). */
+  readonly dynamoDbEndpoint: string;
+  /** The SQS emulator (AWS JSON 1.0 protocol). */
+  readonly sqsEndpoint: string;
+  /** Step Functions, AWS JSON 1.0 shapes: `call('StartExecution', request)` → response. */
+  readonly stepFunctions: GatewayService;
+  /** Lambda: `call('Invoke', { FunctionName, Payload, InvocationType, Qualifier? })` → `{ StatusCode, FunctionError?, Payload }`. */
+  readonly lambda: GatewayService;
+}
+
+/** An error a local service raises with an AWS error code (`__type`) and an HTTP status. */
+export interface AwsShapedError {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly message: string;
+}
+
+export function isAwsShapedError(error: unknown): error is AwsShapedError {
+  if (!(error instanceof Error)) return false;
+  const candidate = error as Error & { code?: unknown; statusCode?: unknown };
+  return typeof candidate.code === 'string' && typeof candidate.statusCode === 'number';
+}

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { LocalServiceError } from '../errors.js';
+import type { Faults } from '../faults.js';
+import type { LocalLogLine, LocalService } from '../types.js';
+import type { InvokeResult, LocalFunction } from './local-function.js';
+
+interface InvokeRequest {
+  readonly FunctionName?: string;
+  readonly Payload?: string;
+  readonly InvocationType?: 'RequestResponse' | 'Event' | 'DryRun';
+  readonly LogType?: 'None' | 'Tail';
+  readonly Qualifier?: string;
+}
+
+/** The Lambda `Invoke` API over the local functions, plus the entry point for in-cloud callers. */
+export class LambdaService implements LocalService {
+  private readonly byName = new Map<string, LocalFunction>();
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly region: string,
+    private readonly accountId: string,
+    private readonly faults: Faults,
+    private readonly onLog: (line: LocalLogLine) => void,
+  ) {}
+
+  register(fn: LocalFunction): void {
+    this.byName.set(fn.config.name, fn);
+  }
+
+  functions(): LocalFunction[] {
+    return [...this.byName.values()];
+  }
+
+  /** Accepts a name, a full or partial ARN, with or without a qualifier, like Lambda does. */
+  lookup(functionName: string): LocalFunction | undefined {
+    const arnMatch = /^(?:arn:[^:]+:lambda:[^:]*:[^:]*:function:)?([^:]+)(?::[^:]+)?$/.exec(functionName);
+    const name = arnMatch?.[1] ?? functionName;
+    return this.byName.get(name);
+  }
+
+  get(functionName: string): LocalFunction {
+    const fn = this.lookup(functionName);
+    if (!fn) {
+      const arn = functionName.startsWith('arn:')
+        ? functionName
+        : `arn:aws:lambda:${this.region}:${this.accountId}:function:${functionName}`;
+      throw new LocalServiceError('ResourceNotFoundException', `Function not found: ${arn}`, 404);
+    }
+    return fn;
+  }
+
+  /** Invokes a function with an event, applying injected faults first. */
+  async invoke(fn: LocalFunction, event: unknown): Promise<InvokeResult> {
+    const fault = this.faults.take(fn.config.name);
+    if (fault) {
+      const requestId = randomUUID();
+      this.onLog({
+        timestamp: Date.now(),
+        source: 'lambda',
+        resource: fn.config.name,
+        requestId,
+        level: 'warn',
+        message: `injected fault: ${fault.errorType}: ${fault.errorMessage}`,
+      });
+      return {
+        requestId,
+        payload: JSON.stringify({ ...fault, trace: [] }),
+        functionError: 'Unhandled',
+        logs: `START RequestId: ${requestId} Version: $LATEST\nEND RequestId: ${requestId}\n`,
+        durationMs: 0,
+      };
+    }
+    return fn.invoke(event);
+  }
+
+  async call(operation: string, request: unknown): Promise<unknown> {
+    if (operation !== 'Invoke') {
+      throw new LocalServiceError(
+        'UnknownOperationException',
+        `The local Lambda API supports Invoke only, not ${operation}`,
+      );
+    }
+    const input = (request ?? {}) as InvokeRequest;
+    if (!input.FunctionName) {
+      throw new LocalServiceError('InvalidParameterValueException', 'FunctionName is required');
+    }
+    const fn = this.get(input.FunctionName);
+    let event: unknown = {};
+    if (input.Payload !== undefined && input.Payload !== '') {
+      try {
+        event = JSON.parse(input.Payload);
+      } catch (error) {
+        throw new LocalServiceError(
+          'InvalidRequestContentException',
+          `Could not parse request body into json: ${(error as Error).message}`,
+        );
+      }
+    }
+    switch (input.InvocationType ?? 'RequestResponse') {
+      case 'DryRun':
+        return { StatusCode: 204, Payload: '' };
+      case 'Event': {
+        const run = this.invoke(fn, event).finally(() => this.background.delete(run));
+        this.background.add(run);
+        return { StatusCode: 202, Payload: '' };
+      }
+      default: {
+        const result = await this.invoke(fn, event);
+        return {
+          StatusCode: 200,
+          ExecutedVersion: '$LATEST',
+          Payload: result.payload,
+          ...(result.functionError ? { FunctionError: result.functionError } : {}),
+          ...(input.LogType === 'Tail'
+            ? { LogResult: Buffer.from(result.logs.slice(-4096)).toString('base64') }
+            : {}),
+        };
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.background]);
+    await Promise.all(this.functions().map((fn) => fn.stop()));
+  }
+}

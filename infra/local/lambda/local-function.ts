@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { LocalLogLine } from '../types.js';
+import { WORKER_SOURCE } from './worker-source.js';
+
+/** Where the `@aws-sdk/*` packages the Lambda runtime provides are resolved from: the project, then this library. */
+const RUNTIME_MODULE_BASES = [pathToFileURL(join(process.cwd(), 'package.json')).href, import.meta.url];
+
+export interface LocalFunctionConfig {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly path?: string;
+  readonly name: string;
+  readonly arn: string;
+  /** The folder holding the bundled code. */
+  readonly codeDir: string;
+  /** `module.export`, e.g. `index.handler`. */
+  readonly handler: string;
+  readonly timeoutSeconds: number;
+  readonly memorySize: number;
+  /** The function's own variables, intrinsics resolved. */
+  readonly environment: Readonly<Record<string, string>>;
+}
+
+/** The Node.js Lambda runtime's error payload. */
+export interface LambdaErrorPayload {
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace?: readonly string[];
+}
+
+export interface InvokeResult {
+  readonly requestId: string;
+  /** The JSON the handler returned, or the error payload's JSON. */
+  readonly payload: string;
+  readonly functionError?: 'Unhandled';
+  /** Console output of this invocation, START/END/REPORT lines included, as Lambda's `LogResult` tail. */
+  readonly logs: string;
+  readonly durationMs: number;
+}
+
+interface Pending {
+  readonly requestId: string;
+  readonly startedAt: number;
+  readonly logs: string[];
+  readonly resolve: (result: InvokeResult) => void;
+  timer?: NodeJS.Timeout;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  current?: Pending;
+  dead: boolean;
+}
+
+export interface LocalFunctionRuntime {
+  readonly maxWorkers: number;
+  /** Environment every worker gets before the function's own variables (endpoints, credentials). */
+  baseEnvironment(config: LocalFunctionConfig): Record<string, string>;
+  readonly onLog: (line: LocalLogLine) => void;
+}
+
+/**
+ * One Lambda function: a bounded pool of worker threads, each with its own `process.env`, that
+ * import the bundled handler once and serve one invocation at a time, like Lambda sandboxes.
+ */
+export class LocalFunction {
+  private readonly slots = new Set<Slot>();
+  private readonly idle: Slot[] = [];
+  private readonly waiting: Array<(slot: Slot) => void> = [];
+  private stopped = false;
+
+  constructor(
+    readonly config: LocalFunctionConfig,
+    private readonly runtime: LocalFunctionRuntime,
+  ) {}
+
+  async invoke(event: unknown): Promise<InvokeResult> {
+    const slot = await this.acquire();
+    try {
+      return await this.run(slot, event);
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  /** Ends idle workers, so that the next invocation cold-starts with the current environment. */
+  recycle(): void {
+    for (const slot of this.idle.splice(0)) this.kill(slot);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.slots].map((slot) => slot.worker.terminate()));
+    this.slots.clear();
+    this.idle.length = 0;
+  }
+
+  private acquire(): Promise<Slot> {
+    if (this.stopped) return Promise.reject(new Error(`function ${this.config.name} is stopped`));
+    const slot = this.idle.pop();
+    if (slot) return Promise.resolve(slot);
+    if (this.slots.size < this.runtime.maxWorkers) return Promise.resolve(this.spawn());
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(slot: Slot): void {
+    const usable = slot.dead ? undefined : slot;
+    const next = this.waiting.shift();
+    if (next) {
+      next(usable ?? this.spawn());
+    } else if (usable) {
+      this.idle.push(usable);
+    }
+  }
+
+  private kill(slot: Slot): void {
+    slot.dead = true;
+    this.slots.delete(slot);
+    void slot.worker.terminate();
+  }
+
+  private spawn(): Slot {
+    const env = { ...this.runtime.baseEnvironment(this.config), ...this.config.environment };
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      env,
+      workerData: {
+        codeDir: this.config.codeDir,
+        handler: this.config.handler,
+        runtimeModuleBases: RUNTIME_MODULE_BASES,
+      },
+      stdout: true,
+      stderr: true,
+    });
+    const slot: Slot = { worker, dead: false };
+    this.slots.add(slot);
+    worker.unref();
+    for (const [stream, level] of [
+      [worker.stdout, 'info'],
+      [worker.stderr, 'error'],
+    ] as const) {
+      createInterface({ input: stream }).on('line', (line) => this.log(slot, line, level));
+    }
+    worker.on('message', (message: WorkerAnswer) => {
+      const pending = slot.current;
+      if (!pending || message.id !== pending.requestId) return;
+      if (message.ok) this.finish(slot, message.payload);
+      else this.finish(slot, JSON.stringify(message.error), true);
+    });
+    worker.on('error', (error: Error) => {
+      // An exception the handler did not await (or a throw from a timer) kills the sandbox.
+      slot.dead = true;
+      this.finishWithError(slot, {
+        errorType: error.name || 'Error',
+        errorMessage: error.message,
+        trace: error.stack?.split('\n') ?? [],
+      });
+    });
+    worker.on('exit', (code) => {
+      slot.dead = true;
+      this.slots.delete(slot);
+      const index = this.idle.indexOf(slot);
+      if (index >= 0) this.idle.splice(index, 1);
+      const pending = slot.current;
+      if (pending) {
+        const reason =
+          code === 0
+            ? 'Runtime exited without providing a reason'
+            : `Runtime exited with error: exit status ${code}`;
+        this.finishWithError(slot, {
+          errorType: 'Runtime.ExitError',
+          errorMessage: `RequestId: ${pending.requestId} Error: ${reason}`,
+        });
+      }
+    });
+    return slot;
+  }
+
+  private run(slot: Slot, event: unknown): Promise<InvokeResult> {
+    const requestId = randomUUID();
+    const timeoutMs = this.config.timeoutSeconds * 1000;
+    return new Promise<InvokeResult>((resolve) => {
+      const pending: Pending = { requestId, startedAt: Date.now(), logs: [], resolve };
+      slot.current = pending;
+      pending.logs.push(`START RequestId: ${requestId} Version: $LATEST`);
+      pending.timer = setTimeout(() => {
+        const seconds = this.config.timeoutSeconds.toFixed(2);
+        this.log(
+          slot,
+          `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`,
+          'error',
+        );
+        this.finishWithError(slot, {
+          errorType: 'Sandbox.Timedout',
+          errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+        });
+        this.kill(slot);
+      }, timeoutMs);
+      slot.worker.postMessage({
+        id: requestId,
+        event,
+        deadline: Date.now() + timeoutMs,
+        context: {
+          functionName: this.config.name,
+          functionVersion: '$LATEST',
+          invokedFunctionArn: this.config.arn,
+          memoryLimitInMB: String(this.config.memorySize),
+          awsRequestId: requestId,
+          logGroupName: `/aws/lambda/${this.config.name}`,
+          logStreamName: `local/[$LATEST]${requestId.replaceAll('-', '')}`,
+        },
+      });
+    });
+  }
+
+  private finishWithError(slot: Slot, error: LambdaErrorPayload): void {
+    this.finish(slot, JSON.stringify(error), true);
+  }
+
+  private finish(slot: Slot, payload: string, failed = false): void {
+    const pending = slot.current;
+    if (!pending) return;
+    slot.current = undefined;
+    clearTimeout(pending.timer);
+    const durationMs = Date.now() - pending.startedAt;
+    pending.logs.push(`END RequestId: ${pending.requestId}`);
+    pending.logs.push(
+      `REPORT RequestId: ${pending.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tMemory Size: ${this.config.memorySize} MB`,
+    );
+    pending.resolve({
+      requestId: pending.requestId,
+      payload,
+      ...(failed ? { functionError: 'Unhandled' as const } : {}),
+      logs: `${pending.logs.join('\n')}\n`,
+      durationMs,
+    });
+  }
+
+  private log(slot: Slot, message: string, level: LocalLogLine['level']): void {
+    const requestId = slot.current?.requestId;
+    slot.current?.logs.push(message);
+    this.runtime.onLog({
+      timestamp: Date.now(),
+      source: 'lambda',
+      resource: this.config.name,
+      ...(requestId ? { requestId } : {}),
+      level,
+      message,
+    });
+  }
+}
+
+type WorkerAnswer =
+  | { readonly id: string; readonly ok: true; readonly payload: string }
+  | { readonly id: string; readonly ok: false; readonly error: LambdaErrorPayload };

@@ -1,0 +1,138 @@
+import type { StateMachine } from 'aws-local-stepfunctions';
+
+/** An event of the interpreter's event log (the package does not export the type). */
+export type EventLog =
+  ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** One event of GetExecutionHistory, in AWS's JSON shape (timestamps as epoch seconds). */
+export interface HistoryEvent {
+  readonly id: number;
+  readonly previousEventId: number;
+  readonly timestamp: number;
+  readonly type: string;
+  readonly [details: string]: unknown;
+}
+
+const json = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value ?? null));
+const details = (_value: unknown) => ({ truncated: false });
+
+/** Builds an execution's history in the order events happen. */
+export class HistoryRecorder {
+  readonly events: HistoryEvent[] = [];
+  private closed = false;
+
+  /** Ends the history: events that arrive later (a task finishing after StopExecution) are dropped. */
+  close(): void {
+    this.closed = true;
+  }
+
+  add(
+    type: string,
+    detailKey?: string,
+    detailValue?: Record<string, unknown>,
+    timestampMs = Date.now(),
+  ): void {
+    if (this.closed) return;
+    const id = this.events.length + 1;
+    this.events.push({
+      id,
+      previousEventId: id - 1,
+      timestamp: timestampMs / 1000,
+      type,
+      ...(detailKey && detailValue ? { [detailKey]: detailValue } : {}),
+    });
+  }
+
+  /**
+   * Maps one interpreter event to the AWS events it stands for. `shownType` names the state type
+   * the history shows (a stand-in Task for a Fail state shows as Fail).
+   */
+  record(
+    event: EventLog,
+    roleArn: string,
+    timedOutTaskEvent: (stateName: string) => string,
+    shownType: (stateName: string, type: string) => string = (_name, type) => type,
+  ): void {
+    const at = event.timestamp;
+    switch (event.type) {
+      case 'ExecutionStarted':
+        this.add(
+          'ExecutionStarted',
+          'executionStartedEventDetails',
+          { input: json(event.input), inputDetails: details(event.input), roleArn },
+          at,
+        );
+        return;
+      case 'ExecutionSucceeded':
+        this.add(
+          'ExecutionSucceeded',
+          'executionSucceededEventDetails',
+          { output: json(event.output), outputDetails: details(event.output) },
+          at,
+        );
+        return;
+      case 'ExecutionFailed':
+        this.add(
+          'ExecutionFailed',
+          'executionFailedEventDetails',
+          { error: event.Error, cause: json(event.Cause) },
+          at,
+        );
+        return;
+      case 'ExecutionTimeout':
+        this.add('ExecutionTimedOut', 'executionTimedOutEventDetails', { error: 'States.Timeout' }, at);
+        return;
+      case 'ExecutionAborted':
+        // Recorded by StopExecution with the caller's error and cause.
+        return;
+      case 'StateEntered': {
+        const { name, input } = event.state;
+        const type = shownType(name, event.state.type);
+        this.add(
+          `${type}StateEntered`,
+          'stateEnteredEventDetails',
+          { name, input: json(input), inputDetails: details(input) },
+          at,
+        );
+        if (type === 'Parallel') this.add('ParallelStateStarted', undefined, undefined, at);
+        if (type === 'Map') this.add('MapStateStarted', undefined, undefined, at);
+        return;
+      }
+      case 'StateExited': {
+        const { name, type, output } = event.state;
+        if (type === 'Parallel' || type === 'Map')
+          this.add(`${type}StateSucceeded`, undefined, undefined, at);
+        this.add(
+          `${type}StateExited`,
+          'stateExitedEventDetails',
+          { name, output: json(output), outputDetails: details(output) },
+          at,
+        );
+        return;
+      }
+      case 'StateFailed':
+        if (
+          event.state.type === 'Task' &&
+          event.Error === 'States.Timeout' &&
+          shownType(event.state.name, 'Task') === 'Task'
+        ) {
+          const type = timedOutTaskEvent(event.state.name);
+          const key = `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+          this.add(type, key, { error: 'States.Timeout' }, at);
+        }
+        if (event.state.type === 'Parallel' || event.state.type === 'Map')
+          this.add(`${event.state.type}StateFailed`, undefined, undefined, at);
+        return;
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed': {
+        const key = `${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`;
+        this.add(event.type, key, { name: event.parentState.name, index: event.index }, at);
+        return;
+      }
+      default:
+        // StateRetried, StateCaught and Parallel branch events have no AWS counterpart.
+        return;
+    }
+  }
+}

@@ -1,0 +1,433 @@
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import { LocalServiceError } from '../errors.js';
+import type { LocalLogLine, LocalService } from '../types.js';
+import type { AnalyzedDefinition } from './definition.js';
+import { type EventLog, HistoryRecorder } from './history.js';
+import { type IntegrationDeps, runTask } from './integrations.js';
+
+export interface LocalStateMachine {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly type: 'STANDARD' | 'EXPRESS';
+  readonly roleArn: string;
+  /** The resolved definition as deployed (for DescribeStateMachine). */
+  readonly definition: string;
+  readonly analyzed: AnalyzedDefinition;
+  readonly creationDate: number;
+  readonly timeoutSeconds?: number;
+}
+
+type Status = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+interface Execution {
+  readonly arn: string;
+  readonly name: string;
+  readonly machine: LocalStateMachine;
+  readonly input: string;
+  readonly startDate: number;
+  readonly history: HistoryRecorder;
+  readonly finished: Promise<void>;
+  status: Status;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  abort(): void;
+}
+
+const epoch = (ms: number) => ms / 1000;
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
+
+/** Execution names: 1-80 characters, none of AWS's forbidden punctuation or control characters. */
+function isValidName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || NAME_FORBIDDEN.test(name)) return false;
+  return [...name].every((c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code >= 0x20 && !(code >= 0x7f && code <= 0x9f);
+  });
+}
+
+/** The Step Functions JSON API over the aws-local-stepfunctions interpreter. */
+export class StepFunctionsService implements LocalService {
+  private readonly machines = new Map<string, LocalStateMachine>();
+  private readonly executions = new Map<string, Execution>();
+
+  constructor(
+    private readonly deps: IntegrationDeps & { readonly accountId: string },
+    private readonly onLog: (line: LocalLogLine) => void,
+  ) {}
+
+  register(machine: LocalStateMachine): void {
+    this.machines.set(machine.arn, machine);
+  }
+
+  async call(operation: string, request: unknown): Promise<unknown> {
+    const input = (request ?? {}) as Record<string, unknown>;
+    switch (operation) {
+      case 'StartExecution':
+        return this.startExecution(input);
+      case 'StartSyncExecution':
+        return this.startSyncExecution(input);
+      case 'DescribeExecution':
+        return this.describeExecution(this.execution(input.executionArn));
+      case 'ListExecutions':
+        return this.listExecutions(input);
+      case 'GetExecutionHistory':
+        return this.getExecutionHistory(input);
+      case 'StopExecution':
+        return this.stopExecution(input);
+      case 'SendTaskSuccess':
+        this.deps.tokens.succeed(input.taskToken, input.output);
+        return {};
+      case 'SendTaskFailure':
+        this.deps.tokens.fail(input.taskToken, input.error, input.cause);
+        return {};
+      case 'SendTaskHeartbeat':
+        this.deps.tokens.heartbeat(input.taskToken);
+        return {};
+      case 'ListStateMachines':
+        return {
+          stateMachines: [...this.machines.values()].map((m) => ({
+            stateMachineArn: m.arn,
+            name: m.name,
+            type: m.type,
+            creationDate: epoch(m.creationDate),
+          })),
+        };
+      case 'DescribeStateMachine': {
+        const m = this.machine(input.stateMachineArn);
+        return {
+          stateMachineArn: m.arn,
+          name: m.name,
+          status: 'ACTIVE',
+          definition: m.definition,
+          roleArn: m.roleArn,
+          type: m.type,
+          creationDate: epoch(m.creationDate),
+        };
+      }
+      default:
+        throw new LocalServiceError(
+          'UnknownOperationException',
+          `The local Step Functions API does not support ${operation}`,
+        );
+    }
+  }
+
+  /** Waits until every running execution has finished (used by tests and shutdown). */
+  async drain(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((e) => e.finished));
+  }
+
+  stopAll(): void {
+    for (const execution of this.executions.values()) {
+      if (execution.status === 'RUNNING') execution.abort();
+    }
+  }
+
+  private machine(arn: unknown): LocalStateMachine {
+    if (typeof arn !== 'string' || !arn.startsWith('arn:'))
+      throw new LocalServiceError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    const machine = this.machines.get(arn);
+    if (!machine)
+      throw new LocalServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private execution(arn: unknown): Execution {
+    if (typeof arn !== 'string' || !arn.startsWith('arn:'))
+      throw new LocalServiceError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    const execution = this.executions.get(arn);
+    if (!execution)
+      throw new LocalServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return execution;
+  }
+
+  private prepareStart(input: Record<string, unknown>): {
+    machine: LocalStateMachine;
+    name: string;
+    inputText: string;
+    parsed: unknown;
+  } {
+    const machine = this.machine(input.stateMachineArn);
+    const name = input.name === undefined ? randomUUID() : input.name;
+    if (typeof name !== 'string' || !isValidName(name))
+      throw new LocalServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
+    const inputText = input.input === undefined ? '{}' : input.input;
+    if (typeof inputText !== 'string')
+      throw new LocalServiceError('InvalidExecutionInput', 'input must be a JSON string');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(inputText);
+    } catch {
+      throw new LocalServiceError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: '${inputText}'`,
+      );
+    }
+    return { machine, name, inputText, parsed };
+  }
+
+  private startExecution(input: Record<string, unknown>): unknown {
+    const { machine, name, inputText, parsed } = this.prepareStart(input);
+    const arn =
+      machine.type === 'EXPRESS'
+        ? `arn:aws:states:${this.deps.region}:${this.deps.accountId}:express:${machine.name}:${name}:${randomUUID()}`
+        : `arn:aws:states:${this.deps.region}:${this.deps.accountId}:execution:${machine.name}:${name}`;
+    const existing = this.executions.get(arn);
+    if (existing) {
+      // AWS: same name and input while running → the same answer; otherwise the name is taken.
+      if (existing.status === 'RUNNING' && existing.input === inputText) {
+        return { executionArn: existing.arn, startDate: epoch(existing.startDate) };
+      }
+      throw new LocalServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    const execution = this.run(machine, arn, name, inputText, parsed);
+    return { executionArn: execution.arn, startDate: epoch(execution.startDate) };
+  }
+
+  private async startSyncExecution(input: Record<string, unknown>): Promise<unknown> {
+    const { machine, name, inputText, parsed } = this.prepareStart(input);
+    if (machine.type !== 'EXPRESS') {
+      throw new LocalServiceError(
+        'StateMachineTypeNotSupported',
+        'This operation is not supported by this type of state machine',
+      );
+    }
+    const arn = `arn:aws:states:${this.deps.region}:${this.deps.accountId}:express:${machine.name}:${name}:${randomUUID()}`;
+    const execution = this.run(machine, arn, name, inputText, parsed);
+    await execution.finished;
+    return {
+      ...this.describeExecution(execution),
+      billingDetails: {
+        billedMemoryUsedInMB: 64,
+        billedDurationInMilliseconds: (execution.stopDate ?? Date.now()) - execution.startDate,
+      },
+    };
+  }
+
+  private run(
+    machine: LocalStateMachine,
+    arn: string,
+    name: string,
+    inputText: string,
+    input: unknown,
+  ): Execution {
+    const interpreter = new StateMachine(machine.analyzed.runnable, {
+      validationOptions: { noValidate: true },
+    });
+    const history = new HistoryRecorder();
+    const startDate = Date.now();
+    let pendingToken: string | undefined;
+    const tokens = this.deps.tokens;
+    const context = {
+      Execution: {
+        Id: arn,
+        Name: name,
+        RoleArn: machine.roleArn,
+        LocalInput: input,
+        LocalStartTime: new Date(startDate).toISOString(),
+        RedriveCount: 0,
+      },
+      StateMachine: { Id: machine.arn, Name: machine.name },
+      // Read while the interpreter evaluates a Task's Parameters, right before the task's local
+      // handler is called in the same synchronous run, which takes the token.
+      Task: {
+        get Token(): string {
+          pendingToken ??= tokens.issue();
+          return pendingToken;
+        },
+      },
+      State: {
+        get EnteredTime(): string {
+          return new Date().toISOString();
+        },
+        RetryCount: 0,
+      },
+    };
+    const handlers: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
+    for (const [stateName, binding] of machine.analyzed.tasks) {
+      handlers[stateName] = async (taskInput) => {
+        const token = pendingToken;
+        pendingToken = undefined;
+        // Let the history catch up with the interpreter's events (TaskStateEntered) first.
+        await new Promise((resolve) => setImmediate(resolve));
+        return runTask(this.deps, {
+          executionArn: arn,
+          history,
+          stateName,
+          binding,
+          input: taskInput,
+          token,
+          heartbeatSeconds: machine.analyzed.heartbeats.get(stateName),
+        });
+      };
+    }
+    let aborted = false;
+    const running = interpreter.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never },
+      context,
+      noThrowOnAbort: true,
+    });
+    const execution: Execution = {
+      arn,
+      name,
+      machine,
+      input: inputText,
+      startDate,
+      history,
+      status: 'RUNNING',
+      abort: () => {
+        aborted = true;
+        running.abort();
+      },
+      finished: Promise.resolve(),
+    };
+    const timedOutTaskEvent = (stateName: string) =>
+      machine.analyzed.tasks.get(stateName)?.kind === 'lambda-function'
+        ? 'LambdaFunctionTimedOut'
+        : 'TaskTimedOut';
+    const consume = async () => {
+      for await (const event of running.eventLogs as AsyncGenerator<EventLog>) {
+        history.record(event, machine.roleArn, timedOutTaskEvent, (stateName, type) =>
+          machine.analyzed.failStates.has(stateName) ? 'Fail' : type,
+        );
+        this.settleFrom(execution, event);
+      }
+    };
+    const finished = Promise.allSettled([running.result, consume()]).then(([result]) => {
+      if (execution.status === 'RUNNING') {
+        // The event log ended without a terminal event (aborted without StopExecution).
+        execution.status = aborted ? 'ABORTED' : result.status === 'fulfilled' ? 'SUCCEEDED' : 'FAILED';
+        execution.stopDate = Date.now();
+      }
+      history.close();
+      tokens.dropExecution(arn);
+      this.onLog({
+        timestamp: Date.now(),
+        source: 'stepfunctions',
+        resource: machine.name,
+        level: execution.status === 'SUCCEEDED' ? 'info' : 'warn',
+        message: `execution ${name} ${execution.status}${execution.error ? `: ${execution.error}` : ''}`,
+      });
+    });
+    (execution as { finished: Promise<void> }).finished = finished;
+    this.executions.set(arn, execution);
+    this.onLog({
+      timestamp: startDate,
+      source: 'stepfunctions',
+      resource: machine.name,
+      level: 'info',
+      message: `execution ${name} started`,
+    });
+    return execution;
+  }
+
+  private settleFrom(execution: Execution, event: EventLog): void {
+    if (execution.status !== 'RUNNING') return;
+    switch (event.type) {
+      case 'ExecutionSucceeded':
+        execution.status = 'SUCCEEDED';
+        execution.output = JSON.stringify(event.output ?? null);
+        break;
+      case 'ExecutionFailed':
+        execution.status = 'FAILED';
+        execution.error = event.Error;
+        execution.cause = typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause);
+        break;
+      case 'ExecutionTimeout':
+        execution.status = 'TIMED_OUT';
+        execution.error = 'States.Timeout';
+        break;
+      default:
+        return;
+    }
+    execution.stopDate = event.timestamp;
+  }
+
+  private describeExecution(e: Execution): Record<string, unknown> {
+    return {
+      executionArn: e.arn,
+      stateMachineArn: e.machine.arn,
+      name: e.name,
+      status: e.status,
+      startDate: epoch(e.startDate),
+      ...(e.stopDate !== undefined ? { stopDate: epoch(e.stopDate) } : {}),
+      input: e.input,
+      inputDetails: { included: true },
+      ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
+      ...(e.error !== undefined ? { error: e.error } : {}),
+      ...(e.cause !== undefined ? { cause: e.cause } : {}),
+      redriveCount: 0,
+    };
+  }
+
+  private listExecutions(input: Record<string, unknown>): unknown {
+    const machine = this.machine(input.stateMachineArn);
+    const all = [...this.executions.values()]
+      .filter(
+        (e) => e.machine === machine && (input.statusFilter === undefined || e.status === input.statusFilter),
+      )
+      .sort((a, b) => b.startDate - a.startDate);
+    const { page, nextToken } = paginate(all, input);
+    return {
+      executions: page.map((e) => ({
+        executionArn: e.arn,
+        stateMachineArn: machine.arn,
+        name: e.name,
+        status: e.status,
+        startDate: epoch(e.startDate),
+        ...(e.stopDate !== undefined ? { stopDate: epoch(e.stopDate) } : {}),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  private getExecutionHistory(input: Record<string, unknown>): unknown {
+    const execution = this.execution(input.executionArn);
+    const includeData = input.includeExecutionData !== false;
+    let events = execution.history.events.map((event) => (includeData ? event : stripData(event)));
+    if (input.reverseOrder === true) events = [...events].reverse();
+    const { page, nextToken } = paginate(events, input);
+    return { events: page, ...(nextToken ? { nextToken } : {}) };
+  }
+
+  private stopExecution(input: Record<string, unknown>): unknown {
+    const execution = this.execution(input.executionArn);
+    const stopDate = Date.now();
+    if (execution.status === 'RUNNING') {
+      execution.status = 'ABORTED';
+      execution.stopDate = stopDate;
+      if (typeof input.error === 'string') execution.error = input.error;
+      if (typeof input.cause === 'string') execution.cause = input.cause;
+      execution.history.add('ExecutionAborted', 'executionAbortedEventDetails', {
+        ...(typeof input.error === 'string' ? { error: input.error } : {}),
+        ...(typeof input.cause === 'string' ? { cause: input.cause } : {}),
+      });
+      execution.history.close();
+      execution.abort();
+    }
+    return { stopDate: epoch(execution.stopDate ?? stopDate) };
+  }
+}
+
+function paginate<T>(items: T[], input: Record<string, unknown>): { page: T[]; nextToken?: string } {
+  const start = typeof input.nextToken === 'string' ? Number.parseInt(input.nextToken, 10) || 0 : 0;
+  const max = typeof input.maxResults === 'number' && input.maxResults > 0 ? input.maxResults : 1000;
+  const page = items.slice(start, start + max);
+  return start + max < items.length ? { page, nextToken: String(start + max) } : { page };
+}
+
+function stripData(event: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (value && typeof value === 'object' && key.endsWith('EventDetails')) {
+      const { input: _i, output: _o, ...rest } = value as Record<string, unknown>;
+      out[key] = rest;
+    } else out[key] = value;
+  }
+  return out as never;
+}

@@ -1,0 +1,120 @@
+import type { App } from 'aws-cdk-lib';
+
+/** One line of output from the local cloud: a function's console, a poller, or the cloud itself. */
+export interface LocalLogLine {
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+  readonly source: 'lambda' | 'stepfunctions' | 'event-source' | 'cloud';
+  /** The physical name of the function, state machine or event source mapping the line belongs to. */
+  readonly resource?: string;
+  /** The Lambda request id the line was printed under, when known. */
+  readonly requestId?: string;
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+}
+
+export interface LocalCloudOptions {
+  /**
+   * The CDK app to run: a factory that builds it (synthesized in-process), or the path of a
+   * cloud assembly directory that `cdk synth` already wrote (e.g. `cdk.out`).
+   */
+  readonly app: (() => App | Promise<App>) | string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /**
+   * Account id used in local ARNs. Queues keep the SQS emulator's own account (000000000000).
+   * @default '000000000000'
+   */
+  readonly accountId?: string;
+  /** Receives every log line; without it, lines are dropped. */
+  readonly onLog?: (line: LocalLogLine) => void;
+  /** Most concurrent workers per function; further invocations queue. @default 4 */
+  readonly maxConcurrencyPerFunction?: number;
+  /** How often event source pollers look for work when idle, in ms. @default 100 */
+  readonly pollIntervalMs?: number;
+  /**
+   * Divides every Retry interval of every state machine, so that backoff-heavy tests run fast.
+   * @default 1 (real intervals)
+   */
+  readonly retryIntervalDivisor?: number;
+  /** Extra environment variables for every local function (after the template's own). */
+  readonly functionEnvironment?: Readonly<Record<string, string>>;
+}
+
+export type LocalResourceKind = 'table' | 'queue' | 'function' | 'stateMachine' | 'eventSourceMapping';
+
+export interface LocalResource {
+  readonly kind: LocalResourceKind;
+  /** The CloudFormation resource type, e.g. `AWS::DynamoDB::GlobalTable`. */
+  readonly type: string;
+  readonly stack: string;
+  readonly logicalId: string;
+  /** The construct path from the `aws:cdk:path` metadata, when present. */
+  readonly path?: string;
+  /** Physical name: table, queue, function or state machine name; the UUID of a mapping. */
+  readonly name: string;
+  readonly arn: string;
+  /** Queue URL (queues only). */
+  readonly url?: string;
+  /** Latest stream ARN (tables with a stream only). */
+  readonly streamArn?: string;
+}
+
+export interface LocalResourceIndex {
+  readonly all: readonly LocalResource[];
+  list(kind: LocalResourceKind): LocalResource[];
+  get(stack: string, logicalId: string): LocalResource | undefined;
+  /**
+   * Finds one resource by logical id, physical name, ARN, URL or construct path (or a path suffix
+   * such as `PlaceOrder/StateMachine`). Throws when nothing or more than one resource matches.
+   */
+  find(ref: string, kind?: LocalResourceKind): LocalResource;
+}
+
+/** An AWS JSON API served in-process: `call('StartExecution', request)` returns AWS's response shape. */
+export interface LocalService {
+  call(operation: string, request: unknown): Promise<unknown>;
+}
+
+export interface FailNextOptions {
+  /** The Lambda `errorType`, e.g. `SagaTransientError`. */
+  readonly errorType: string;
+  readonly errorMessage: string;
+  /** How many invocations fail. @default 1 */
+  readonly times?: number;
+}
+
+export interface FaultInjector {
+  /**
+   * The next `times` invocations of the function (logical id, physical name, ARN or construct
+   * path) fail with this error before the handler runs; later invocations run normally.
+   */
+  failNext(functionRef: string, options: FailNextOptions): void;
+  /** Removes every pending fault. */
+  clear(): void;
+}
+
+export interface LocalCloud {
+  readonly region: string;
+  readonly accountId: string;
+  /** DynamoDB Local's endpoint (DynamoDB and DynamoDB Streams APIs). */
+  readonly dynamoDbEndpoint: string;
+  /** The SQS emulator's endpoint. */
+  readonly sqsEndpoint: string;
+  readonly resources: LocalResourceIndex;
+  /** AWS Step Functions JSON 1.0 API (`StartExecution`, `DescribeExecution`, ...). */
+  readonly stepFunctions: LocalService;
+  /** Lambda API: `Invoke` with `{ FunctionName, Payload, InvocationType?, LogType? }`. */
+  readonly lambda: LocalService;
+  readonly faults: FaultInjector;
+  /** Milliseconds from the call of `startLocalCloud` until the cloud was ready. */
+  readonly startupMs: number;
+  /**
+   * Sets the endpoint local functions use for a service the cloud serves in-process (Step Functions,
+   * Lambda), e.g. once an HTTP gateway in front of the cloud is listening. Applies to workers
+   * started afterwards (running workers are recycled).
+   */
+  setServiceEndpoint(service: 'sfn' | 'lambda' | 'default', url: string): void;
+  /** Stops pollers, workers, the SQS emulator and DynamoDB Local. Safe to call twice. */
+  stop(): Promise<void>;
+}
