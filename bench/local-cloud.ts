@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { hostLocalCloud } from '../infra/local/cli/host.js';
-import { loadAppSource } from '../infra/local/cli/load-app.js';
+import { lazyAppFactory } from '../infra/local/cli/load-app.js';
 import { formatTable } from '../infra/local/cli/table.js';
 
 const perLevel = Number(process.argv[2] ?? 64);
@@ -51,7 +51,11 @@ async function pool(total: number, concurrency: number, task: (i: number) => Pro
 
 async function main(): Promise<void> {
   const began = Date.now();
-  const hosted = await hostLocalCloud({ app: await loadAppSource('infra/app.ts'), port: 0 });
+  const hosted = await hostLocalCloud({
+    app: lazyAppFactory('infra/app.ts'),
+    synthCache: { name: 'infra/app.ts' },
+    port: 0,
+  });
   const readyMs = Date.now() - began;
   const { cloud, gateway } = hosted;
   try {

@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { type App, CfnResource as CdkCfnResource, Stack } from 'aws-cdk-lib';
 import { LocalCloudStartError } from './errors.js';
+import type { SynthCache } from './synth-cache.js';
 
 /** A CloudFormation template as the local cloud reads it. */
 export interface CfnTemplate {
@@ -60,11 +61,19 @@ interface AssetManifest {
 }
 
 /** Synthesizes the app in-process (or opens an existing cloud assembly) and reads every stack. */
-export async function loadAssembly(app: (() => App | Promise<App>) | string): Promise<LoadedAssembly> {
+export async function loadAssembly(
+  app: (() => App | Promise<App>) | string,
+  cache?: SynthCache,
+): Promise<LoadedAssembly> {
   let directory: string;
-  const constructPaths = new Map<string, string>();
+  let constructPaths = new Map<string, string>();
+  const cacheKey = typeof app !== 'string' ? cache?.key() : undefined;
+  const cached = cacheKey ? cache?.lookup(cacheKey) : undefined;
   if (typeof app === 'string') {
     directory = isAbsolute(app) ? app : resolve(app);
+  } else if (cached) {
+    directory = cached.directory;
+    constructPaths = new Map(cached.constructPaths);
   } else {
     const instance = await app();
     directory = instance.synth().directory;
@@ -73,6 +82,11 @@ export async function loadAssembly(app: (() => App | Promise<App>) | string): Pr
       if (!CdkCfnResource.isCfnResource(construct)) continue;
       const stack = Stack.of(construct);
       constructPaths.set(`${stack.stackName}/${stack.resolve(construct.logicalId)}`, construct.node.path);
+    }
+    if (cache && cacheKey) {
+      const fresh = directory;
+      directory = cache.store(cacheKey, fresh, constructPaths);
+      if (fresh.startsWith(tmpdir())) rmSync(fresh, { recursive: true, force: true });
     }
   }
   const stacks: StackTemplate[] = [];
@@ -88,7 +102,10 @@ export async function loadAssembly(app: (() => App | Promise<App>) | string): Pr
     }
   }
   const temporary =
-    typeof app !== 'string' && directory.startsWith(tmpdir()) && basename(directory).startsWith('cdk.out');
+    typeof app !== 'string' &&
+    !cache &&
+    directory.startsWith(tmpdir()) &&
+    basename(directory).startsWith('cdk.out');
   return { directory, stacks, assetsByObjectKey, constructPaths, temporary };
 }
 

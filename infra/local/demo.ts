@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { type HostedCloud, hostLocalCloud } from './cli/host.js';
-import { loadAppSource } from './cli/load-app.js';
+import { lazyAppFactory } from './cli/load-app.js';
 import { runSaga } from './cli/run.js';
 import { formatSeconds, formatTable } from './cli/table.js';
 import { DEFAULT_GATEWAY_PORT } from './gateway/index.js';
@@ -83,7 +83,11 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    hosted = await hostLocalCloud({ app: await loadAppSource(join(root, 'infra', 'app.ts')), port });
+    hosted = await hostLocalCloud({
+      app: lazyAppFactory(join(root, 'infra', 'app.ts')),
+      synthCache: { name: 'infra/app.ts', projectRoot: root },
+      port,
+    });
     const { cloud, gateway } = hosted;
     out(`Ready in ${formatSeconds(Date.now() - began)} at ${gateway.endpoint} (region ${cloud.region}).`);
 

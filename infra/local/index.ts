@@ -1,5 +1,6 @@
 export { LocalCloudStartError, LocalServiceError } from './errors.js';
 export { startLocalCloud } from './local-cloud.js';
+export { SynthCache, type SynthCacheOptions, synthCacheKey } from './synth-cache.js';
 export type {
   FailNextOptions,
   FaultInjector,

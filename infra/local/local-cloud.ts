@@ -24,6 +24,7 @@ import { createQueue } from './sqs-queues.js';
 import { analyzeDefinition } from './stepfunctions/definition.js';
 import { StepFunctionsService } from './stepfunctions/stepfunctions-service.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
+import { SynthCache } from './synth-cache.js';
 import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource } from './types.js';
 
 /** Resource types with no local behaviour that matters to an app's logic; skipped silently. */
@@ -85,7 +86,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   ]);
   let assembly: LoadedAssembly;
   try {
-    assembly = await timed('synth', loadAssembly(options.app));
+    assembly = await timed(
+      'synth',
+      loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),
+    );
   } catch (error) {
     await stopEngines(await enginesPromise);
     throw error;

@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import type { SynthCacheOptions } from './synth-cache.js';
 
 /** One line of output from the local cloud: a function's console, a poller, or the cloud itself. */
 export interface LocalLogLine {
@@ -37,6 +38,12 @@ export interface LocalCloudOptions {
    * @default 1 (real intervals)
    */
   readonly retryIntervalDivisor?: number;
+  /**
+   * Reuse the synthesized assembly of an app factory while the project's sources are unchanged
+   * (see `SynthCache`). Skipping synthesis skips esbuild bundling, most of the start-up time.
+   * @default no cache: the factory runs on every start
+   */
+  readonly synthCache?: SynthCacheOptions;
   /** Extra environment variables for every local function (after the template's own). */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostedCloud, hostLocalCloud } from '../../infra/local/cli/host.js';
-import { loadAppSource } from '../../infra/local/cli/load-app.js';
+import { lazyAppFactory } from '../../infra/local/cli/load-app.js';
 import type { LocalResourceKind } from '../../infra/local/index.js';
 
 interface CliResult {
@@ -49,7 +49,11 @@ async function numberAttribute(
 }
 
 beforeAll(async () => {
-  hosted = await hostLocalCloud({ app: await loadAppSource('infra/app.ts'), port: 0 });
+  hosted = await hostLocalCloud({
+    app: lazyAppFactory('infra/app.ts'),
+    synthCache: { name: 'infra/app.ts' },
+    port: 0,
+  });
   db = new DynamoDBClient({
     endpoint: hosted.gateway.endpoint,
     region: 'us-east-1',

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostedCloud, hostLocalCloud } from '../../infra/local/cli/host.js';
-import { loadAppSource } from '../../infra/local/cli/load-app.js';
+import { lazyAppFactory } from '../../infra/local/cli/load-app.js';
 import type { LocalResource, LocalResourceKind } from '../../infra/local/index.js';
 
 const run = promisify(execFile);
@@ -66,7 +66,11 @@ async function seed(
 }
 
 beforeAll(async () => {
-  hosted = await hostLocalCloud({ app: await loadAppSource('infra/app.ts'), port: 0 });
+  hosted = await hostLocalCloud({
+    app: lazyAppFactory('infra/app.ts'),
+    synthCache: { name: 'infra/app.ts' },
+    port: 0,
+  });
 });
 
 afterAll(async () => {

@@ -4,7 +4,10 @@ import { buildExampleApp } from '../../infra/app.js';
 import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
 import { engineClients, getItem, historyOf } from '../support/local-cloud.js';
 
-const local = useLocalCloud(() => buildExampleApp().app, { retryIntervalDivisor: 50 });
+const local = useLocalCloud(() => buildExampleApp().app, {
+  retryIntervalDivisor: 50,
+  synthCache: { name: 'infra/app.ts' },
+});
 
 const table = (participant: string) => local.cloud.resources.find(`${participant}/Table`, 'table').name;
 

@@ -1,5 +1,6 @@
 import { type Gateway, startGateway } from '../gateway/index.js';
 import { startLocalCloud } from '../index.js';
+import type { SynthCacheOptions } from '../synth-cache.js';
 import type { LocalCloud, LocalLogLine } from '../types.js';
 import type { AppSource } from './load-app.js';
 
@@ -11,6 +12,8 @@ export interface HostOptions {
   readonly onLog?: (line: LocalLogLine) => void;
   /** Extra local cloud options (e.g. retry divisor for tests). */
   readonly retryIntervalDivisor?: number;
+  /** Reuse the app's synthesized assembly while its sources are unchanged. @default no cache */
+  readonly synthCache?: SynthCacheOptions;
 }
 
 export interface HostedCloud {
@@ -29,6 +32,7 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
     region: options.region,
     onLog: options.onLog,
     retryIntervalDivisor: options.retryIntervalDivisor,
+    synthCache: options.synthCache,
   });
   let gateway: Gateway;
   try {

@@ -68,3 +68,27 @@ export async function loadAppSource(entry: string): Promise<AppSource> {
       '"export function createApp(): App { ... }".',
   );
 }
+
+/**
+ * A factory that imports the entry module only when called, so that a synth-cache hit skips loading
+ * the app (and aws-cdk-lib) entirely. The entry must export a factory; a module that only synthesizes
+ * when imported cannot be cached and should go through {@link loadAppSource}.
+ */
+export function lazyAppFactory(entry: string): () => Promise<App> {
+  const path = resolve(entry);
+  if (!existsSync(path)) {
+    throw new CliUsageError(
+      `The app entry "${entry}" does not exist (resolved to ${path}). Pass --app <file>.`,
+    );
+  }
+  return async () => {
+    const source = await loadAppSource(entry);
+    if (typeof source === 'string') {
+      throw new CliUsageError(
+        `${entry} synthesizes when imported instead of exporting a factory, so its assembly cannot be ` +
+          'cached. Export "createApp()" returning the App, or pass --no-cache.',
+      );
+    }
+    return source();
+  };
+}

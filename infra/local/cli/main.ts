@@ -13,8 +13,9 @@ import { CliUsageError } from './state-machines.js';
 const USAGE = `stepsaga — sagas on AWS serverless, locally or on AWS
 
 Usage:
-  stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose]
-      Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C.
+  stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose] [--no-cache]
+      Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The synthesized
+      app is cached in .stepsaga/synth while the project's sources are unchanged; --no-cache re-synthesizes.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
   stepsaga executions [SagaName]
@@ -40,6 +41,7 @@ const OPTIONS = {
   port: { type: 'string' },
   app: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
+  'no-cache': { type: 'boolean' },
 } as const;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -66,9 +68,10 @@ async function localUp(values: {
   app?: string;
   region?: string;
   verbose?: boolean;
+  'no-cache'?: boolean;
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
-  const [{ hostLocalCloud }, { loadAppSource }, { resourcesTable }] = await Promise.all([
+  const [{ hostLocalCloud }, { lazyAppFactory, loadAppSource }, { resourcesTable }] = await Promise.all([
     import('./host.js'),
     import('./load-app.js'),
     import('./resources-table.js'),
@@ -76,11 +79,13 @@ async function localUp(values: {
   const port = parsePort(values.port);
   const entry = values.app ?? 'infra/app.ts';
   const began = Date.now();
+  const cached = !values['no-cache'];
   out(`Loading the CDK app from ${entry} ...`);
-  const app = await loadAppSource(entry);
+  const app = cached ? lazyAppFactory(entry) : await loadAppSource(entry);
   out('Starting the local cloud (synth, DynamoDB Local, SQS emulator, state machines, functions) ...');
   const hosted = await hostLocalCloud({
     app,
+    synthCache: cached ? { name: entry } : undefined,
     port,
     region: values.region,
     onLog: (line) => printLog(line, values.verbose ?? false),

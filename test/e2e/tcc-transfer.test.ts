@@ -1,0 +1,162 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { App } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ParticipantRequest } from '../../functions/runtime/contract.js';
+import { sweepExpiredReservations } from '../../functions/tcc/index.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { TransferStack } from '../../workflows/transfer.js';
+import { engineClients, getItem, historyOf } from '../support/local-cloud.js';
+
+// Reservations expire after 1 s here, so that the sweep test need not wait 15 minutes; nothing else
+// sweeps on the local cloud (EventBridge schedules are not emulated), so the other tests are unaffected.
+const local = useLocalCloud(
+  () => {
+    const app = new App();
+    new TransferStack(app, 'StepsagaTransfer');
+    return app;
+  },
+  { retryIntervalDivisor: 50, functionEnvironment: { TRANSFER_RESERVATION_SECONDS: '1' } },
+);
+
+const table = (participant: string) => local.cloud.resources.find(`${participant}/Table`, 'table').name;
+const dynamodb = () => engineClients(local.cloud).dynamodb;
+
+async function balances(from: string, to: string) {
+  const debit = await getItem(dynamodb(), table('DebitAccounts'), `ACCOUNT#${from}`, 'BALANCE');
+  const credit = await getItem(dynamodb(), table('CreditAccounts'), `ACCOUNT#${to}`, 'BALANCE');
+  return {
+    balance: Number(debit?.balance?.N),
+    held: Number(debit?.held?.N),
+    credited: Number(credit?.balance?.N),
+    pendingCredit: Number(credit?.pendingCredit?.N ?? 0),
+  };
+}
+
+const transfer = async (transferId: string, fromAccount: string, toAccount: string, amount: number) => {
+  const machine = local.cloud.resources.find('Transfer', 'stateMachine');
+  const { executionArn } = (await local.cloud.stepFunctions.call('StartExecution', {
+    stateMachineArn: machine.arn,
+    name: transferId,
+    input: JSON.stringify({ transferId, fromAccount, toAccount, amount }),
+  })) as { executionArn: string };
+  return { executionArn, done: await waitForExecution(local.cloud, executionArn) };
+};
+
+describe('Transfer TCC on the local cloud', () => {
+  beforeAll(async () => {
+    for (const account of ['alice', 'carol', 'dave']) {
+      await dynamodb().send(
+        new PutItemCommand({
+          TableName: table('DebitAccounts'),
+          Item: {
+            pk: { S: `ACCOUNT#${account}` },
+            sk: { S: 'BALANCE' },
+            balance: { N: '1000' },
+            held: { N: '0' },
+          },
+        }),
+      );
+      await dynamodb().send(
+        new PutItemCommand({
+          TableName: table('CreditAccounts'),
+          Item: { pk: { S: `ACCOUNT#${account}-payee` }, sk: { S: 'BALANCE' }, balance: { N: '0' } },
+        }),
+      );
+    }
+  });
+
+  it('moves the money: Try both, Confirm both, in 2N + 3 = 7 state transitions', async () => {
+    const { executionArn, done } = await transfer('transfer-ok-1', 'alice', 'alice-payee', 300);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '{}').results).toEqual({
+      Debit: { account: 'alice', held: 300 },
+      Credit: { account: 'alice-payee', pending: 300 },
+    });
+    expect(await balances('alice', 'alice-payee')).toEqual({
+      balance: 700,
+      held: 0,
+      credited: 300,
+      pendingCredit: 0,
+    });
+    const entered = (await historyOf(local.cloud, executionArn)).filter((e) =>
+      e.type.endsWith('StateEntered'),
+    );
+    expect(entered).toHaveLength(7);
+  });
+
+  it('cancels both services when the debit hold is refused, conserving the money', async () => {
+    const { done } = await transfer('transfer-overdraw-1', 'carol', 'carol-payee', 5_000);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('SagaCancelled');
+    expect(JSON.parse(done.cause ?? '{}')).toMatchObject({ Try: { Error: 'SagaBusinessError' } });
+    expect(await balances('carol', 'carol-payee')).toEqual({
+      balance: 1000,
+      held: 0,
+      credited: 0,
+      pendingCredit: 0,
+    });
+    const debitCancel = await getItem(
+      dynamodb(),
+      table('DebitAccounts'),
+      'BARRIER#transfer-overdraw-1',
+      'Debit#cancel',
+    );
+    expect(debitCancel?.status?.S).toBe('empty');
+    const creditCancel = await getItem(
+      dynamodb(),
+      table('CreditAccounts'),
+      'BARRIER#transfer-overdraw-1',
+      'Credit#cancel',
+    );
+    expect(creditCancel?.status?.S).toBe('committed');
+  });
+
+  it('releases an orphaned hold through the deployed function once its deadline passed', async () => {
+    const debitFunction = local.cloud.resources.find('DebitAccounts/Function', 'function').name;
+    const invoke = async (request: ParticipantRequest) => {
+      const out = (await local.cloud.lambda.call('Invoke', {
+        FunctionName: debitFunction,
+        Payload: JSON.stringify(request),
+      })) as { FunctionError?: string; Payload?: string };
+      const payload = JSON.parse(out.Payload ?? 'null');
+      if (out.FunctionError)
+        throw Object.assign(new Error(payload.errorMessage), { name: payload.errorType });
+      return payload;
+    };
+    const input = { transferId: 'orphan-1', fromAccount: 'dave', toAccount: 'dave-payee', amount: 250 };
+    // A Try whose coordinator never comes back.
+    await invoke({
+      sagaId: 'orphan-1',
+      sagaName: 'Transfer',
+      step: 'Debit',
+      phase: 'try',
+      action: 'hold',
+      input,
+      results: {},
+    });
+    expect((await balances('dave', 'dave-payee')).held).toBe(250);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const swept = await sweepExpiredReservations({
+      client: dynamodb(),
+      tableName: table('DebitAccounts'),
+      now: new Date(),
+      limit: 100,
+      cancel: invoke,
+    });
+    expect(swept.failed).toEqual([]);
+    expect(swept.cancelled).toContain('orphan-1/Debit');
+    expect(await balances('dave', 'dave-payee')).toMatchObject({ balance: 1000, held: 0 });
+
+    const lateConfirm = invoke({
+      sagaId: 'orphan-1',
+      sagaName: 'Transfer',
+      step: 'Debit',
+      phase: 'confirm',
+      action: 'settle',
+      input,
+      results: {},
+    });
+    await expect(lateConfirm).rejects.toMatchObject({ name: 'SagaActionRefused' });
+  });
+});
