@@ -73,6 +73,8 @@ export function createBundledFunction(scope: Construct, options: BundledFunction
       minify: true,
       sourceMap: true,
       sourcesContent: false,
+      // esbuild's per-bundle size report is noise in synth and local-cloud output; warnings still show.
+      logLevel: nodejs.LogLevel.WARNING,
     },
   });
   // The log group exists before the function first writes to it; no role may create it instead.
