@@ -85,6 +85,18 @@ export function requireCommitted(table: string, scope: BarrierScope, phase: Phas
   };
 }
 
+/** A `ConditionCheck` that another phase of the same step has not committed (nor been recorded at all). */
+export function requireAbsent(table: string, scope: BarrierScope, phase: Phase): TransactWriteItem {
+  return {
+    ConditionCheck: {
+      TableName: table,
+      Key: marshall(barrierKey(scope.sagaId, scope.step, phase)),
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
 export function parseBarrier(item: Record<string, AttributeValue> | undefined): BarrierRecord | undefined {
   if (!item || Object.keys(item).length === 0) return undefined;
   return unmarshall(item) as BarrierRecord;

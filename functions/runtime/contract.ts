@@ -23,6 +23,15 @@ export const REQUIRES_PHASE: Readonly<Partial<Record<Phase, Phase>>> = {
   confirm: 'try',
 };
 
+/**
+ * Phases that must never both commit for one step. A coordinator sends one or the other, but a
+ * reservation sweeper or an operator may send the second: whichever commits first refuses the other.
+ */
+export const EXCLUSIVE_PHASE: Readonly<Partial<Record<Phase, Phase>>> = {
+  confirm: 'cancel',
+  cancel: 'confirm',
+};
+
 export interface ParticipantRequest<I = unknown> {
   /** The execution name; unique per saga instance, so it doubles as the idempotency scope. */
   readonly sagaId: string;

@@ -10,6 +10,7 @@ import type { StagedWrite } from './staging.js';
 export type TransactionRole =
   | { readonly kind: 'barrier'; readonly phase: Phase }
   | { readonly kind: 'required'; readonly phase: Phase }
+  | { readonly kind: 'excluded'; readonly phase: Phase }
   | { readonly kind: 'write'; readonly write: StagedWrite }
   | { readonly kind: 'outbox'; readonly eventType: string };
 
@@ -20,7 +21,7 @@ export type TransactionRole =
 export type TransactionFailure =
   | {
       readonly kind: 'barrier';
-      readonly role: Extract<TransactionRole, { kind: 'barrier' | 'required' }>;
+      readonly role: Extract<TransactionRole, { kind: 'barrier' | 'required' | 'excluded' }>;
       /** The barrier as it was, when DynamoDB returned it; undefined if it did not exist. */
       readonly existing: BarrierRecord | undefined;
       /** False when DynamoDB gave no old item, so the caller must read the barrier to know. */
@@ -76,7 +77,7 @@ export function classifyTransactionError(
     if (
       reason.Code === 'ConditionalCheckFailed' &&
       role &&
-      (role.kind === 'barrier' || role.kind === 'required')
+      (role.kind === 'barrier' || role.kind === 'required' || role.kind === 'excluded')
     ) {
       return {
         kind: 'barrier',
@@ -167,6 +168,8 @@ function describeRole(role: TransactionRole | undefined): string {
       return `the ${role.phase} barrier`;
     case 'required':
       return `the check that ${role.phase} committed`;
+    case 'excluded':
+      return `the check that ${role.phase} has not committed`;
     case 'write':
       return role.write.description;
     case 'outbox':

@@ -19,6 +19,8 @@ export const ErrorNames = {
   invalidRequest: 'SagaInvalidRequest',
   /** Terminal error of an execution whose completed steps were all compensated. */
   compensated: 'SagaCompensated',
+  /** Terminal error of a TCC transaction whose participants were all cancelled after a failed Try. */
+  cancelled: 'SagaCancelled',
   /** Terminal error of an execution that could not finish or compensate; an operator must act. */
   parked: 'SagaParked',
   /** Terminal error of an execution whose input failed the saga's input schema; nothing ran. */

@@ -13,10 +13,17 @@ import {
   barrierItem,
   parseBarrier,
   putBarrierIfAbsent,
+  requireAbsent,
   requireCommitted,
 } from './barrier.js';
 import type { StepContext, StepHandler, UndoContext, UndoHandler } from './context.js';
-import { type ParticipantRequest, type Phase, REQUIRES_PHASE, UNDO_PHASE } from './contract.js';
+import {
+  EXCLUSIVE_PHASE,
+  type ParticipantRequest,
+  type Phase,
+  REQUIRES_PHASE,
+  UNDO_PHASE,
+} from './contract.js';
 import { classifyTransactionError, mapSdkError, type TransactionRole } from './error-mapping.js';
 import { ActionRefusedError, BusinessError, TransientError } from './errors.js';
 import { barrierKey, itemIdentity, outboxKey } from './keys.js';
@@ -107,6 +114,7 @@ export class PhaseRunner<I> {
       items.push(requireCommitted(this.settings.table, this.scope, required));
       roles.push({ kind: 'required', phase: required });
     }
+    this.excludeRival(items, roles);
     this.appendStage(stage, now, items, roles);
 
     const failure = await this.commit(items, roles);
@@ -116,6 +124,7 @@ export class PhaseRunner<I> {
       return JSON.parse(resultJson);
     }
     const existing = failure.existingKnown ? failure.existing : await this.readBarrier(failure.role.phase);
+    if (failure.role.kind === 'excluded') throw this.refusedByRival(failure.role.phase);
     if (failure.role.kind === 'required') {
       this.settings.telemetry.count(MetricNames.refused);
       this.log.warn('Phase refused: its required phase has not committed', {
@@ -207,6 +216,7 @@ export class PhaseRunner<I> {
         { kind: 'barrier', phase: this.phase },
         { kind: 'required', phase: forwardPhase },
       ];
+      this.excludeRival(items, roles);
       this.appendStage(stage, now, items, roles);
       const failure = await this.commit(items, roles);
       if (failure === undefined) {
@@ -214,9 +224,29 @@ export class PhaseRunner<I> {
         this.log.info('Phase committed', this.commitDetails(stage, resultJson));
         return JSON.parse(resultJson);
       }
+      if (failure.kind === 'barrier' && failure.role.kind === 'excluded') {
+        throw this.refusedByRival(failure.role.phase);
+      }
     }
     throw new TransientError(
       `${this.what} lost the barrier race twice to concurrent deliveries; retrying is safe.`,
+    );
+  }
+
+  /** Adds the check that this phase's rival (confirm vs cancel) has not been recorded. */
+  private excludeRival(items: TransactWriteItem[], roles: TransactionRole[]): void {
+    const rival = EXCLUSIVE_PHASE[this.phase];
+    if (!rival) return;
+    items.push(requireAbsent(this.settings.table, this.scope, rival));
+    roles.push({ kind: 'excluded', phase: rival });
+  }
+
+  private refusedByRival(rival: Phase): ActionRefusedError {
+    this.settings.telemetry.count(MetricNames.refused);
+    this.log.warn(`Phase refused: the ${rival} of this step already committed`, { rival });
+    return new ActionRefusedError(
+      `${this.what} is refused: the ${rival} of step ${this.scope.step} already committed, and a ` +
+        `transaction is either confirmed or cancelled, never both.`,
     );
   }
 

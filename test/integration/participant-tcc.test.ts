@@ -157,4 +157,57 @@ describe('TCC phases', () => {
     expect(runs.releaseHold).toBe(1);
     expect(await balances()).toEqual({ balance: 100, held: 0 });
   });
+
+  it('refuses a confirm that arrives after the cancel, leaving the hold released', async () => {
+    const sagaId = nextSaga();
+    await call(sagaId, 'try');
+    await call(sagaId, 'cancel');
+
+    const confirm = call(sagaId, 'confirm');
+
+    await expect(confirm).rejects.toMatchObject({ name: ErrorNames.actionRefused });
+    await expect(confirm).rejects.toThrow(
+      `Account.capture (confirm of step Debit, saga ${sagaId}) is refused: the cancel of step Debit already committed, and a transaction is either confirmed or cancelled, never both.`,
+    );
+    expect(await balances()).toEqual({ balance: 100, held: 0 });
+    const barriers = await itemsOfType(client, table, 'barrier', sagaId);
+    expect(barriers.map((b) => b.sk).sort()).toEqual(['Debit#cancel', 'Debit#try']);
+  });
+
+  it('refuses a cancel that arrives after the confirm, leaving the capture in place', async () => {
+    const sagaId = nextSaga();
+    await call(sagaId, 'try');
+    await call(sagaId, 'confirm');
+
+    const cancel = call(sagaId, 'cancel');
+
+    await expect(cancel).rejects.toMatchObject({ name: ErrorNames.actionRefused });
+    await expect(cancel).rejects.toThrow('the confirm of step Debit already committed');
+    expect(await balances()).toEqual({ balance: 70, held: 0 });
+    expect((await itemsOfType(client, table, 'outbox', sagaId)).map((e) => e.eventType)).toEqual([
+      'FundsCaptured',
+    ]);
+  });
+
+  it('lets exactly one of a racing confirm and cancel commit', async () => {
+    for (let round = 0; round < 10; round += 1) {
+      account = uniqueId('acct');
+      await putItem(client, table, { ...accountKey(account), balance: 100, held: 0 });
+      const sagaId = nextSaga();
+      await call(sagaId, 'try');
+
+      const [confirm, cancel] = await Promise.allSettled([call(sagaId, 'confirm'), call(sagaId, 'cancel')]);
+
+      const winners = [confirm, cancel].filter((outcome) => outcome.status === 'fulfilled');
+      expect(winners).toHaveLength(1);
+      const loser = [confirm, cancel].find((outcome) => outcome.status === 'rejected');
+      expect(loser).toMatchObject({ reason: { name: ErrorNames.actionRefused } });
+      const sks = (await itemsOfType(client, table, 'barrier', sagaId)).map((b) => b.sk);
+      expect(sks.filter((sk) => sk === 'Debit#confirm' || sk === 'Debit#cancel')).toHaveLength(1);
+      // Captured (70, nothing held) or released (100, nothing held): never both, never neither.
+      expect(await balances()).toEqual(
+        confirm.status === 'fulfilled' ? { balance: 70, held: 0 } : { balance: 100, held: 0 },
+      );
+    }
+  });
 });
