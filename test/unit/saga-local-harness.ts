@@ -1,6 +1,6 @@
 /**
  * Runs a saga's synthesized definition on aws-local-stepfunctions with every Task mapped to a local
- * handler, so nothing reaches real AWS, and records what each participant and the parked queue saw.
+ * handler, so nothing reaches real AWS, and records what each participant and each queue saw.
  */
 
 import type { Template } from 'aws-cdk-lib/assertions';
@@ -90,6 +90,34 @@ function valueAt(path: string, input: unknown): unknown {
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], input);
 }
 
+type AslStates = AslDefinition['States'];
+
+/** Every state, including those inside Parallel branches (state names are unique machine-wide). */
+function allStates(states: AslStates): [string, AslStates[string]][] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, AslStates[string]],
+    ...((state['Branches'] as { States: AslStates }[] | undefined) ?? []).flatMap((branch) =>
+      allStates(branch.States),
+    ),
+  ]);
+}
+
+/**
+ * The interpreter resets `$$.Execution.Input` to the branch input inside Parallel branches, while
+ * Step Functions keeps the execution input; point those paths at a context key it leaves alone.
+ */
+function keepExecutionInputInBranches(definition: AslDefinition): void {
+  const rewrite = (value: unknown): unknown => {
+    if (value === '$$.Execution.Input') return '$$.Execution.LocalInput';
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+  };
+  for (const [, state] of allStates(definition.States)) {
+    if (state['Parameters'] !== undefined) state['Parameters'] = rewrite(state['Parameters']);
+  }
+}
+
 export interface Invocation {
   readonly state: string;
   readonly resource: string;
@@ -99,6 +127,17 @@ export interface Invocation {
 /** Answers one participant invocation: return a result, or throw an error whose `name` is the Lambda error type. */
 export type Behaviour = (request: ParticipantRequest, attempt: number) => JSONValue;
 
+/** One SQS SendMessage a state made (only those that succeeded). */
+export interface SentMessage {
+  readonly state: string;
+  readonly queueUrl: string;
+  readonly body: JSONValue;
+  readonly attributes?: Record<string, { DataType: string; StringValue: string }>;
+}
+
+/** Decides one SendMessage attempt of a state: throw (an error named like an SQS error) to fail it. */
+export type SendBehaviour = (attempt: number) => void;
+
 export interface SagaRun {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly output?: unknown;
@@ -106,6 +145,8 @@ export interface SagaRun {
   readonly cause?: string;
   readonly invocations: readonly Invocation[];
   readonly parked: readonly ParkedSagaMessage[];
+  /** Every message sent by any state, in order (the park message included). */
+  readonly sent: readonly SentMessage[];
   readonly events: readonly EventLog[];
   /** States entered, in order; each entry is one billed state transition. */
   readonly statesEntered: readonly string[];
@@ -115,6 +156,8 @@ export interface RunOptions {
   readonly executionName?: string;
   /** Behaviour per Task state name; a Task without one returns `{}`. */
   readonly behaviours?: Readonly<Record<string, Behaviour>>;
+  /** Behaviour per SQS Task state name; a state without one sends successfully. */
+  readonly sendBehaviours?: Readonly<Record<string, SendBehaviour>>;
 }
 
 export const PARKED_AT = '2026-01-02T03:04:05.678Z';
@@ -125,23 +168,38 @@ export async function runSaga(
   options: RunOptions = {},
 ): Promise<SagaRun> {
   const { local, causeOf } = adaptForLocalInterpreter(definition);
+  keepExecutionInputInBranches(local);
   const executionName = options.executionName ?? 'order-0001';
   const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:Saga:${executionName}`;
   const invocations: Invocation[] = [];
   const parked: ParkedSagaMessage[] = [];
+  const sent: SentMessage[] = [];
   const attempts = new Map<string, number>();
   const handlers: Record<string, (input: JSONValue) => JSONValue> = {};
   const retryIntervalOverrides: Record<string, number> = {};
 
-  for (const [name, state] of Object.entries(local.States)) {
+  for (const [name, state] of allStates(local.States)) {
     if (state.Type !== 'Task') continue;
     retryIntervalOverrides[name] = 0;
     const resource = String(state['Resource']);
     if (resource === 'arn:aws:states:::sqs:sendMessage') {
       handlers[name] = (params) => {
-        const { MessageBody } = params as unknown as { MessageBody: ParkedSagaMessage };
-        parked.push(MessageBody);
-        return { MessageId: `message-${parked.length}` };
+        const attempt = (attempts.get(name) ?? 0) + 1;
+        attempts.set(name, attempt);
+        options.sendBehaviours?.[name]?.(attempt);
+        const { QueueUrl, MessageBody, MessageAttributes } = params as unknown as {
+          QueueUrl: string;
+          MessageBody: JSONValue;
+          MessageAttributes?: SentMessage['attributes'];
+        };
+        sent.push({
+          state: name,
+          queueUrl: QueueUrl,
+          body: MessageBody,
+          ...(MessageAttributes ? { attributes: MessageAttributes } : {}),
+        });
+        if (name === 'Park saga') parked.push(MessageBody as unknown as ParkedSagaMessage);
+        return { MessageId: `message-${sent.length}` };
       };
       continue;
     }
@@ -161,7 +219,7 @@ export async function runSaga(
   const execution = machine.run(input, {
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
     context: {
-      Execution: { Id: executionArn, Name: executionName, Input: input },
+      Execution: { Id: executionArn, Name: executionName, Input: input, LocalInput: input },
       State: { EnteredTime: PARKED_AT },
     } as never,
   });
@@ -177,7 +235,7 @@ export async function runSaga(
   const statesEntered = events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
 
   if (failure === undefined)
-    return { status: 'SUCCEEDED', output, invocations, parked, events, statesEntered };
+    return { status: 'SUCCEEDED', output, invocations, parked, sent, events, statesEntered };
   const failed = events.find((e) => e.type === 'ExecutionFailed');
   if (failed?.type !== 'ExecutionFailed') throw failure;
   const lastState = [...events].reverse().find((e) => e.type === 'StateEntered');
@@ -186,5 +244,5 @@ export async function runSaga(
     causePath !== undefined && lastState?.type === 'StateEntered'
       ? JSON.stringify(valueAt(causePath, lastState.state.input))
       : String(failed.Cause);
-  return { status: 'FAILED', error: failed.Error, cause, invocations, parked, events, statesEntered };
+  return { status: 'FAILED', error: failed.Error, cause, invocations, parked, sent, events, statesEntered };
 }

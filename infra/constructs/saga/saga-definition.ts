@@ -1,7 +1,16 @@
+import { NOTIFICATION_ID_ATTRIBUTE } from '../../../functions/notifier/notification-id.js';
 import { ErrorNames, LAMBDA_TRANSIENT_ERRORS } from '../../../functions/runtime/errors.js';
-import { PARK_RETRY, PARK_TIMEOUT_SECONDS, type ResolvedRetry, type ResolvedStep } from './saga-plan.js';
+import { type SagaOutcomeType, SagaOutcomeTypes } from './saga-outcome-message.js';
+import {
+  OUTCOME_RETRY,
+  OUTCOME_TIMEOUT_SECONDS,
+  PARK_RETRY,
+  PARK_TIMEOUT_SECONDS,
+  type ResolvedRetry,
+  type ResolvedStep,
+} from './saga-plan.js';
 import type { SagaInputField, SagaInputFieldType, SagaInputSchema } from './saga-props.js';
-import { compensationStateName, member, StateNames } from './saga-state-names.js';
+import { compensationStateName, member, OutcomeStateNames, StateNames } from './saga-state-names.js';
 import { RESERVED_INPUT_KEYS } from './saga-validation.js';
 
 /** A JSON value that may hold CDK tokens (function ARNs, the queue URL) until synthesis. */
@@ -20,6 +29,8 @@ export interface SagaDefinitionInput {
   readonly steps: readonly ResolvedStep[];
   readonly compensationRetry: ResolvedRetry;
   readonly parkedQueueUrl: string;
+  /** Publish `SagaSucceeded`/`SagaCompensated`/`SagaParked` to this queue before the terminal state. */
+  readonly outcomeQueueUrl?: string;
   readonly timeoutSeconds?: number;
   readonly inputSchema?: SagaInputSchema;
 }
@@ -50,6 +61,53 @@ function retrier(errors: readonly string[], retry: ResolvedRetry): AslValue[] {
 
 function catchInto(stateName: string, next: string): AslValue[] {
   return [{ ErrorEquals: ['States.ALL'], ResultPath: `$.errors${member(stateName)}`, Next: next }];
+}
+
+const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
+
+const stringAttribute = (path: string): AslState => ({ DataType: 'String', 'StringValue.$': path });
+
+/**
+ * The Task that sends one outcome message, then goes on to the terminal state whatever happens:
+ * the saga has already ended, so a queue that stays unavailable after the retries is recorded under
+ * `$.errors` (visible in the output or the Fail cause) instead of failing a succeeded saga.
+ */
+function publishOutcome(
+  sagaName: string,
+  queueUrl: string,
+  type: SagaOutcomeType,
+  stateName: string,
+  terminal: string,
+): AslState {
+  return {
+    Type: 'Task',
+    Comment: `Tell subscribers the saga ended with ${type}; a failed send does not change the outcome`,
+    Resource: SQS_SEND_MESSAGE,
+    Parameters: {
+      QueueUrl: queueUrl,
+      MessageBody: {
+        type,
+        'sagaId.$': '$$.Execution.Name',
+        sagaName,
+        'executionArn.$': '$$.Execution.Id',
+        // Both paths always exist here: every success path wrote results, every failure path errors.
+        'summary.$': type === SagaOutcomeTypes.succeeded ? '$.results' : '$.errors',
+        'time.$': '$$.State.EnteredTime',
+      },
+      // The execution ARN is unique per execution and the same on every retry of the send, so the
+      // notifier's status record turns a duplicate send into one delivery.
+      MessageAttributes: {
+        [NOTIFICATION_ID_ATTRIBUTE]: stringAttribute('$$.Execution.Id'),
+        eventType: { DataType: 'String', StringValue: type },
+        sagaId: stringAttribute('$$.Execution.Name'),
+      },
+    },
+    ResultPath: null,
+    TimeoutSeconds: OUTCOME_TIMEOUT_SECONDS,
+    Retry: retrier(['States.ALL'], OUTCOME_RETRY),
+    Catch: catchInto(stateName, terminal),
+    Next: terminal,
+  };
 }
 
 function request(
@@ -106,9 +164,14 @@ function describeSchema(schema: SagaInputSchema): string {
  * JSONPath only, one Task per forward step, one reverse compensation chain, a park path.
  */
 export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition {
-  const { sagaName, steps, compensationRetry } = input;
+  const { sagaName, steps, compensationRetry, outcomeQueueUrl } = input;
   const states: Record<string, AslState> = {};
   const first = steps[0]!;
+  const publishes = outcomeQueueUrl !== undefined;
+  /** The state each outcome path enters after the last step: the publish Task when there is one. */
+  const toSucceeded = publishes ? OutcomeStateNames.succeeded : StateNames.succeeded;
+  const toCompensated = publishes ? OutcomeStateNames.compensated : StateNames.compensated;
+  const toParked = publishes ? OutcomeStateNames.parked : StateNames.parked;
 
   if (input.inputSchema) {
     const rules = Object.entries(input.inputSchema).map(([name, spec]) => inputRule(name, spec));
@@ -132,11 +195,11 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
       .slice(0, index)
       .reverse()
       .find((s) => s.kind === 'compensatable');
-    return previous ? compensationStateName(previous.name) : StateNames.compensated;
+    return previous ? compensationStateName(previous.name) : toCompensated;
   };
 
   for (const step of steps) {
-    const next = steps[step.index + 1]?.name ?? StateNames.succeeded;
+    const next = steps[step.index + 1]?.name ?? toSucceeded;
     const onFailure =
       step.kind === 'compensatable'
         ? // A timed-out action may have committed, so the failed step is compensated too.
@@ -192,7 +255,10 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     ResultPath: null,
     TimeoutSeconds: PARK_TIMEOUT_SECONDS,
     Retry: retrier(['States.ALL'], PARK_RETRY),
-    Next: StateNames.parked,
+    // A parked queue that stays unavailable must still end the execution as SagaParked (whose
+    // failure the failed-executions alarm sees), with the send's error in the cause.
+    Catch: catchInto(StateNames.park, toParked),
+    Next: toParked,
   };
   states[StateNames.parked] = { Type: 'Fail', Error: ErrorNames.parked, CausePath: ERRORS_AS_CAUSE };
   states[StateNames.compensated] = {
@@ -201,6 +267,17 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     CausePath: ERRORS_AS_CAUSE,
   };
   states[StateNames.succeeded] = { Type: 'Succeed' };
+
+  if (publishes) {
+    const outcomes: [SagaOutcomeType, string, string][] = [
+      [SagaOutcomeTypes.succeeded, OutcomeStateNames.succeeded, StateNames.succeeded],
+      [SagaOutcomeTypes.compensated, OutcomeStateNames.compensated, StateNames.compensated],
+      [SagaOutcomeTypes.parked, OutcomeStateNames.parked, StateNames.parked],
+    ];
+    for (const [type, name, terminal] of outcomes) {
+      states[name] = publishOutcome(sagaName, outcomeQueueUrl, type, name, terminal);
+    }
+  }
 
   return {
     Comment: `Saga ${sagaName}: ${steps.map((s) => s.name).join(' -> ')}`,

@@ -1,6 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import {
   DEFAULT_PERSISTENT_RETRY,
+  OUTCOME_RETRY,
+  OUTCOME_TIMEOUT_SECONDS,
   PARK_RETRY,
   PARK_TIMEOUT_SECONDS,
   type ResolvedRetry,
@@ -67,12 +69,13 @@ function task(retry: ResolvedRetry, timeoutSeconds: number, eventsPerAttempt: nu
 /**
  * The worst case over every path: the happy path with every retry used; a failure at each step,
  * after every retry, followed by every compensation it triggers using its whole budget and the last
- * one parking the saga.
+ * one parking the saga; with outcomes, every path also publishes its outcome using the whole budget.
  */
 export function worstCase(
   steps: readonly ResolvedStep[],
   compensationRetry: ResolvedRetry = DEFAULT_PERSISTENT_RETRY,
   hasInputValidation = false,
+  publishesOutcomes = false,
 ): SagaWorstCase {
   const values = steps.flatMap((s) => [
     s.timeoutSeconds,
@@ -93,7 +96,10 @@ export function worstCase(
     events: HistoryEvents.execution + (hasInputValidation ? HistoryEvents.stateVisit : 0),
     seconds: 0,
   };
-  const terminal: Cost = { events: HistoryEvents.stateVisit, seconds: 0 };
+  const publish = task(OUTCOME_RETRY, OUTCOME_TIMEOUT_SECONDS, HistoryEvents.serviceAttempt);
+  const terminal: Cost = publishesOutcomes
+    ? add(publish, { events: HistoryEvents.stateVisit, seconds: 0 })
+    : { events: HistoryEvents.stateVisit, seconds: 0 };
   const park = task(PARK_RETRY, PARK_TIMEOUT_SECONDS, HistoryEvents.serviceAttempt);
   const forward = steps.map((s) => task(s.retry, s.timeoutSeconds, HistoryEvents.lambdaAttempt));
   const compensate = steps.map((s) => task(compensationRetry, s.timeoutSeconds, HistoryEvents.lambdaAttempt));

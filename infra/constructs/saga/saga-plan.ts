@@ -54,6 +54,19 @@ export const PARK_RETRY: ResolvedRetry = {
 };
 export const PARK_TIMEOUT_SECONDS = 10;
 
+/**
+ * Publishing the outcome: a few quick retries, then the saga ends as it would have anyway. The
+ * outcome is a notification about a saga that has already finished; losing it must not change it.
+ */
+export const OUTCOME_RETRY: ResolvedRetry = {
+  attempts: 3,
+  intervalSeconds: 1,
+  backoffRate: 2,
+  maxDelaySeconds: 10,
+  jitter: 'FULL',
+};
+export const OUTCOME_TIMEOUT_SECONDS = 10;
+
 /** Lambda's own ceiling; a Task without a known function timeout may wait this long per attempt. */
 export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 /** Slack over the function timeout so that Lambda reports its own timeout before the Task gives up. */

@@ -2,6 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { ParticipantRef } from '../participant/participant-ref.js';
+import type { SagaOutcomes } from './saga-outcomes.js';
 
 /**
  * Richardson's step kinds. Compensatable steps come first and can be undone; the pivot is the point
@@ -129,4 +130,12 @@ export interface SagaProps {
    * @default - a new queue: SSE, TLS enforced, 14-day retention
    */
   readonly parkedQueue?: sqs.IQueue;
+  /**
+   * Publish how each execution ended (`SagaSucceeded`, `SagaCompensated` or `SagaParked`, see
+   * `SagaOutcomeMessage`) to a `NotificationChannel` or a standard SQS queue, straight from the state
+   * machine. Costs one state transition per execution (N + 2 on the happy path). A send that still
+   * fails after 3 retries is recorded under `errors` and the saga ends as it would have.
+   * @default - no outcome messages
+   */
+  readonly outcomes?: SagaOutcomes;
 }

@@ -8,6 +8,16 @@ export const StateNames = {
   inputInvalid: 'SagaInputInvalid',
 } as const;
 
+/**
+ * The Task that publishes an outcome before the terminal state of the same name; only with the
+ * `outcomes` option. The space keeps them apart from step names, which cannot contain one.
+ */
+export const OutcomeStateNames = {
+  succeeded: `Publish ${StateNames.succeeded}`,
+  compensated: `Publish ${StateNames.compensated}`,
+  parked: `Publish ${StateNames.parked}`,
+} as const;
+
 export const COMPENSATE_PREFIX = 'Compensate ';
 
 export function compensationStateName(stepName: string): string {

@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS, worstCase } from './saga-limits.js';
+import { outcomeQueue } from './saga-outcomes.js';
 import {
   DEFAULT_PERSISTENT_RETRY,
   durationSeconds,
@@ -40,6 +41,8 @@ export class Saga extends Construct {
   public readonly parkedQueue: sqs.IQueue;
   /** In alarm while any parked saga waits in {@link parkedQueue}. */
   public readonly parkedAlarm: cloudwatch.Alarm;
+  /** Where outcome messages go, when the saga has `outcomes`. */
+  public readonly outcomeQueue?: sqs.IQueue;
   /** The generated definition; function ARNs and the queue URL are tokens until synthesis. */
   public readonly definition: SagaDefinition;
   public readonly steps: readonly ResolvedStep[];
@@ -86,6 +89,10 @@ export class Saga extends Construct {
       );
       this.parkedQueue = queue;
     }
+    if (props.outcomes) {
+      this.outcomeQueue = outcomeQueue(props.outcomes);
+      this.validateOutcomeQueue(sagaName, this.outcomeQueue);
+    }
     this.parkedAlarm = new cloudwatch.Alarm(this, 'ParkedAlarm', {
       alarmDescription: `Saga ${sagaName}: an execution was parked; an operator must finish or undo it (see the parked-sagas queue).`,
       metric: this.parkedQueue.metricApproximateNumberOfMessagesVisible({
@@ -103,6 +110,7 @@ export class Saga extends Construct {
       steps,
       compensationRetry,
       parkedQueueUrl: this.parkedQueue.queueUrl,
+      ...(this.outcomeQueue ? { outcomeQueueUrl: this.outcomeQueue.queueUrl } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
     });
@@ -127,10 +135,13 @@ export class Saga extends Construct {
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }),
     );
+    const queues = this.outcomeQueue ? [this.parkedQueue, this.outcomeQueue] : [this.parkedQueue];
     this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.parkedQueue.queueArn] }),
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: queues.map((q) => q.queueArn) }),
     );
-    this.parkedQueue.encryptionMasterKey?.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    for (const queue of queues) {
+      queue.encryptionMasterKey?.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
     const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
     if (policy) {
       Validations.of(policy).acknowledge({
@@ -149,7 +160,12 @@ export class Saga extends Construct {
     props: SagaProps,
     timeoutSeconds: number | undefined,
   ): void {
-    const worst = worstCase(steps, compensationRetry, props.inputSchema !== undefined);
+    const worst = worstCase(
+      steps,
+      compensationRetry,
+      props.inputSchema !== undefined,
+      props.outcomes !== undefined,
+    );
     if (worst.unresolved) return;
     if (type === 'STANDARD' && worst.historyEvents > MAX_HISTORY_EVENTS) {
       throw new SagaValidationError(
@@ -171,6 +187,19 @@ export class Saga extends Construct {
           `Saga "${sagaName}": an Express saga runs at most ${EXPRESS_MAX_DURATION_SECONDS} s, but its worst case (every attempt timing out, every retry wait at its longest, then every compensation) takes ${Math.ceil(worst.durationSeconds)} s; cut off, it would neither compensate nor park. Lower step timeouts and retry budgets, or use \`type: 'STANDARD'\`.`,
         );
       }
+    }
+  }
+
+  private validateOutcomeQueue(sagaName: string, queue: sqs.IQueue): void {
+    if (queue === this.parkedQueue) {
+      throw new SagaValidationError(
+        `Saga "${sagaName}": \`outcomes\` names the parked-sagas queue, whose alarm means "an operator must act"; every outcome would set it off. Pass another queue or a NotificationChannel.`,
+      );
+    }
+    if (queue.fifo) {
+      throw new SagaValidationError(
+        `Saga "${sagaName}": the outcome queue ${queue.node.path} is a FIFO queue; outcomes are sent without a message group. Use a standard queue (a NotificationChannel's queue is one).`,
+      );
     }
   }
 
