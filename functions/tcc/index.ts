@@ -1,0 +1,3 @@
+export * from './reservation.js';
+export * from './sweep.js';
+export * from './sweeper-config.js';
