@@ -1,0 +1,2 @@
+export * from './choreography.js';
+export * from './choreography-props.js';
