@@ -81,16 +81,32 @@ export class DynamoDbStreamPoller {
       return;
     }
     let buffer: StreamRecord[] = [];
+    let lastRead: string | undefined;
     while (!this.signal.aborted && (iterator || buffer.length > 0)) {
       if (buffer.length < this.mapping.batchSize && iterator) {
         try {
           const page = await this.deps.streams.records(iterator, 1000, this.signal);
           iterator = page.NextShardIterator;
-          buffer = buffer.concat(page.Records ?? []);
+          const records = page.Records ?? [];
+          buffer = buffer.concat(records);
+          lastRead = records[records.length - 1]?.dynamodb.SequenceNumber ?? lastRead;
         } catch (error) {
           if (this.signal.aborted) return;
           this.log('warn', `GetRecords failed on ${shardId}: ${(error as Error).message}`);
           await sleep(this.deps.pollIntervalMs * 5, this.signal);
+          // An iterator that expired or points at trimmed data never works again: take a fresh one
+          // just after the last record read, as Lambda's poller does.
+          try {
+            iterator = await this.deps.streams.iterator(
+              this.mapping.eventSourceArn,
+              shardId,
+              this.signal,
+              lastRead,
+            );
+          } catch (retryError) {
+            if (this.signal.aborted) return;
+            this.log('warn', `GetShardIterator failed for ${shardId}: ${(retryError as Error).message}`);
+          }
           continue;
         }
       }

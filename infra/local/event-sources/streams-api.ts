@@ -47,10 +47,19 @@ export class StreamsApi {
     return (out.StreamDescription.Shards ?? []).map((s) => s.ShardId);
   }
 
-  async iterator(streamArn: string, shardId: string, signal?: AbortSignal): Promise<string | undefined> {
+  /** An iterator at the start of the shard, or just after `afterSequenceNumber` when given. */
+  async iterator(
+    streamArn: string,
+    shardId: string,
+    signal?: AbortSignal,
+    afterSequenceNumber?: string,
+  ): Promise<string | undefined> {
+    const position = afterSequenceNumber
+      ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: afterSequenceNumber }
+      : { ShardIteratorType: 'TRIM_HORIZON' };
     const out = await this.call<{ ShardIterator?: string }>(
       'GetShardIterator',
-      { StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' },
+      { StreamArn: streamArn, ShardId: shardId, ...position },
       signal,
     );
     return out.ShardIterator;
