@@ -1,22 +1,47 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import type { Construct } from 'constructs';
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct, IConstruct } from 'constructs';
+import { NotificationChannel, NotificationTarget } from '../infra/constructs/notification-channel/index.js';
+import { OutboxRelay } from '../infra/constructs/outbox-relay/index.js';
 import { Participant } from '../infra/constructs/participant/index.js';
 import { Saga } from '../infra/constructs/saga/index.js';
 
 const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'functions', 'examples');
 
+/** The order-history consumer's timeout; the queue's visibility timeout is 6 × this (AWS's guidance). */
+const ORDER_HISTORY_TIMEOUT = Duration.seconds(10);
+
 /**
  * The example order saga: reserve stock, charge the card, ship. Shipping is the pivot: once the
  * parcel is handed over nothing is undone; a failure before it releases stock and refunds.
  * Input: `{ orderId, customerId, sku, quantity, amount }`, amount in integer cents.
+ *
+ * Around the saga, the two event paths: each participant's outbox is relayed to one `order-events`
+ * queue, which the order-history consumer applies once per event (inbox); and the saga publishes
+ * its outcome (succeeded, compensated, parked) to a notification channel whose target is a function
+ * that records what it was told.
  */
 export class PlaceOrderStack extends Stack {
   public readonly inventory: Participant;
   public readonly payment: Participant;
   public readonly shipping: Participant;
   public readonly placeOrder: Saga;
+  /** Where all three participants' outbox events go (standard queue; the consumer's inbox dedupes). */
+  public readonly orderEvents: sqs.Queue;
+  public readonly orderEventsDeadLetterQueue: sqs.Queue;
+  /** One relay per participant table, all to {@link orderEvents}. */
+  public readonly relays: readonly OutboxRelay[];
+  /** Consumes {@link orderEvents} into the order-history read model (its own table). */
+  public readonly orderHistory: Participant;
+  /** PlaceOrder's outcome messages, delivered to {@link outcomeLog}. */
+  public readonly outcomes: NotificationChannel;
+  /** The outcome channel's target: records each outcome in its own table. */
+  public readonly outcomeLog: Participant;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -29,10 +54,65 @@ export class PlaceOrderStack extends Stack {
     this.shipping = new Participant(this, 'Shipping', {
       entry: path.join(examples, 'shipping', 'handler.ts'),
     });
-    for (const participant of [this.inventory, this.payment, this.shipping]) {
+
+    this.orderEventsDeadLetterQueue = new sqs.Queue(this, 'OrderEventsDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const dlqReason =
+      'This queue is the dead-letter queue of the order-events queue: messages arrive here after 5 failed receives, and an operator redrives them (stepsaga dlq redrive).';
+    Validations.of(this.orderEventsDeadLetterQueue.node.defaultChild as IConstruct).acknowledge(
+      { id: 'AwsSolutions-SQS3', reason: dlqReason },
+      { id: 'Serverless-SQSRedrivePolicy', reason: dlqReason },
+    );
+    this.orderEvents = new sqs.Queue(this, 'OrderEvents', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      visibilityTimeout: Duration.seconds(ORDER_HISTORY_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: this.orderEventsDeadLetterQueue, maxReceiveCount: 5 },
+    });
+    this.relays = (
+      [
+        ['Inventory', this.inventory],
+        ['Payment', this.payment],
+        ['Shipping', this.shipping],
+      ] as const
+    ).map(
+      ([name, participant]) =>
+        new OutboxRelay(this, `EventsFrom${name}`, { table: participant.table, queue: this.orderEvents }),
+    );
+
+    this.orderHistory = new Participant(this, 'OrderHistory', {
+      entry: path.join(examples, 'order-events', 'handler.ts'),
+      timeout: ORDER_HISTORY_TIMEOUT,
+    });
+    this.orderHistory.function.addEventSource(
+      new sources.SqsEventSource(this.orderEvents, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+
+    this.outcomeLog = new Participant(this, 'OutcomeLog', {
+      entry: path.join(examples, 'notifications', 'handler.ts'),
+    });
+    this.outcomes = new NotificationChannel(this, 'OrderOutcomes', {
+      target: NotificationTarget.lambda(this.outcomeLog.function),
+    });
+
+    this.acknowledgeEventPathFindings();
+
+    const systemFunctions = [...this.relays.map((relay) => relay.function), this.outcomes.notifier];
+    for (const fn of [
+      this.inventory.function,
+      this.payment.function,
+      this.shipping.function,
+      this.orderHistory.function,
+      this.outcomeLog.function,
+      ...systemFunctions,
+    ]) {
       const reason =
         'Pinned to Node.js 22, the version the embedded local cloud and the test suite run the same bundle on; move to a newer runtime together with the local toolchain.';
-      Validations.of(participant.function).acknowledge(
+      Validations.of(fn).acknowledge(
         { id: 'AwsSolutions-L1', reason },
         { id: 'Serverless-LambdaLatestVersion', reason },
       );
@@ -44,6 +124,66 @@ export class PlaceOrderStack extends Stack {
         { name: 'ChargePayment', participant: this.payment, action: 'charge', compensation: 'refund' },
         { name: 'ShipOrder', participant: this.shipping, action: 'ship', kind: 'pivot' },
       ],
+      outcomes: { channel: this.outcomes },
     });
   }
+
+  /**
+   * cdk-nag findings on the relays, the consumer and the outcome channel, each acknowledged on the
+   * one resource it concerns, with the reason the rule does not apply there.
+   */
+  private acknowledgeEventPathFindings(): void {
+    const xray =
+      'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on "*": those actions support no resource-level permissions. Queue, stream, table and log grants name exact ARNs.';
+    const mappingReason =
+      "An SQS event source mapping has no on-failure destination (Lambda supports those for streams and Kafka only); a message that keeps failing moves to the queue's own dead-letter queue by its redrive policy.";
+    for (const relay of this.relays) {
+      const failureReason =
+        "This is the relay's on-failure destination: stream records that exhausted their retries arrive here, so it is itself the dead-letter queue, watched by the relay's failure-queue alarm.";
+      Validations.of(relay.failureQueue).acknowledge(
+        { id: 'AwsSolutions-SQS3', reason: failureReason },
+        { id: 'Serverless-SQSRedrivePolicy', reason: failureReason },
+      );
+      Validations.of(relay.function).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          "The relay is invoked by its DynamoDB stream event source mapping, never asynchronously; records that keep failing go to the mapping's on-failure queue instead.",
+      });
+      acknowledgePolicy(relay.role, { id: 'AwsSolutions-IAM5[Resource::*]', reason: xray });
+    }
+    Validations.of(this.outcomes.deadLetterQueue).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason:
+        "This is the dead-letter queue of the outcome channel: notifications land here after their last attempt, the channel's alarm fires, and an operator redrives them.",
+    });
+    Validations.of(this.outcomes.notifier).acknowledge({
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        "The notifier is invoked by its SQS event source mapping, never asynchronously; a notification that keeps failing moves to the channel's dead-letter queue by the redrive policy.",
+    });
+    acknowledgePolicy(
+      this.outcomes.role,
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: xray },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(
+          this.outcomeLog.function.node.defaultChild as lambda.CfnFunction,
+        )}.Arn>:*]`,
+        reason:
+          'lambda:InvokeFunction on the target function and its versions and aliases (ARN:*), as Function.grantInvoke grants it; no other function may be invoked.',
+      },
+    );
+    for (const fn of [this.orderHistory.function, this.outcomes.notifier]) {
+      for (const mapping of fn.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
+        Validations.of(mapping).acknowledge({
+          id: 'Serverless-LambdaEventSourceMappingDestination',
+          reason: mappingReason,
+        });
+      }
+    }
+  }
+}
+
+function acknowledgePolicy(role: iam.IRole, ...rules: { id: string; reason: string }[]): void {
+  const policy: IConstruct | undefined = role.node.tryFindChild('DefaultPolicy');
+  if (policy) Validations.of(policy).acknowledge(...rules);
 }

@@ -2,8 +2,10 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_GATEWAY_PORT } from '../gateway/index.js';
 import type { LocalLogLine } from '../types.js';
+import { createSqsClient, describeRedrive, dlqListReport, dlqRedrive } from './dlq.js';
 import { createSfnClient, explainConnectionError, resolveTarget, type Target } from './endpoint.js';
 import { executionsTable } from './executions.js';
 import { historyReport } from './history.js';
@@ -22,8 +24,14 @@ Usage:
       List executions (of one saga, or of all state machines), newest first.
   stepsaga history <executionArn>
       Print an execution's event history and timeline.
+  stepsaga dlq list [queue] [--messages]
+      List dead-letter queues (queues that some queue's RedrivePolicy targets) with depth and source
+      queues; --messages also prints up to 10 messages of each, leaving them in the queue.
+  stepsaga dlq redrive <dlq> [--to <queue>]
+      Move a dead-letter queue's messages back to its source queue (or --to): a message move task on
+      AWS, a copy (receive, send, delete) on endpoints without one.
 
-Where run, executions and history send requests:
+Where run, executions, history and dlq send requests:
   default            the local endpoint: --endpoint-url, else AWS_ENDPOINT_URL, else http://127.0.0.1:${DEFAULT_GATEWAY_PORT}
   --aws              AWS itself, with the SDK's usual credentials and region
   --region <region>  region (default: AWS_REGION, else us-east-1 locally)
@@ -42,6 +50,8 @@ const OPTIONS = {
   app: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   'no-cache': { type: 'boolean' },
+  messages: { type: 'boolean' },
+  to: { type: 'string' },
 } as const;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -141,6 +151,19 @@ async function clientCommand(
   }
 }
 
+async function sqsCommand(target: Target, action: (client: SQSClient) => Promise<number>): Promise<number> {
+  const client = createSqsClient(target);
+  try {
+    return await action(client);
+  } catch (error) {
+    const explained = explainConnectionError(error, target);
+    if (explained) throw new CliUsageError(explained);
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -191,6 +214,26 @@ export async function main(argv: readonly string[]): Promise<number> {
         out(await historyReport(client, arn));
         return 0;
       });
+    }
+    case 'dlq': {
+      const [sub, ref] = rest;
+      if (sub === 'list') {
+        return sqsCommand(target, async (sqs) => {
+          out(await dlqListReport(sqs, { queue: ref, messages: values.messages ? 10 : 0 }));
+          return 0;
+        });
+      }
+      if (sub === 'redrive') {
+        if (!ref)
+          throw new CliUsageError(
+            'dlq redrive needs a dead-letter queue: stepsaga dlq redrive <dlq> [--to <queue>]',
+          );
+        return sqsCommand(target, async (sqs) => {
+          out(describeRedrive(await dlqRedrive(sqs, { dlq: ref, to: values.to })));
+          return 0;
+        });
+      }
+      throw new CliUsageError(`Unknown "dlq" command "${sub ?? ''}"; use "dlq list" or "dlq redrive".`);
     }
     default:
       throw new CliUsageError(`Unknown command "${command}". Run "stepsaga --help" for the commands.`);

@@ -32,16 +32,20 @@ export function batchItemFailures(payload: string): string[] | undefined {
   }
 }
 
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. The abort listener is removed when the
+ * timer fires: pollers sleep on one long-lived signal thousands of times.
+ */
 export const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
