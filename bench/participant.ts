@@ -5,15 +5,11 @@
  *   npx tsx bench/participant.ts [iterations]
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  PutItemCommand,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
 import { z } from 'zod';
+import { createParticipantTable, localDynamoClient } from '../test/support/dynamo-tables.js';
 
 // Log lines would measure stdout, not the runtime; production logs one line per commit.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
@@ -27,11 +23,7 @@ const warmup = 50;
 
 const dynamo = await startDynamoDbLocal();
 try {
-  const client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localDynamoClient(dynamo.endpoint);
   const requests = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
@@ -42,22 +34,7 @@ try {
     { step: 'initialize', name: 'benchRequestCounter' },
   );
 
-  const table = `bench-${randomUUID().slice(0, 8)}`;
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-    }),
-  );
+  const table = await createParticipantTable(client, 'bench');
   const stockKey = { pk: 'SKU#bench', sk: 'STOCK' };
   await client.send(
     new PutItemCommand({ TableName: table, Item: marshall({ ...stockKey, available: 1e12 }) }),

@@ -1,10 +1,10 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { isFifoQueueUrl } from '../relay/config.js';
-import { OUTBOX_ITEM_TYPE, parseOutboxImage } from '../relay/outbox-item.js';
+import { outboxEntriesOf } from '../relay/outbox-entries.js';
 import { type OutboxEntry, sendOutboxEntries } from '../relay/send-batches.js';
+import { createStreamBatchResponder } from '../shared/stream-batch-response.js';
 import { type ChoreographyRoutes, routesFromEnv } from './routes.js';
 
 export interface EventRouterOptions {
@@ -23,10 +23,6 @@ export type EventRouterHandler = (
 const defaultSqs = new SQSClient({});
 const defaultLogger = new Logger({ serviceName: 'stepsaga-choreography-router' });
 
-function recordIdOf(record: DynamoDBRecord): string {
-  return record.dynamodb?.SequenceNumber ?? '';
-}
-
 /**
  * Builds the router's Lambda handler: a producer table's outbox inserts → every subscriber queue of
  * each event's type (the outbox relay's batching and error handling, once per subscriber queue).
@@ -39,7 +35,7 @@ export function createEventRouterHandler(options: EventRouterOptions = {}): Even
   const sqs = options.sqs ?? defaultSqs;
   const logger = options.logger ?? defaultLogger;
   let routes = options.routes;
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  const respond = createStreamBatchResponder();
 
   return async (event, context) => {
     routes ??= routesFromEnv();
@@ -47,16 +43,7 @@ export function createEventRouterHandler(options: EventRouterOptions = {}): Even
     const failures = new Map<string, Error>();
     const byQueue = new Map<string, OutboxEntry[]>();
     let unrouted = 0;
-    for (const record of event.Records) {
-      if (record.eventName !== 'INSERT' || record.dynamodb?.NewImage?.itemType?.S !== OUTBOX_ITEM_TYPE)
-        continue;
-      let entry: OutboxEntry;
-      try {
-        entry = { recordId: recordIdOf(record), item: parseOutboxImage(record.dynamodb?.NewImage) };
-      } catch (error) {
-        failures.set(recordIdOf(record), error as Error);
-        continue;
-      }
+    for (const entry of outboxEntriesOf(event.Records, failures)) {
       const queues = Object.hasOwn(table, entry.item.eventType) ? (table[entry.item.eventType] ?? []) : [];
       if (queues.length === 0) unrouted += 1;
       for (const queueUrl of queues) {
@@ -83,13 +70,6 @@ export function createEventRouterHandler(options: EventRouterOptions = {}): Even
       unrouted,
       failed: failures.size,
     });
-    const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
-      const failure = failures.get(recordIdOf(record));
-      if (failure) throw failure;
-    };
-    return processPartialResponse(event, recordHandler, processor, {
-      ...(context ? { context } : {}),
-      processInParallel: false,
-    });
+    return respond(event, failures, context);
   };
 }

@@ -1,3 +1,4 @@
+import { type EnvReader, envReader } from '../shared/env-reader.js';
 import { NotifierConfigError } from './errors.js';
 
 /** Environment variables of the notifier function (set by the `NotificationChannel` construct). */
@@ -51,37 +52,17 @@ export interface NotifierConfig {
   readonly statusRetentionDays: number;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) {
-    throw new NotifierConfigError(
-      `${name} is not set. The NotificationChannel construct sets it; set it yourself when running the notifier outside the construct.`,
-    );
-  }
-  return value;
-}
-
-function positiveInteger(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new NotifierConfigError(
-      `${name} must be a whole number from 1 to ${max} (got ${JSON.stringify(raw)}).`,
-    );
-  }
-  return value;
+function readerOf(env: NodeJS.ProcessEnv): EnvReader {
+  return envReader(env, {
+    missingHint:
+      'The NotificationChannel construct sets it; set it yourself when running the notifier outside the construct.',
+    error: (message) => new NotifierConfigError(message),
+  });
 }
 
 function targetFromEnv(env: NodeJS.ProcessEnv): NotificationTargetConfig {
-  const url = env[NotifierEnv.webhookUrl];
-  const functionName = env[NotifierEnv.targetFunction];
-  if (Boolean(url) === Boolean(functionName)) {
-    throw new NotifierConfigError(
-      `Set exactly one of ${NotifierEnv.webhookUrl} and ${NotifierEnv.targetFunction} (got ${url ? 'both' : 'neither'}).`,
-    );
-  }
-  if (functionName) return { kind: 'lambda', functionName };
+  const target = readerOf(env).exactlyOne(NotifierEnv.webhookUrl, NotifierEnv.targetFunction);
+  if (target.name === NotifierEnv.targetFunction) return { kind: 'lambda', functionName: target.value };
   const secretArn = env[NotifierEnv.signingSecretArn];
   const parameterName = env[NotifierEnv.signingParameterName];
   if (secretArn && parameterName) {
@@ -94,41 +75,35 @@ function targetFromEnv(env: NodeJS.ProcessEnv): NotificationTargetConfig {
     : parameterName
       ? { kind: 'ssm', parameterName }
       : undefined;
-  return { kind: 'webhook', url: url!, ...(signingSecret ? { signingSecret } : {}) };
+  return { kind: 'webhook', url: target.value, ...(signingSecret ? { signingSecret } : {}) };
 }
 
 export function notifierConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
+  const read = readerOf(env);
+  const positiveInteger = (name: string, fallback: number, max: number) =>
+    read.integer(name, fallback, 1, max);
   const baseSeconds = positiveInteger(
-    env,
     NotifierEnv.backoffBaseSeconds,
     NOTIFIER_DEFAULTS.backoffBaseSeconds,
     MAX_VISIBILITY_SECONDS,
   );
   const maxSeconds = positiveInteger(
-    env,
     NotifierEnv.backoffMaxSeconds,
     NOTIFIER_DEFAULTS.backoffMaxSeconds,
     MAX_VISIBILITY_SECONDS,
   );
   return {
-    queueUrl: required(env, NotifierEnv.queueUrl),
-    statusTableName: required(env, NotifierEnv.statusTable),
+    queueUrl: read.required(NotifierEnv.queueUrl),
+    statusTableName: read.required(NotifierEnv.statusTable),
     target: targetFromEnv(env),
-    maxReceiveCount: positiveInteger(
-      env,
-      NotifierEnv.maxReceiveCount,
-      NOTIFIER_DEFAULTS.maxReceiveCount,
-      1_000,
-    ),
+    maxReceiveCount: positiveInteger(NotifierEnv.maxReceiveCount, NOTIFIER_DEFAULTS.maxReceiveCount, 1_000),
     backoff: { baseSeconds, maxSeconds: Math.max(baseSeconds, maxSeconds) },
     deliveryTimeoutMs: positiveInteger(
-      env,
       NotifierEnv.deliveryTimeoutMs,
       NOTIFIER_DEFAULTS.deliveryTimeoutMs,
       900_000,
     ),
     statusRetentionDays: positiveInteger(
-      env,
       NotifierEnv.statusRetentionDays,
       NOTIFIER_DEFAULTS.statusRetentionDays,
       3_650,

@@ -1,3 +1,5 @@
+import { envReader } from '../shared/env-reader.js';
+
 /** Environment variables of the reservation sweeper (set by the `ReservationSweeper` construct). */
 export const SweeperEnv = {
   tableName: 'STEPSAGA_TABLE_NAME',
@@ -14,18 +16,13 @@ export interface SweeperConfig {
 export const DEFAULT_SWEEP_LIMIT = 200;
 
 export function sweeperConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SweeperConfig {
-  const tableName = env[SweeperEnv.tableName];
-  const participantFunction = env[SweeperEnv.participantFunction];
-  for (const [name, value] of [
-    [SweeperEnv.tableName, tableName],
-    [SweeperEnv.participantFunction, participantFunction],
-  ] as const) {
-    if (!value) {
-      throw new Error(
-        `${name} is not set. The ReservationSweeper construct sets it; set it yourself when running the sweeper outside the construct.`,
-      );
-    }
-  }
+  const read = envReader(env, {
+    missingHint:
+      'The ReservationSweeper construct sets it; set it yourself when running the sweeper outside the construct.',
+    error: (message) => new Error(message),
+  });
+  const tableName = read.required(SweeperEnv.tableName);
+  const participantFunction = read.required(SweeperEnv.participantFunction);
   const rawLimit = env[SweeperEnv.batchLimit];
   const limit = rawLimit ? Number(rawLimit) : DEFAULT_SWEEP_LIMIT;
   if (!Number.isInteger(limit) || limit < 1) {
@@ -33,5 +30,5 @@ export function sweeperConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Swee
       `${SweeperEnv.batchLimit} must be a whole number of at least 1 (got ${JSON.stringify(rawLimit)}). Unset it for the default of ${DEFAULT_SWEEP_LIMIT}.`,
     );
   }
-  return { tableName: tableName!, participantFunction: participantFunction!, limit };
+  return { tableName, participantFunction, limit };
 }

@@ -1,3 +1,4 @@
+import { type EnvReader, envReader } from '../shared/env-reader.js';
 import { type CheckSchedule, ROCKETMQ_CHECK_SCHEDULE, validateCheckSchedule } from './check-schedule.js';
 import { TransactionalMessageConfigError } from './errors.js';
 
@@ -50,47 +51,31 @@ export interface RelayConfig {
   readonly fifo: boolean;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (!value) {
-    throw new TransactionalMessageConfigError(
-      `${name} is not set. The TransactionalMessage construct sets it; set it yourself when running this code outside the construct.`,
-    );
-  }
-  return value;
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TransactionalMessageConfigError(
-      `${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)}).`,
-    );
-  }
-  return value;
+function readerOf(env: NodeJS.ProcessEnv): EnvReader {
+  return envReader(env, {
+    missingHint:
+      'The TransactionalMessage construct sets it; set it yourself when running this code outside the construct.',
+    error: (message) => new TransactionalMessageConfigError(message),
+  });
 }
 
 export function producerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ProducerConfig {
+  const { required, integer } = readerOf(env);
   return {
-    tableName: required(env, TransactionalMessageEnv.tableName),
+    tableName: required(TransactionalMessageEnv.tableName),
     firstCheckAfterMs: integer(
-      env,
       TransactionalMessageEnv.firstCheckAfterMs,
       ROCKETMQ_CHECK_SCHEDULE.firstCheckAfterMs,
       0,
       86_400_000,
     ),
     pendingShards: integer(
-      env,
       TransactionalMessageEnv.pendingShards,
       TRANSACTIONAL_MESSAGE_RUNTIME_DEFAULTS.pendingShards,
       1,
       100,
     ),
     retentionDays: integer(
-      env,
       TransactionalMessageEnv.retentionDays,
       TRANSACTIONAL_MESSAGE_RUNTIME_DEFAULTS.retentionDays,
       1,
@@ -100,34 +85,32 @@ export function producerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Pro
 }
 
 function checkBackFromEnv(env: NodeJS.ProcessEnv): CheckBackTarget {
-  const url = env[TransactionalMessageEnv.checkBackUrl];
-  const functionName = env[TransactionalMessageEnv.checkBackFunction];
-  if (Boolean(url) === Boolean(functionName)) {
-    throw new TransactionalMessageConfigError(
-      `Set exactly one of ${TransactionalMessageEnv.checkBackUrl} and ${TransactionalMessageEnv.checkBackFunction} (got ${url ? 'both' : 'neither'}).`,
-    );
-  }
-  return functionName ? { kind: 'lambda', functionName } : { kind: 'webhook', url: url! };
+  const target = readerOf(env).exactlyOne(
+    TransactionalMessageEnv.checkBackUrl,
+    TransactionalMessageEnv.checkBackFunction,
+  );
+  return target.name === TransactionalMessageEnv.checkBackFunction
+    ? { kind: 'lambda', functionName: target.value }
+    : { kind: 'webhook', url: target.value };
 }
 
 export function sweeperConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SweeperConfig {
   const producer = producerConfigFromEnv(env);
+  const { integer } = readerOf(env);
   return {
     ...producer,
     schedule: validateCheckSchedule({
       firstCheckAfterMs: producer.firstCheckAfterMs,
       checkIntervalMs: integer(
-        env,
         TransactionalMessageEnv.checkIntervalMs,
         ROCKETMQ_CHECK_SCHEDULE.checkIntervalMs,
         1,
         86_400_000,
       ),
-      maxChecks: integer(env, TransactionalMessageEnv.maxChecks, ROCKETMQ_CHECK_SCHEDULE.maxChecks, 1, 1_000),
+      maxChecks: integer(TransactionalMessageEnv.maxChecks, ROCKETMQ_CHECK_SCHEDULE.maxChecks, 1, 1_000),
     }),
     checkBack: checkBackFromEnv(env),
     checkBackTimeoutMs: integer(
-      env,
       TransactionalMessageEnv.checkBackTimeoutMs,
       TRANSACTIONAL_MESSAGE_RUNTIME_DEFAULTS.checkBackTimeoutMs,
       1,
@@ -137,12 +120,13 @@ export function sweeperConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Swee
 }
 
 export function relayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RelayConfig {
-  const queueUrl = required(env, TransactionalMessageEnv.queueUrl);
+  const { required } = readerOf(env);
+  const queueUrl = required(TransactionalMessageEnv.queueUrl);
   return {
-    tableName: required(env, TransactionalMessageEnv.tableName),
+    tableName: required(TransactionalMessageEnv.tableName),
     producerName: env[TransactionalMessageEnv.producerName] || 'transactional-message',
     queueUrl,
-    deadLetterQueueUrl: required(env, TransactionalMessageEnv.deadLetterQueueUrl),
+    deadLetterQueueUrl: required(TransactionalMessageEnv.deadLetterQueueUrl),
     fifo: queueUrl.endsWith('.fifo'),
   };
 }

@@ -1,9 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { createStreamBatchResponder, streamRecordId } from '../shared/stream-batch-response.js';
 import { type RelayConfig, relayConfigFromEnv } from './config.js';
 import { messageGroupOf, toDeadLetterEnvelope, toEnvelope, toMessageAttributes } from './envelope.js';
 import { markDelivered } from './holding-store.js';
@@ -29,10 +29,6 @@ export type TransactionalRelayHandler = (
 const defaultSqs = new SQSClient({});
 const defaultDynamo = new DynamoDBClient({});
 const defaultLogger = new Logger({ serviceName: 'stepsaga-transactional-message-relay' });
-
-function recordIdOf(record: DynamoDBRecord): string {
-  return record.dynamodb?.SequenceNumber ?? '';
-}
 
 /** The message a record moved out of `prepared`, or `undefined` for every other record. */
 function transitionOf(record: DynamoDBRecord): MessageItem | undefined {
@@ -61,7 +57,7 @@ export function createTransactionalRelayHandler(
   const logger = options.logger ?? defaultLogger;
   const now = options.now ?? Date.now;
   let config = options.config;
-  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  const respond = createStreamBatchResponder();
 
   return async (event, context) => {
     config ??= relayConfigFromEnv();
@@ -78,14 +74,14 @@ export function createTransactionalRelayHandler(
           dead ? toDeadLetterEnvelope(item, cfg.producerName) : toEnvelope(item, cfg.producerName),
         );
         (dead ? deadLettered : committed).push({
-          recordId: recordIdOf(record),
+          recordId: streamRecordId(record),
           messageId: item.messageId,
           body,
           attributes: toMessageAttributes(item),
           ...(cfg.fifo && !dead ? { groupId: messageGroupOf(item) } : {}),
         });
       } catch (error) {
-        failures.set(recordIdOf(record), error as Error);
+        failures.set(streamRecordId(record), error as Error);
       }
     }
     const [sendFailures, deadLetterFailures] = await Promise.all([
@@ -120,14 +116,7 @@ export function createTransactionalRelayHandler(
       failed: failures.size,
     });
 
-    const recordHandler = async (record: DynamoDBRecord): Promise<void> => {
-      const failure = failures.get(recordIdOf(record));
-      if (failure) throw failure;
-    };
-    return processPartialResponse(event, recordHandler, processor, {
-      ...(context ? { context } : {}),
-      processInParallel: false,
-    });
+    return respond(event, failures, context);
   };
 }
 

@@ -1,6 +1,6 @@
-import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { DynamoDBRecord, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {
   ChoreographyParticipantHandler,
@@ -12,6 +12,7 @@ import type {
 import type { InboxHandler } from '../../functions/inbox/index.js';
 import type { OutboxEnvelope } from '../../functions/relay/index.js';
 import type { ParticipantDefinition, ParticipantRequest } from '../../functions/runtime/index.js';
+import { readStreamRecords } from '../support/dynamo-streams.js';
 import {
   createParticipantTable,
   getItem,
@@ -132,55 +133,6 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
-async function streamsApi<T>(target: string, body: unknown): Promise<T> {
-  // The SDK has no DynamoDB Streams client in this project; the JSON protocol is small enough to speak directly.
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `DynamoDBStreams_20120810.${target}`,
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${target} failed with HTTP ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/** Every record of the table's stream, as Lambda's event source would hand them over. */
-async function readStream(tableName: string): Promise<DynamoDBRecord[]> {
-  const table = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-  const streamArn = table.Table?.LatestStreamArn;
-  if (!streamArn) throw new Error(`table ${tableName} has no stream`);
-  const stream = await streamsApi<{ StreamDescription: { Shards: { ShardId: string }[] } }>(
-    'DescribeStream',
-    {
-      StreamArn: streamArn,
-    },
-  );
-  const records: DynamoDBRecord[] = [];
-  for (const shard of stream.StreamDescription.Shards) {
-    let iterator: string | undefined = (
-      await streamsApi<{ ShardIterator: string }>('GetShardIterator', {
-        StreamArn: streamArn,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      })
-    ).ShardIterator;
-    while (iterator) {
-      const page: { Records: DynamoDBRecord[]; NextShardIterator?: string } = await streamsApi('GetRecords', {
-        ShardIterator: iterator,
-      });
-      if (page.Records.length === 0) break;
-      records.push(...page.Records.map((record) => ({ ...record, eventSourceARN: streamArn })));
-      iterator = page.NextShardIterator;
-    }
-  }
-  return records;
-}
-
 interface PumpOptions {
   /** Route every stream batch twice, as a stream retry after a partial failure does. */
   readonly redeliver?: boolean;
@@ -195,7 +147,7 @@ async function pump(options: PumpOptions = {}): Promise<void> {
     let moved = 0;
     for (const node of nodes.values()) {
       if (!node.router) continue;
-      const fresh = (await readStream(node.table)).filter(
+      const fresh = (await readStreamRecords(dynamo, endpoint, node.table)).filter(
         (record) => !node.routed.has(record.dynamodb?.SequenceNumber ?? ''),
       );
       if (fresh.length === 0) continue;

@@ -1,27 +1,18 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createInboxHandler, type InboxHandler } from '../../functions/inbox/index.js';
 import type { OutboxEnvelope } from '../../functions/relay/index.js';
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type SqsEmulator,
-  startSqsEmulator,
-} from '../support/sqs-emulator.js';
+import { createParticipantTable, localDynamoClient } from '../support/dynamo-tables.js';
+import { type SqsEmulator, startSqsEmulator } from '../support/sqs-emulator.js';
 import { pollOnce } from '../support/sqs-lambda-poller.js';
 
 let dynamo: DynamoDBClient;
 let emulator: SqsEmulator;
-let counter = 0;
 
 beforeAll(async () => {
-  dynamo = new DynamoDBClient({
-    endpoint: inject('dynamoDbEndpoint'),
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  dynamo = localDynamoClient(inject('dynamoDbEndpoint'));
   emulator = await startSqsEmulator();
 });
 
@@ -31,22 +22,7 @@ afterAll(async () => {
 });
 
 async function createConsumer() {
-  counter += 1;
-  const name = `inbox-${Date.now()}-${counter}`;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
+  const name = await createParticipantTable(dynamo, 'inbox');
   const queue = emulator.createQueue(name, { VisibilityTimeout: '1' });
   return { tableName: name, ...queue };
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -14,12 +14,8 @@ import {
   verifyWebhookSignature,
   WebhookHeaders,
 } from '../../functions/notifier/index.js';
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type SqsEmulator,
-  startSqsEmulator,
-} from '../support/sqs-emulator.js';
+import { localDynamoClient } from '../support/dynamo-tables.js';
+import { type SqsEmulator, startSqsEmulator } from '../support/sqs-emulator.js';
 import { pollOnce } from '../support/sqs-lambda-poller.js';
 
 const SECRET = 'webhook-signing-secret';
@@ -62,11 +58,7 @@ let emulator: SqsEmulator;
 let counter = 0;
 
 beforeAll(async () => {
-  dynamo = new DynamoDBClient({
-    endpoint: inject('dynamoDbEndpoint'),
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  dynamo = localDynamoClient(inject('dynamoDbEndpoint'));
   emulator = await startSqsEmulator();
 });
 

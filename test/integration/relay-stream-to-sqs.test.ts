@@ -1,34 +1,21 @@
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import type { Message } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRelayHandler, isFifoQueueUrl, type OutboxEnvelope } from '../../functions/relay/index.js';
-import {
-  LOCAL_CREDENTIALS,
-  LOCAL_REGION,
-  type SqsEmulator,
-  startSqsEmulator,
-} from '../support/sqs-emulator.js';
+import { readStreamRecords } from '../support/dynamo-streams.js';
+import { createParticipantTable, localDynamoClient } from '../support/dynamo-tables.js';
+import { drainQueue } from '../support/sqs-drain.js';
+import { type SqsEmulator, startSqsEmulator } from '../support/sqs-emulator.js';
 
 let dynamo: DynamoDBClient;
 let endpoint: string;
 let emulator: SqsEmulator;
-let tableCounter = 0;
 
 beforeAll(async () => {
   endpoint = inject('dynamoDbEndpoint');
-  dynamo = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  dynamo = localDynamoClient(endpoint);
   emulator = await startSqsEmulator();
 });
 
@@ -45,27 +32,6 @@ interface OutboxEventInput {
   readonly groupId?: string;
   /** Raw payload text, to store something `payload` cannot express. */
   readonly payloadText?: string;
-}
-
-async function createParticipantTable(): Promise<string> {
-  tableCounter += 1;
-  const tableName = `relay-${Date.now()}-${tableCounter}`;
-  await dynamo.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
-    }),
-  );
-  return tableName;
 }
 
 /** Commits a barrier and its outbox events in one transaction, the way the participant runtime does. */
@@ -112,45 +78,9 @@ async function commitStep(
   );
 }
 
-async function streamsApi<T>(target: string, body: unknown): Promise<T> {
-  // The SDK has no DynamoDB Streams client in this project; the JSON protocol is small enough to speak directly.
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `DynamoDBStreams_20120810.${target}`,
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${target} failed with HTTP ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** Reads every record of the table's stream, as Lambda's event source would hand them over. */
 async function readStreamEvent(tableName: string): Promise<DynamoDBStreamEvent> {
-  const table = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-  const streamArn = table.Table?.LatestStreamArn;
-  if (!streamArn) throw new Error(`table ${tableName} has no stream`);
-  const stream = await streamsApi<{ StreamDescription: { Shards: { ShardId: string }[] } }>(
-    'DescribeStream',
-    {
-      StreamArn: streamArn,
-    },
-  );
-  const records: DynamoDBRecord[] = [];
-  for (const shard of stream.StreamDescription.Shards) {
-    const { ShardIterator } = await streamsApi<{ ShardIterator: string }>('GetShardIterator', {
-      StreamArn: streamArn,
-      ShardId: shard.ShardId,
-      ShardIteratorType: 'TRIM_HORIZON',
-    });
-    const page = await streamsApi<{ Records: DynamoDBRecord[] }>('GetRecords', { ShardIterator });
-    records.push(...page.Records.map((record) => ({ ...record, eventSourceARN: streamArn })));
-  }
-  return { Records: records };
+  return { Records: await readStreamRecords(dynamo, endpoint, tableName) };
 }
 
 function sequenceNumbersOf(
@@ -172,26 +102,6 @@ function eventIdOf(record: DynamoDBRecord): string | undefined {
   return record.dynamodb?.NewImage?.eventId?.S;
 }
 
-/** Drains a queue, deleting as it goes (a FIFO group releases its next message only after a delete). */
-async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return all;
-    for (const message of Messages) {
-      all.push(message);
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
-    }
-  }
-}
-
 function envelopeOf(message: Message): OutboxEnvelope {
   return JSON.parse(message.Body ?? '') as OutboxEnvelope;
 }
@@ -202,7 +112,7 @@ function relayTo(queueUrl: string) {
 
 describe('outbox relay: DynamoDB stream → SQS', () => {
   it('sends every outbox insert as an envelope with eventType, sagaId and eventId attributes, and skips barrier items', async () => {
-    const tableName = await createParticipantTable();
+    const tableName = await createParticipantTable(dynamo, 'relay');
     const { queueUrl } = emulator.createQueue(`${tableName}-events`);
     // 12 events need two SendMessageBatch calls (at most ten entries each).
     for (let step = 0; step < 4; step += 1) {
@@ -224,7 +134,7 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
     const response = await relayTo(queueUrl)(event);
 
     expect(response.batchItemFailures).toEqual([]);
-    const messages = await drain(emulator.sqs, queueUrl);
+    const messages = await drainQueue(emulator.sqs, queueUrl);
     expect(messages).toHaveLength(12);
     const byId = new Map(messages.map((message) => [envelopeOf(message).eventId, message]));
     const first = byId.get('evt-2-1');
@@ -246,7 +156,7 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
   });
 
   it('keeps the order of each message group on a FIFO queue and deduplicates a redelivered batch by eventId', async () => {
-    const tableName = await createParticipantTable();
+    const tableName = await createParticipantTable(dynamo, 'relay');
     const { queueUrl } = emulator.createQueue(`${tableName}-events.fifo`);
     // Two sagas interleaved; saga-b's events carry an explicit group.
     for (let n = 0; n < 6; n += 1) {
@@ -264,7 +174,7 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
     // The stream redelivers a batch after a partial failure; the copies must not reach consumers.
     expect((await relay(event)).batchItemFailures).toEqual([]);
 
-    const messages = await drain(emulator.sqs, queueUrl);
+    const messages = await drainQueue(emulator.sqs, queueUrl);
     const inGroup = (group: string) =>
       messages
         .filter((message) => message.Attributes?.MessageGroupId === group)
@@ -276,7 +186,7 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
   });
 
   it('reports exactly the records whose entries SQS refused and delivers the rest', async () => {
-    const tableName = await createParticipantTable();
+    const tableName = await createParticipantTable(dynamo, 'relay');
     const { queueUrl } = emulator.createQueue(`${tableName}-events`);
     // U+FFFF is outside SQS's allowed characters: SQS refuses that one entry of the batch.
     await commitStep(tableName, 'saga-1', 'Reserve', [
@@ -294,12 +204,14 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(
       refused.sort(),
     );
-    const delivered = (await drain(emulator.sqs, queueUrl)).map((message) => envelopeOf(message).eventId);
+    const delivered = (await drainQueue(emulator.sqs, queueUrl)).map(
+      (message) => envelopeOf(message).eventId,
+    );
     expect(delivered.sort()).toEqual(['ok-1', 'ok-2']);
   });
 
   it('on a FIFO queue, reports a refused event and the later events of the batch, and sends the earlier ones', async () => {
-    const tableName = await createParticipantTable();
+    const tableName = await createParticipantTable(dynamo, 'relay');
     const { queueUrl } = emulator.createQueue(`${tableName}-events.fifo`);
     await commitStep(tableName, 'saga-1', 'S1', [
       { eventId: 'a-1', eventType: 'E', sagaId: 'saga-1', payload: {} },
@@ -319,12 +231,14 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
 
     const expectedFailures = sequenceNumbersOf(event, (r) => ['a-2', 'a-3'].includes(eventIdOf(r) ?? ''));
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(expectedFailures.sort());
-    const delivered = (await drain(emulator.sqs, queueUrl)).map((message) => envelopeOf(message).eventId);
+    const delivered = (await drainQueue(emulator.sqs, queueUrl)).map(
+      (message) => envelopeOf(message).eventId,
+    );
     expect(delivered.sort()).toEqual(['a-1', 'b-1']);
   });
 
   it('fails the whole batch, so Lambda retries and bisects it, when the queue does not exist', async () => {
-    const tableName = await createParticipantTable();
+    const tableName = await createParticipantTable(dynamo, 'relay');
     await commitStep(tableName, 'saga-1', 'S1', [
       { eventId: 'x-1', eventType: 'E', sagaId: 'saga-1', payload: {} },
     ]);
@@ -336,7 +250,7 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
   });
 
   it('fails a record whose outbox payload is not JSON and relays the rest of the batch', async () => {
-    const tableName = await createParticipantTable();
+    const tableName = await createParticipantTable(dynamo, 'relay');
     const { queueUrl } = emulator.createQueue(`${tableName}-events`);
     await commitStep(tableName, 'saga-1', 'S1', [
       { eventId: 'good', eventType: 'E', sagaId: 'saga-1', payload: {} },
@@ -349,6 +263,6 @@ describe('outbox relay: DynamoDB stream → SQS', () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(
       sequenceNumbersOf(event, (r) => eventIdOf(r) === 'not-json'),
     );
-    expect((await drain(emulator.sqs, queueUrl)).map((m) => envelopeOf(m).eventId)).toEqual(['good']);
+    expect((await drainQueue(emulator.sqs, queueUrl)).map((m) => envelopeOf(m).eventId)).toEqual(['good']);
   });
 });

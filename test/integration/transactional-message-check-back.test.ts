@@ -2,14 +2,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@aws-lambda-powertools/logger';
-import {
-  CreateTableCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -26,6 +21,9 @@ import {
   type TransactionalMessageEnvelope,
 } from '../../functions/transactional-message/index.js';
 import { freePort } from '../../infra/local/dynamodb-local.js';
+import { getRecords, shardIdsOf, streamArnOf, trimHorizonIterator } from '../support/dynamo-streams.js';
+import { localDynamoClient } from '../support/dynamo-tables.js';
+import { drainQueue } from '../support/sqs-drain.js';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -45,7 +43,7 @@ let tableCounter = 0;
 
 beforeAll(async () => {
   endpoint = inject('dynamoDbEndpoint');
-  dynamo = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  dynamo = localDynamoClient(endpoint);
   emulator = await startSqsEmulator();
 });
 
@@ -132,27 +130,7 @@ async function createHoldingTable(): Promise<{ tableName: string; streamArn: str
       TimeToLiveSpecification: { Enabled: true, AttributeName: HoldingTable.ttlAttribute },
     }),
   );
-  const table = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-  const streamArn = table.Table?.LatestStreamArn;
-  if (!streamArn) throw new Error(`table ${tableName} has no stream`);
-  return { tableName, streamArn };
-}
-
-async function streamsApi<T>(target: string, body: unknown): Promise<T> {
-  // The SDK has no DynamoDB Streams client in this project; the JSON protocol is small enough to speak directly.
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': `DynamoDBStreams_20120810.${target}`,
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00',
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${target} failed with HTTP ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
+  return { tableName, streamArn: await streamArnOf(dynamo, tableName) };
 }
 
 /** Plays Lambda's stream event source: hands every new stream record to the relay, in order. */
@@ -161,24 +139,12 @@ class StreamPump {
   constructor(private readonly streamArn: string) {}
 
   async next(): Promise<DynamoDBRecord[]> {
-    const stream = await streamsApi<{ StreamDescription: { Shards: { ShardId: string }[] } }>(
-      'DescribeStream',
-      { StreamArn: this.streamArn },
-    );
     const records: DynamoDBRecord[] = [];
-    for (const { ShardId } of stream.StreamDescription.Shards) {
-      let iterator = this.iterators.get(ShardId);
-      if (!iterator) {
-        ({ ShardIterator: iterator } = await streamsApi<{ ShardIterator: string }>('GetShardIterator', {
-          StreamArn: this.streamArn,
-          ShardId,
-          ShardIteratorType: 'TRIM_HORIZON',
-        }));
-      }
-      const page = await streamsApi<{ Records: DynamoDBRecord[]; NextShardIterator?: string }>('GetRecords', {
-        ShardIterator: iterator,
-      });
-      if (page.NextShardIterator) this.iterators.set(ShardId, page.NextShardIterator);
+    for (const shardId of await shardIdsOf(endpoint, this.streamArn)) {
+      const iterator =
+        this.iterators.get(shardId) ?? (await trimHorizonIterator(endpoint, this.streamArn, shardId));
+      const page = await getRecords(endpoint, iterator);
+      if (page.NextShardIterator) this.iterators.set(shardId, page.NextShardIterator);
       records.push(...page.Records);
     }
     return records;
@@ -206,25 +172,8 @@ afterEach(async () => {
   for (const harness of harnesses.splice(0)) await harness.stop();
 });
 
-async function drain(queueUrl: string): Promise<Message[]> {
-  const all: Message[] = [];
-  for (;;) {
-    const { Messages = [] } = await emulator.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-      }),
-    );
-    if (Messages.length === 0) return all;
-    for (const message of Messages) {
-      all.push(message);
-      await emulator.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }),
-      );
-    }
-  }
+function drain(queueUrl: string): Promise<Message[]> {
+  return drainQueue(emulator.sqs, queueUrl);
 }
 
 async function harness(

@@ -1,24 +1,26 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ChoreographyEnv } from '../../../functions/choreography/routes.js';
-import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from '../outbox-relay/bundled-function.js';
 import { OUTBOX_INSERT_FILTER, OUTBOX_RELAY_DEFAULTS } from '../outbox-relay/outbox-relay.js';
 import { checkRelayTable } from '../outbox-relay/table-stream-check.js';
+import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from '../shared/bundled-function.js';
+import { alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import { secureQueue } from '../shared/secure-queue.js';
+import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { ChoreographyEvent, ChoreographyParticipant, ChoreographyProps } from './choreography-props.js';
 
 export const CHOREOGRAPHY_DEFAULTS = { maxReceiveCount: 5, batchSize: 10, trackerRetentionDays: 30 } as const;
 /** AWS's guidance for SQS event sources: visibility ≥ 6 × the function timeout. */
 const VISIBILITY_FACTOR = 6;
-const RETENTION = Duration.days(14);
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 const ROUTER_ENTRY = fileURLToPath(
@@ -103,29 +105,19 @@ export class Choreography extends Construct {
           `${where}: the visibility timeout (${visibilityTimeout.toSeconds()} s) must be at least ${VISIBILITY_FACTOR} × the timeout of ${description} (${timeout.toSeconds()} s), or an event still being handled reappears. Raise \`visibilityTimeout\` to at least ${timeout.toSeconds() * VISIBILITY_FACTOR} s.`,
         );
       }
-      const dlq = new sqs.Queue(scope, 'DeadLetterQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: RETENTION,
-      });
-      const queue = new sqs.Queue(scope, 'Queue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: RETENTION,
+      const dlq = secureQueue(scope, 'DeadLetterQueue');
+      const queue = secureQueue(scope, 'Queue', {
         visibilityTimeout,
         deadLetterQueue: { queue: dlq, maxReceiveCount },
       });
       fn.addEventSource(new sources.SqsEventSource(queue, { batchSize, reportBatchItemFailures: true }));
       alarms.push(
-        dlq
-          .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-          .createAlarm(scope, 'DeadLetterAlarm', {
-            alarmDescription: `${where}: events ${description} could not handle after ${maxReceiveCount} attempts; the saga is stuck until they are redriven.`,
-            threshold: 0,
-            evaluationPeriods: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          }),
+        alarmOnAnyMessage(
+          scope,
+          'DeadLetterAlarm',
+          dlq,
+          `${where}: events ${description} could not handle after ${maxReceiveCount} attempts; the saga is stuck until they are redriven.`,
+        ),
       );
       queues[name] = queue;
       deadLetterQueues[name] = dlq;
@@ -210,33 +202,23 @@ export class Choreography extends Construct {
           }),
         );
       }
-      const failureQueue = new sqs.Queue(scope, 'FailureQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: RETENTION,
-      });
+      const failureQueue = secureQueue(scope, 'FailureQueue');
       bundled.function.addEventSource(
-        new sources.DynamoEventSource(table, {
-          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-          filters: [lambda.FilterCriteria.filter(OUTBOX_INSERT_FILTER)],
+        streamRelaySource(table, {
+          filter: OUTBOX_INSERT_FILTER,
           batchSize: OUTBOX_RELAY_DEFAULTS.batchSize,
-          bisectBatchOnError: true,
-          reportBatchItemFailures: true,
           maxRecordAge: OUTBOX_RELAY_DEFAULTS.maxRecordAge,
           retryAttempts: OUTBOX_RELAY_DEFAULTS.retryAttempts,
-          onFailure: new sources.SqsDlq(failureQueue),
+          failureQueue,
         }),
       );
       alarms.push(
-        failureQueue
-          .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-          .createAlarm(scope, 'FailureQueueAlarm', {
-            alarmDescription: `${where}: outbox events of ${participant.name} could not be routed; see ${scope.node.path}/FailureQueue.`,
-            threshold: 0,
-            evaluationPeriods: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          }),
+        alarmOnAnyMessage(
+          scope,
+          'FailureQueueAlarm',
+          failureQueue,
+          `${where}: outbox events of ${participant.name} could not be routed; see ${scope.node.path}/FailureQueue.`,
+        ),
       );
       routers[participant.name] = bundled.function;
       failureQueues[participant.name] = failureQueue;

@@ -1,14 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createBundledFunction } from '../outbox-relay/bundled-function.js';
+import { createBundledFunction } from '../shared/bundled-function.js';
+import { alarmOnAnyError, alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import { secureQueue } from '../shared/secure-queue.js';
 import type { NotificationChannelProps } from './notification-channel-props.js';
 
 export const NOTIFICATION_CHANNEL_DEFAULTS = {
@@ -94,15 +96,8 @@ export class NotificationChannel extends Construct {
       }
     }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    this.deadLetterQueue = secureQueue(this, 'DeadLetterQueue');
+    this.queue = secureQueue(this, 'Queue', {
       visibilityTimeout,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
@@ -155,24 +150,18 @@ export class NotificationChannel extends Construct {
       new sources.SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }),
     );
 
-    this.deadLetterAlarm = this.deadLetterQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-      .createAlarm(this, 'DeadLetterAlarm', {
-        alarmDescription: `Notifications of ${this.node.path} gave up after ${this.maxReceiveCount} attempts; inspect the status table and redrive.`,
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    this.notifierErrorsAlarm = this.notifier
-      .metricErrors({ period: Duration.minutes(1), statistic: 'Sum' })
-      .createAlarm(this, 'NotifierErrorsAlarm', {
-        alarmDescription: `The notifier of ${this.node.path} fails (configuration, permissions or status table), not just its deliveries.`,
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    this.deadLetterAlarm = alarmOnAnyMessage(
+      this,
+      'DeadLetterAlarm',
+      this.deadLetterQueue,
+      `Notifications of ${this.node.path} gave up after ${this.maxReceiveCount} attempts; inspect the status table and redrive.`,
+    );
+    this.notifierErrorsAlarm = alarmOnAnyError(
+      this,
+      'NotifierErrorsAlarm',
+      this.notifier,
+      `The notifier of ${this.node.path} fails (configuration, permissions or status table), not just its deliveries.`,
+    );
   }
 
   /** Lets `grantee` publish notifications (send to the queue and record them as pending). */

@@ -4,13 +4,16 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from './bundled-function.js';
+import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from '../shared/bundled-function.js';
+import { alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import { secureQueue } from '../shared/secure-queue.js';
+import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { OutboxRelayProps } from './outbox-relay-props.js';
 import { checkRelayTable } from './table-stream-check.js';
 
@@ -29,9 +32,6 @@ export const OUTBOX_RELAY_DEFAULTS = {
   iteratorAgeAlarmThreshold: Duration.minutes(5),
   memorySize: 256,
 } as const;
-
-/** SQS keeps messages at most 14 days; dead letters get all of it so that an operator has time to act. */
-const RETENTION = Duration.days(14);
 
 const RELAY_ENTRY = fileURLToPath(new URL('../../../functions/relay/handler.ts', import.meta.url));
 
@@ -84,17 +84,9 @@ export class OutboxRelay extends Construct {
       this.queue = props.queue;
     } else {
       const fifo = props.fifo ?? false;
-      this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      this.deadLetterQueue = secureQueue(this, 'DeadLetterQueue', { fifo: fifo || undefined });
+      this.queue = secureQueue(this, 'Queue', {
         fifo: fifo || undefined,
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: RETENTION,
-      });
-      this.queue = new sqs.Queue(this, 'Queue', {
-        fifo: fifo || undefined,
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: RETENTION,
         deadLetterQueue: {
           queue: this.deadLetterQueue,
           maxReceiveCount: props.maxReceiveCount ?? OUTBOX_RELAY_DEFAULTS.maxReceiveCount,
@@ -103,11 +95,7 @@ export class OutboxRelay extends Construct {
     }
     this.fifo = this.queue.fifo;
 
-    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: RETENTION,
-    });
+    this.failureQueue = secureQueue(this, 'FailureQueue');
 
     const bundled = createBundledFunction(this, {
       entry: RELAY_ENTRY,
@@ -128,17 +116,14 @@ export class OutboxRelay extends Construct {
     );
     this.queue.encryptionMasterKey?.grantEncryptDecrypt(this.role);
 
-    this.eventSource = new sources.DynamoEventSource(props.table, {
-      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-      filters: [lambda.FilterCriteria.filter(OUTBOX_INSERT_FILTER)],
+    this.eventSource = streamRelaySource(props.table, {
+      filter: OUTBOX_INSERT_FILTER,
       batchSize: props.batchSize ?? OUTBOX_RELAY_DEFAULTS.batchSize,
       ...(props.maxBatchingWindow ? { maxBatchingWindow: props.maxBatchingWindow } : {}),
-      bisectBatchOnError: true,
-      reportBatchItemFailures: true,
       maxRecordAge: props.maxRecordAge ?? OUTBOX_RELAY_DEFAULTS.maxRecordAge,
       retryAttempts: props.retryAttempts ?? OUTBOX_RELAY_DEFAULTS.retryAttempts,
       parallelizationFactor: props.parallelizationFactor ?? OUTBOX_RELAY_DEFAULTS.parallelizationFactor,
-      onFailure: new sources.SqsDlq(this.failureQueue),
+      failureQueue: this.failureQueue,
     });
     this.function.addEventSource(this.eventSource);
 
@@ -152,15 +137,12 @@ export class OutboxRelay extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.failureQueueAlarm = this.failureQueue
-      .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-      .createAlarm(this, 'FailureQueueAlarm', {
-        alarmDescription: `Outbox records of ${props.table.node.path} could not be relayed; see ${this.node.path}/FailureQueue.`,
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    this.failureQueueAlarm = alarmOnAnyMessage(
+      this,
+      'FailureQueueAlarm',
+      this.failureQueue,
+      `Outbox records of ${props.table.node.path} could not be relayed; see ${this.node.path}/FailureQueue.`,
+    );
   }
 
   /** Age of the oldest stream record in the last batch: how far the relay lags behind the table. */

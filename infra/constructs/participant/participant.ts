@@ -1,10 +1,10 @@
 import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { createBundledFunction } from '../shared/bundled-function.js';
 import type { ParticipantProps } from './participant-props.js';
 import type { IParticipant } from './participant-ref.js';
 import { checkParticipantTable, PARTICIPANT_TABLE_SHAPE } from './participant-table-check.js';
@@ -23,13 +23,6 @@ export const PARTICIPANT_TABLE_ACTIONS = [
   'dynamodb:DeleteItem',
   'dynamodb:Query',
 ] as const;
-
-/**
- * ESM output cannot `require`; some bundled CommonJS dependencies still do, so give them one.
- * The alias keeps the name from clashing with an import of the same name in user code.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __stepsagaCreateRequire } from 'node:module'; const require = __stepsagaCreateRequire(import.meta.url);";
 
 /**
  * A saga participant: a Lambda function built with the participant runtime, and the DynamoDB table
@@ -71,31 +64,14 @@ export class Participant extends Construct implements IParticipant {
       });
     }
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
-    // An own role instead of AWSLambdaBasicExecutionRole, whose logs:* grant covers every log group.
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Participant ${this.participantName}: writes its own log group and items of its tables`,
-    });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [this.logGroup.logGroupArn],
-      }),
-    );
-
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+    const bundled = createBundledFunction(this, {
       entry: props.entry,
-      handler: props.handler ?? 'handler',
-      runtime: props.runtime ?? lambda.Runtime.NODEJS_22_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.seconds(10),
-      tracing: lambda.Tracing.ACTIVE,
-      logGroup: this.logGroup,
-      role: this.role,
+      handler: props.handler,
+      runtime: props.runtime,
+      description: `Participant ${this.participantName}: writes its own log group and items of its tables`,
+      describeFunction: false,
+      jsonLogs: false,
+      serviceName: this.participantName,
       environment: {
         ...props.environment,
         STEPSAGA_TABLE_NAME: this.table.tableName,
@@ -103,24 +79,14 @@ export class Participant extends Construct implements IParticipant {
         POWERTOOLS_SERVICE_NAME: this.participantName,
         POWERTOOLS_METRICS_NAMESPACE: PARTICIPANT_METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK too: the asset then runs the same anywhere, pinned to our SDK version.
-        externalModules: [],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // esbuild's per-bundle size report is noise in synth and local-cloud output; warnings still show.
-        logLevel: nodejs.LogLevel.WARNING,
-      },
+      timeout: props.timeout ?? Duration.seconds(10),
+      memorySize: props.memorySize ?? 512,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
-    // The log group exists before the function first writes to it; no role may create it instead.
-    this.function.node.addDependency(this.logGroup);
+    this.function = bundled.function;
+    this.role = bundled.role;
+    this.logGroup = bundled.logGroup;
 
     for (const table of [this.table, ...(props.extraTables ?? [])]) {
       this.role.addToPolicy(

@@ -1,11 +1,13 @@
 import { NOTIFICATION_ID_ATTRIBUTE } from '../../../functions/notifier/notification-id.js';
-import { ErrorNames, LAMBDA_TRANSIENT_ERRORS } from '../../../functions/runtime/errors.js';
+import { ErrorNames } from '../../../functions/runtime/errors.js';
+import type { AslState } from '../orchestration/asl-value.js';
+import { parkState } from '../orchestration/park-state.js';
+import { participantRequest } from '../orchestration/participant-request.js';
+import { catchInto, failWithCaughtErrors, retrier, TRANSIENT_ERRORS } from '../orchestration/task-errors.js';
 import { type SagaOutcomeType, SagaOutcomeTypes } from './saga-outcome-message.js';
 import {
   OUTCOME_RETRY,
   OUTCOME_TIMEOUT_SECONDS,
-  PARK_RETRY,
-  PARK_TIMEOUT_SECONDS,
   type ResolvedRetry,
   type ResolvedStep,
 } from './saga-plan.js';
@@ -13,9 +15,8 @@ import type { SagaInputField, SagaInputFieldType, SagaInputSchema } from './saga
 import { compensationStateName, member, OutcomeStateNames, StateNames } from './saga-state-names.js';
 import { RESERVED_INPUT_KEYS } from './saga-validation.js';
 
-/** A JSON value that may hold CDK tokens (function ARNs, the queue URL) until synthesis. */
-export type AslValue = string | number | boolean | null | AslValue[] | { [key: string]: AslValue };
-export type AslState = { [key: string]: AslValue };
+export type { AslState, AslValue } from '../orchestration/asl-value.js';
+export { TRANSIENT_ERRORS } from '../orchestration/task-errors.js';
 
 export interface SagaDefinition {
   readonly Comment: string;
@@ -33,34 +34,6 @@ export interface SagaDefinitionInput {
   readonly outcomeQueueUrl?: string;
   readonly timeoutSeconds?: number;
   readonly inputSchema?: SagaInputSchema;
-}
-
-/** Errors worth retrying on a forward step; anything else is caught at once. */
-export const TRANSIENT_ERRORS: readonly string[] = [
-  ErrorNames.transient,
-  ...LAMBDA_TRANSIENT_ERRORS,
-  'States.Timeout',
-];
-
-/** `Fail` cause: every caught `{Error, Cause}` keyed by state name, as one JSON string. */
-const ERRORS_AS_CAUSE = 'States.JsonToString($.errors)';
-
-function retrier(errors: readonly string[], retry: ResolvedRetry): AslValue[] {
-  if (retry.attempts === 0) return [];
-  return [
-    {
-      ErrorEquals: [...errors],
-      IntervalSeconds: retry.intervalSeconds,
-      MaxAttempts: retry.attempts,
-      BackoffRate: retry.backoffRate,
-      MaxDelaySeconds: retry.maxDelaySeconds,
-      JitterStrategy: retry.jitter,
-    },
-  ];
-}
-
-function catchInto(stateName: string, next: string): AslValue[] {
-  return [{ ErrorEquals: ['States.ALL'], ResultPath: `$.errors${member(stateName)}`, Next: next }];
 }
 
 const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
@@ -116,16 +89,8 @@ function request(
   phase: 'action' | 'compensation',
   action: string,
 ): AslState {
-  return {
-    'sagaId.$': '$$.Execution.Name',
-    sagaName,
-    step: step.name,
-    phase,
-    action,
-    'input.$': '$$.Execution.Input',
-    // Nothing has run before the first step, so `$.results` does not exist yet.
-    ...(step.index === 0 ? { results: {} } : { 'results.$': '$.results' }),
-  };
+  // Nothing has run before the first step, so `$.results` does not exist yet.
+  return participantRequest({ sagaName, step: step.name, phase, action, resultsExist: step.index > 0 });
 }
 
 const TYPE_TESTS: Record<SagaInputFieldType, string> = {
@@ -238,34 +203,18 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     if (Array.isArray(state['Retry']) && state['Retry'].length === 0) delete state['Retry'];
   }
 
-  states[StateNames.park] = {
-    Type: 'Task',
-    Comment: 'An operator must finish or undo this saga: hand it over through the parked-sagas queue',
-    Resource: 'arn:aws:states:::sqs:sendMessage',
-    Parameters: {
-      QueueUrl: input.parkedQueueUrl,
-      MessageBody: {
-        'sagaId.$': '$$.Execution.Name',
-        sagaName,
-        'executionArn.$': '$$.Execution.Id',
-        'parkedAt.$': '$$.State.EnteredTime',
-        'errors.$': '$.errors',
-      },
-    },
-    ResultPath: null,
-    TimeoutSeconds: PARK_TIMEOUT_SECONDS,
-    Retry: retrier(['States.ALL'], PARK_RETRY),
+  states[StateNames.park] = parkState({
+    stateName: StateNames.park,
+    comment: 'An operator must finish or undo this saga: hand it over through the parked-sagas queue',
+    queueUrl: input.parkedQueueUrl,
+    sagaName,
+    next: toParked,
     // A parked queue that stays unavailable must still end the execution as SagaParked (whose
     // failure the failed-executions alarm sees), with the send's error in the cause.
-    Catch: catchInto(StateNames.park, toParked),
-    Next: toParked,
-  };
-  states[StateNames.parked] = { Type: 'Fail', Error: ErrorNames.parked, CausePath: ERRORS_AS_CAUSE };
-  states[StateNames.compensated] = {
-    Type: 'Fail',
-    Error: ErrorNames.compensated,
-    CausePath: ERRORS_AS_CAUSE,
-  };
+    catchSendFailure: true,
+  });
+  states[StateNames.parked] = failWithCaughtErrors(ErrorNames.parked);
+  states[StateNames.compensated] = failWithCaughtErrors(ErrorNames.compensated);
   states[StateNames.succeeded] = { Type: 'Succeed' };
 
   if (publishes) {

@@ -1,10 +1,12 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
+import { createParkedQueue } from '../orchestration/parked-queue.js';
+import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS, worstCase } from './saga-limits.js';
 import { outcomeQueue } from './saga-outcomes.js';
@@ -27,14 +29,13 @@ import {
   validateTimeout,
 } from './saga-validation.js';
 
-/** Namespace of the metrics the saga's log metric filters publish. */
-export const SAGA_METRICS_NAMESPACE = 'stepsaga';
+export { SAGA_METRICS_NAMESPACE } from '../orchestration/orchestrated-transaction.js';
 
 /**
  * A saga as one Step Functions state machine: forward Lambda tasks, a reverse compensation chain,
  * and a parked-sagas queue for executions an operator must finish. See docs/architecture.md.
  */
-export class Saga extends Construct {
+export class Saga extends OrchestratedTransaction {
   public readonly sagaName: string;
   public readonly stateMachine: sfn.StateMachine;
   public readonly logGroup: logs.LogGroup;
@@ -46,8 +47,7 @@ export class Saga extends Construct {
   /** The generated definition; function ARNs and the queue URL are tokens until synthesis. */
   public readonly definition: SagaDefinition;
   public readonly steps: readonly ResolvedStep[];
-  private readonly logLevel: SagaLogLevel;
-  private compensatedMetricFilter?: logs.MetricFilter;
+  protected readonly logLevel: SagaLogLevel;
 
   constructor(scope: Construct, id: string, props: SagaProps) {
     super(scope, id);
@@ -73,37 +73,18 @@ export class Saga extends Construct {
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
     this.steps = steps;
 
-    if (props.parkedQueue) {
-      this.parkedQueue = props.parkedQueue;
-    } else {
-      const queue = new sqs.Queue(this, 'ParkedQueue', {
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      const reason =
-        'The parked-sagas queue is itself a dead-letter destination: the saga sends to it only after retries and compensation are exhausted, an operator reads it, and parkedAlarm fires while it holds a message.';
-      Validations.of(queue).acknowledge(
-        { id: 'AwsSolutions-SQS3', reason },
-        { id: 'Serverless-SQSRedrivePolicy', reason },
-      );
-      this.parkedQueue = queue;
-    }
+    const parked = createParkedQueue(this, {
+      queue: props.parkedQueue,
+      noDeadLetterQueueReason:
+        'The parked-sagas queue is itself a dead-letter destination: the saga sends to it only after retries and compensation are exhausted, an operator reads it, and parkedAlarm fires while it holds a message.',
+      alarmDescription: `Saga ${sagaName}: an execution was parked; an operator must finish or undo it (see the parked-sagas queue).`,
+    });
+    this.parkedQueue = parked.queue;
+    this.parkedAlarm = parked.alarm;
     if (props.outcomes) {
       this.outcomeQueue = outcomeQueue(props.outcomes);
       this.validateOutcomeQueue(sagaName, this.outcomeQueue);
     }
-    this.parkedAlarm = new cloudwatch.Alarm(this, 'ParkedAlarm', {
-      alarmDescription: `Saga ${sagaName}: an execution was parked; an operator must finish or undo it (see the parked-sagas queue).`,
-      metric: this.parkedQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
 
     this.definition = buildSagaDefinition({
       sagaName,
@@ -115,41 +96,19 @@ export class Saga extends Construct {
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
     });
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    const machine = createOrchestrationStateMachine(this, {
+      name: sagaName,
+      type,
+      definition: this.definition,
+      logLevel: this.logLevel,
+      logRetention: props.logRetention,
+      tracing: props.tracing,
+      includeExecutionData: props.includeExecutionData,
+      functionArns: steps.map((s) => s.functionArn),
+      queues: this.outcomeQueue ? [this.parkedQueue, this.outcomeQueue] : [this.parkedQueue],
     });
-    this.stateMachine = new sfn.StateMachine(this, 'Resource', {
-      stateMachineName: Token.isUnresolved(sagaName) ? undefined : sagaName,
-      stateMachineType: type === 'EXPRESS' ? sfn.StateMachineType.EXPRESS : sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromString(Stack.of(this).toJsonString(this.definition)),
-      tracingEnabled: props.tracing ?? true,
-      logs: {
-        destination: this.logGroup,
-        level: this.logLevel === 'ALL' ? sfn.LogLevel.ALL : sfn.LogLevel.ERROR,
-        includeExecutionData: props.includeExecutionData ?? false,
-      },
-    });
-
-    // Exact ARNs only: CDK's grantInvoke would also allow every version and alias (`<arn>:*`).
-    const functionArns = [...new Set(steps.map((s) => s.functionArn))];
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }),
-    );
-    const queues = this.outcomeQueue ? [this.parkedQueue, this.outcomeQueue] : [this.parkedQueue];
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: queues.map((q) => q.queueArn) }),
-    );
-    for (const queue of queues) {
-      queue.encryptionMasterKey?.grant(this.stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
-    }
-    const policy = this.stateMachine.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      Validations.of(policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only CloudWatch Logs delivery (logs:CreateLogDelivery and related) and X-Ray (xray:PutTraceSegments and related) are granted on "*": those actions support no resource-level permissions. Lambda and SQS grants name exact ARNs.',
-      });
-    }
+    this.stateMachine = machine.stateMachine;
+    this.logGroup = machine.logGroup;
   }
 
   private validateLimits(
@@ -203,61 +162,21 @@ export class Saga extends Construct {
     }
   }
 
-  /** Allows starting executions (and so running the saga). */
-  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
-    return this.stateMachine.grantStartExecution(grantee);
-  }
-
-  /** Allows listing and describing executions and their history. */
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.stateMachine.grantRead(grantee);
-  }
-
-  /** Executions that reached `SagaSucceeded` (AWS/States ExecutionsSucceeded). */
-  public metricSucceeded(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.stateMachine.metricSucceeded(props);
-  }
-
-  /**
-   * Executions that failed for any reason (AWS/States ExecutionsFailed): compensated, parked,
-   * input refused, or a failure outside the saga's handling.
-   */
-  public metricFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.stateMachine.metricFailed(props);
-  }
-
   /**
    * Executions that ended compensated: a metric filter on the state machine's log group counting
    * `FailStateEntered` events of the `SagaCompensated` state (state names are logged even without
    * execution data). Needs `logLevel: 'ALL'`.
    */
   public metricCompensated(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (this.logLevel !== 'ALL') {
-      throw new SagaValidationError(
-        `Saga "${this.sagaName}": metricCompensated() counts FailStateEntered log events, which log level ${this.logLevel} does not write. Set \`logLevel: 'ALL'\`.`,
-      );
-    }
-    if (!this.compensatedMetricFilter) {
-      this.compensatedMetricFilter = new logs.MetricFilter(this, 'CompensatedMetricFilter', {
-        logGroup: this.logGroup,
-        filterPattern: logs.FilterPattern.all(
-          logs.FilterPattern.stringValue('$.type', '=', 'FailStateEntered'),
-          logs.FilterPattern.stringValue('$.details.name', '=', StateNames.compensated),
-        ),
-        metricNamespace: SAGA_METRICS_NAMESPACE,
+    return this.metricFailState(
+      {
+        where: `Saga "${this.sagaName}"`,
+        method: 'metricCompensated',
+        id: 'CompensatedMetricFilter',
+        stateName: StateNames.compensated,
         metricName: `${this.sagaName}Compensated`,
-        metricValue: '1',
-        unit: cloudwatch.Unit.COUNT,
-      });
-    }
-    return this.compensatedMetricFilter.metric({ statistic: cloudwatch.Stats.SUM, ...props });
-  }
-
-  /**
-   * Executions parked for an operator: messages sent to the parked-sagas queue
-   * (AWS/SQS NumberOfMessagesSent), which works at any log level.
-   */
-  public metricParked(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.parkedQueue.metricNumberOfMessagesSent({ statistic: cloudwatch.Stats.SUM, ...props });
+      },
+      props,
+    );
   }
 }

@@ -13,8 +13,8 @@ import {
   RESERVATION_INDEX,
 } from '../../../functions/tcc/reservation.js';
 import { DEFAULT_SWEEP_LIMIT, SweeperEnv } from '../../../functions/tcc/sweeper-config.js';
-import { createBundledFunction } from '../outbox-relay/bundled-function.js';
 import { SagaValidationError } from '../saga/saga-validation.js';
+import { createBundledFunction } from '../shared/bundled-function.js';
 import type { ReservationSweeperProps } from './reservation-sweeper-props.js';
 
 const SWEEPER_ENTRY = fileURLToPath(new URL('../../../functions/tcc/sweeper-handler.ts', import.meta.url));

@@ -1,7 +1,9 @@
 import { ErrorNames } from '../../../functions/runtime/errors.js';
-import { type AslState, type AslValue, TRANSIENT_ERRORS } from '../saga/saga-definition.js';
-import { PARK_RETRY, PARK_TIMEOUT_SECONDS, type ResolvedRetry } from '../saga/saga-plan.js';
-import { member } from '../saga/saga-state-names.js';
+import type { AslState, AslValue } from '../orchestration/asl-value.js';
+import { parkState } from '../orchestration/park-state.js';
+import { participantRequest } from '../orchestration/participant-request.js';
+import { catchInto, failWithCaughtErrors, retrier, TRANSIENT_ERRORS } from '../orchestration/task-errors.js';
+import type { ResolvedRetry } from '../saga/saga-plan.js';
 import type { ResolvedTccParticipant } from './tcc-plan.js';
 import { phaseStateName, type TccPhaseName, TccStateNames } from './tcc-state-names.js';
 
@@ -21,23 +23,6 @@ export interface TccDefinitionInput {
   readonly timeoutSeconds?: number;
 }
 
-/** `Fail` cause: every caught `{Error, Cause}` keyed by state name, as one JSON string. */
-const ERRORS_AS_CAUSE = 'States.JsonToString($.errors)';
-
-function retrier(errors: readonly string[], retry: ResolvedRetry): AslValue[] {
-  if (retry.attempts === 0) return [];
-  return [
-    {
-      ErrorEquals: [...errors],
-      IntervalSeconds: retry.intervalSeconds,
-      MaxAttempts: retry.attempts,
-      BackoffRate: retry.backoffRate,
-      MaxDelaySeconds: retry.maxDelaySeconds,
-      JitterStrategy: retry.jitter,
-    },
-  ];
-}
-
 function withRetry(state: AslState, retry: AslValue[]): AslState {
   return retry.length > 0 ? { ...state, Retry: retry } : state;
 }
@@ -47,17 +32,15 @@ function request(
   participant: ResolvedTccParticipant,
   phase: TccPhaseName,
 ): AslState {
-  return {
-    'sagaId.$': '$$.Execution.Name',
+  return participantRequest({
     sagaName: transactionName,
     step: participant.name,
     phase,
     action: participant.actions[phase],
-    'input.$': '$$.Execution.Input',
     // Confirm sees every Try result; Try runs first and Cancel may follow a Try that returned
     // nothing (the Parallel drops the results of its branches when one fails).
-    ...(phase === 'confirm' ? { 'results.$': '$.results' } : { results: {} }),
-  };
+    resultsExist: phase === 'confirm',
+  });
 }
 
 /** A Parallel state whose branches each invoke one participant's phase. */
@@ -95,10 +78,6 @@ function parallel(
 /** Maps the Parallel's array of branch results to an object keyed by participant name. */
 function resultsByParticipant(participants: readonly ResolvedTccParticipant[]): AslState {
   return Object.fromEntries(participants.map((p) => [`${p.name}.$`, `$[${p.index}]`]));
-}
-
-function catchInto(stateName: string, next: string): AslValue[] {
-  return [{ ErrorEquals: ['States.ALL'], ResultPath: `$.errors${member(stateName)}`, Next: next }];
 }
 
 /**
@@ -144,28 +123,17 @@ export function buildTccDefinition(input: TccDefinitionInput): TccDefinition {
     Catch: catchInto(TccStateNames.cancel, TccStateNames.park),
     Next: TccStateNames.cancelled,
   };
-  states[TccStateNames.park] = {
-    Type: 'Task',
-    Comment:
+  states[TccStateNames.park] = parkState({
+    stateName: TccStateNames.park,
+    comment:
       'An operator must finish this transaction: Confirm (or Cancel) every participant again; the barrier makes repeats safe',
-    Resource: 'arn:aws:states:::sqs:sendMessage',
-    Parameters: {
-      QueueUrl: input.parkedQueueUrl,
-      MessageBody: {
-        'sagaId.$': '$$.Execution.Name',
-        sagaName: transactionName,
-        'executionArn.$': '$$.Execution.Id',
-        'parkedAt.$': '$$.State.EnteredTime',
-        'errors.$': '$.errors',
-      },
-    },
-    ResultPath: null,
-    TimeoutSeconds: PARK_TIMEOUT_SECONDS,
-    Retry: retrier(['States.ALL'], PARK_RETRY),
-    Next: TccStateNames.parked,
-  };
-  states[TccStateNames.parked] = { Type: 'Fail', Error: ErrorNames.parked, CausePath: ERRORS_AS_CAUSE };
-  states[TccStateNames.cancelled] = { Type: 'Fail', Error: ErrorNames.cancelled, CausePath: ERRORS_AS_CAUSE };
+    queueUrl: input.parkedQueueUrl,
+    sagaName: transactionName,
+    next: TccStateNames.parked,
+    catchSendFailure: false,
+  });
+  states[TccStateNames.parked] = failWithCaughtErrors(ErrorNames.parked);
+  states[TccStateNames.cancelled] = failWithCaughtErrors(ErrorNames.cancelled);
   states[TccStateNames.succeeded] = { Type: 'Succeed' };
 
   return {

@@ -1,19 +1,21 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { TransactionalMessageEnv as Env } from '../../../functions/transactional-message/config.js';
 import { HoldingTable } from '../../../functions/transactional-message/message-item.js';
-import { createBundledFunction } from '../outbox-relay/bundled-function.js';
+import { createBundledFunction } from '../shared/bundled-function.js';
+import { alarmOnAnyError, alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import { secureQueue } from '../shared/secure-queue.js';
+import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { TransactionalMessageProps } from './transactional-message-props.js';
 
 export const TRANSACTIONAL_MESSAGE_DEFAULTS = {
@@ -46,34 +48,12 @@ export const RESOLVED_MESSAGE_FILTER = {
   },
 };
 
-const RETENTION = Duration.days(14);
 const RELAY_ENTRY = fileURLToPath(
   new URL('../../../functions/transactional-message/relay-handler.ts', import.meta.url),
 );
 const SWEEPER_ENTRY = fileURLToPath(
   new URL('../../../functions/transactional-message/sweeper-handler.ts', import.meta.url),
 );
-
-function secureQueue(scope: Construct, id: string, props: sqs.QueueProps = {}): sqs.Queue {
-  return new sqs.Queue(scope, id, {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: RETENTION,
-    ...props,
-  });
-}
-
-function alarmOnAnyMessage(scope: Construct, id: string, queue: sqs.Queue, description: string) {
-  return queue
-    .metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' })
-    .createAlarm(scope, id, {
-      alarmDescription: description,
-      threshold: 0,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-}
 
 /**
  * Transactional messages with check-back (RocketMQ's half messages) for producers whose local
@@ -246,15 +226,12 @@ export class TransactionalMessage extends Construct {
       new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [this.table.tableArn] }),
     );
     this.relay.addEventSource(
-      new sources.DynamoEventSource(this.table, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        filters: [lambda.FilterCriteria.filter(RESOLVED_MESSAGE_FILTER)],
+      streamRelaySource(this.table, {
+        filter: RESOLVED_MESSAGE_FILTER,
         batchSize: props.batchSize ?? d.batchSize,
-        bisectBatchOnError: true,
-        reportBatchItemFailures: true,
         maxRecordAge: props.maxRecordAge ?? d.maxRecordAge,
         retryAttempts: props.retryAttempts ?? d.retryAttempts,
-        onFailure: new sources.SqsDlq(this.failureQueue),
+        failureQueue: this.failureQueue,
       }),
     );
 
@@ -308,15 +285,12 @@ export class TransactionalMessage extends Construct {
       this.failureQueue,
       `Resolved transactional messages of ${this.node.path} could not be relayed; see ${this.node.path}/FailureQueue.`,
     );
-    this.sweeperErrorsAlarm = this.sweeper
-      .metricErrors({ period: Duration.minutes(1), statistic: 'Sum' })
-      .createAlarm(this, 'SweeperErrorsAlarm', {
-        alarmDescription: `The check-back sweeper of ${this.node.path} fails (configuration, permissions or table), so prepared messages are not checked.`,
-        threshold: 0,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
+    this.sweeperErrorsAlarm = alarmOnAnyError(
+      this,
+      'SweeperErrorsAlarm',
+      this.sweeper,
+      `The check-back sweeper of ${this.node.path} fails (configuration, permissions or table), so prepared messages are not checked.`,
+    );
   }
 
   /** Lets `grantee` prepare, commit, roll back and read the status of messages. */

@@ -7,15 +7,30 @@ import type { Construct } from 'constructs';
 
 /**
  * ESM output cannot `require`; some bundled CommonJS dependencies still do, so give them one.
- * The alias keeps the name from clashing with an import of the same name in bundled code.
+ * The alias keeps the name from clashing with an import of the same name in user code.
  */
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __stepsagaCreateRequire } from 'node:module'; const require = __stepsagaCreateRequire(import.meta.url);";
 
 export interface BundledFunctionOptions {
-  /** Absolute path of the handler module (exports `handler`). */
+  /** Absolute path of the handler module. */
   readonly entry: string;
+  /**
+   * The exported name of the handler.
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /** @default lambda.Runtime.NODEJS_22_X */
+  readonly runtime?: lambda.Runtime;
+  /** Describes the role, and the function unless `describeFunction` is false. */
   readonly description: string;
+  /** @default true */
+  readonly describeFunction?: boolean;
+  /**
+   * Lambda's JSON log format (structured platform and application logs).
+   * @default true
+   */
+  readonly jsonLogs?: boolean;
   readonly serviceName: string;
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
@@ -30,9 +45,10 @@ export interface BundledFunction {
 }
 
 /**
- * A stepsaga system function: Node 22 on arm64, ESM bundle with the AWS SDK inside, X-Ray tracing,
- * its own log group with a retention, and its own role that may write only to that log group
- * (instead of AWSLambdaBasicExecutionRole, whose grant covers every log group of the account).
+ * A stepsaga function (a participant or a system function): Node 22 on arm64, ESM bundle with the
+ * AWS SDK inside, X-Ray tracing, its own log group with a retention, and its own role that may write
+ * only to that log group (instead of AWSLambdaBasicExecutionRole, whose grant covers every log group
+ * of the account). `POWERTOOLS_SERVICE_NAME` and `NODE_OPTIONS` override the given environment.
  */
 export function createBundledFunction(scope: Construct, options: BundledFunctionOptions): BundledFunction {
   const logGroup = new logs.LogGroup(scope, 'Logs', { retention: options.logRetention });
@@ -48,15 +64,15 @@ export function createBundledFunction(scope: Construct, options: BundledFunction
   );
   const fn = new nodejs.NodejsFunction(scope, 'Function', {
     entry: options.entry,
-    handler: 'handler',
-    description: options.description,
-    runtime: lambda.Runtime.NODEJS_22_X,
+    handler: options.handler ?? 'handler',
+    ...(options.describeFunction === false ? {} : { description: options.description }),
+    runtime: options.runtime ?? lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: options.memorySize,
     timeout: options.timeout,
     tracing: lambda.Tracing.ACTIVE,
     logGroup,
-    loggingFormat: lambda.LoggingFormat.JSON,
+    ...(options.jsonLogs === false ? {} : { loggingFormat: lambda.LoggingFormat.JSON }),
     role,
     environment: {
       ...options.environment,

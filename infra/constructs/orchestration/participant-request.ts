@@ -1,0 +1,26 @@
+import type { AslState } from './asl-value.js';
+
+export interface ParticipantRequestOptions {
+  readonly sagaName: string;
+  readonly step: string;
+  readonly phase: string;
+  readonly action: string;
+  /** Whether `$.results` exists when the Task runs; when it does not, the request carries `{}`. */
+  readonly resultsExist: boolean;
+}
+
+/**
+ * The Task `Parameters` that make a participant request (functions/runtime/contract.ts): the
+ * execution name is the saga id, and the execution input travels with every call.
+ */
+export function participantRequest(options: ParticipantRequestOptions): AslState {
+  return {
+    'sagaId.$': '$$.Execution.Name',
+    sagaName: options.sagaName,
+    step: options.step,
+    phase: options.phase,
+    action: options.action,
+    'input.$': '$$.Execution.Input',
+    ...(options.resultsExist ? { 'results.$': '$.results' } : { results: {} }),
+  };
+}
