@@ -124,7 +124,9 @@ export class PlaceOrderStack extends Stack {
         { name: 'ChargePayment', participant: this.payment, action: 'charge', compensation: 'refund' },
         { name: 'ShipOrder', participant: this.shipping, action: 'ship', kind: 'pivot' },
       ],
-      outcomes: { channel: this.outcomes },
+      // Operators act on sagas that compensated or parked; publishing every success too would cost
+      // one more state transition per order, and PlaceOrder keeps its happy path at N+1.
+      outcomes: { channel: this.outcomes, publish: ['SagaCompensated', 'SagaParked'] },
     });
   }
 

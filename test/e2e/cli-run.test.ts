@@ -118,7 +118,7 @@ describe('stepsaga run', () => {
     const result = await stepsaga('run', 'NoSuchSaga', '--input', '{}');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(
-      'No state machine matches "NoSuchSaga". Known state machines: PlaceOrder.',
+      'No state machine matches "NoSuchSaga". Known state machines: PlaceOrder, Transfer.',
     );
   });
 

@@ -136,16 +136,13 @@ describe('example app (StepsagaExample)', () => {
     template.resourceCountIs('AWS::DynamoDB::GlobalTable', 6);
   });
 
-  it('runs the PlaceOrder happy path in N + 2 = 5 state transitions (with the outcome message)', async () => {
+  it('runs the PlaceOrder happy path in N + 1 = 4 state transitions (only failures are published)', async () => {
     const run = await runSaga(definition, order);
     expect(run.status).toBe('SUCCEEDED');
-    expect(run.statesEntered).toEqual([
-      'ReserveInventory',
-      'ChargePayment',
-      'ShipOrder',
-      'Publish SagaSucceeded',
-      'SagaSucceeded',
-    ]);
+    expect(run.statesEntered).toEqual(['ReserveInventory', 'ChargePayment', 'ShipOrder', 'SagaSucceeded']);
+    expect(definition.States['Publish SagaSucceeded']).toBeUndefined();
+    expect(definition.States['Publish SagaCompensated']).toBeDefined();
+    expect(definition.States['Publish SagaParked']).toBeDefined();
     expect(run.invocations.map((i) => `${i.request.step}:${i.request.action}`)).toEqual([
       'ReserveInventory:reserve',
       'ChargePayment:charge',

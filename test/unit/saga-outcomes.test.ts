@@ -182,6 +182,28 @@ describe('Saga outcome messages: permissions and validation', () => {
     );
   });
 
+  it('refuses an empty, unknown or repeated outcome in outcomes.publish, saying what is allowed', () => {
+    const build = (publish: readonly string[]) => () => {
+      const stack = new Stack(new App(), 'SagaTest');
+      const queue = new sqs.Queue(stack, 'Outcomes');
+      return new Saga(stack, 'Trip', {
+        steps: tripSteps(stack),
+        outcomes: { queue, publish: publish as SagaOutcomeMessage['type'][] },
+      });
+    };
+    const fix =
+      'List some of SagaSucceeded, SagaCompensated, SagaParked, each once, or leave `publish` out to publish all.';
+    expect(build([])).toThrow(
+      `Saga "Trip": \`outcomes.publish\` is empty, so nothing would be published. ${fix}`,
+    );
+    expect(build(['SagaFinished'])).toThrow(
+      `Saga "Trip": \`outcomes.publish\` names "SagaFinished", which is not an outcome. ${fix}`,
+    );
+    expect(build(['SagaParked', 'SagaParked'])).toThrow(
+      `Saga "Trip": \`outcomes.publish\` lists "SagaParked" twice. ${fix}`,
+    );
+  });
+
   it('counts the publish Task, with its retries, in the worst case that the history and Express limits check', () => {
     const steps = trip.saga.steps;
     const without = worstCase(steps, DEFAULT_PERSISTENT_RETRY, false, false);
@@ -244,6 +266,37 @@ describe('Saga outcome messages: execution on the local interpreter', () => {
       },
     ]);
     expect(run.output).toEqual({ ...input, results });
+  });
+
+  it('publishes only the chosen outcomes: a failures-only saga keeps its happy path at N + 1', async () => {
+    const stack = new Stack(new App(), 'SagaTest');
+    const queue = new sqs.Queue(stack, 'Outcomes');
+    new Saga(stack, 'Trip', {
+      steps: tripSteps(stack),
+      outcomes: { queue, publish: ['SagaCompensated', 'SagaParked'] },
+    });
+    const definition = definitionFromTemplate(Template.fromStack(stack));
+    expect(Object.keys(definition.States).filter((name) => name.startsWith('Publish '))).toEqual([
+      'Publish SagaCompensated',
+      'Publish SagaParked',
+    ]);
+
+    const succeeded = await runSaga(definition, input, { executionName: 'trip-7' });
+    expect(succeeded.statesEntered).toEqual([
+      'BookHotel',
+      'BookFlight',
+      'ChargeCard',
+      'SendItinerary',
+      'SagaSucceeded',
+    ]);
+    expect(succeeded.sent).toEqual([]);
+
+    const compensated = await runSaga(definition, input, {
+      executionName: 'trip-7',
+      behaviours: { BookFlight: fail(Object.assign(new Error('no seats'), { name: ErrorNames.business })) },
+    });
+    expect(compensated.error).toBe(ErrorNames.compensated);
+    expect(compensated.sent.map((m) => (m.body as { type: string }).type)).toEqual(['SagaCompensated']);
   });
 
   it('publishes SagaCompensated with the failure once every compensation ran, then fails SagaCompensated', async () => {

@@ -30,8 +30,10 @@ export interface SagaDefinitionInput {
   readonly steps: readonly ResolvedStep[];
   readonly compensationRetry: ResolvedRetry;
   readonly parkedQueueUrl: string;
-  /** Publish `SagaSucceeded`/`SagaCompensated`/`SagaParked` to this queue before the terminal state. */
+  /** Publish the outcomes in `publishOutcomes` to this queue before their terminal states. */
   readonly outcomeQueueUrl?: string;
+  /** @default every outcome, when `outcomeQueueUrl` is set */
+  readonly publishOutcomes?: readonly SagaOutcomeType[];
   readonly timeoutSeconds?: number;
   readonly inputSchema?: SagaInputSchema;
 }
@@ -132,11 +134,17 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
   const { sagaName, steps, compensationRetry, outcomeQueueUrl } = input;
   const states: Record<string, AslState> = {};
   const first = steps[0]!;
-  const publishes = outcomeQueueUrl !== undefined;
+  const published = new Set<SagaOutcomeType>(
+    outcomeQueueUrl === undefined ? [] : (input.publishOutcomes ?? Object.values(SagaOutcomeTypes)),
+  );
   /** The state each outcome path enters after the last step: the publish Task when there is one. */
-  const toSucceeded = publishes ? OutcomeStateNames.succeeded : StateNames.succeeded;
-  const toCompensated = publishes ? OutcomeStateNames.compensated : StateNames.compensated;
-  const toParked = publishes ? OutcomeStateNames.parked : StateNames.parked;
+  const toSucceeded = published.has(SagaOutcomeTypes.succeeded)
+    ? OutcomeStateNames.succeeded
+    : StateNames.succeeded;
+  const toCompensated = published.has(SagaOutcomeTypes.compensated)
+    ? OutcomeStateNames.compensated
+    : StateNames.compensated;
+  const toParked = published.has(SagaOutcomeTypes.parked) ? OutcomeStateNames.parked : StateNames.parked;
 
   if (input.inputSchema) {
     const rules = Object.entries(input.inputSchema).map(([name, spec]) => inputRule(name, spec));
@@ -217,14 +225,14 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
   states[StateNames.compensated] = failWithCaughtErrors(ErrorNames.compensated);
   states[StateNames.succeeded] = { Type: 'Succeed' };
 
-  if (publishes) {
+  if (outcomeQueueUrl !== undefined) {
     const outcomes: [SagaOutcomeType, string, string][] = [
       [SagaOutcomeTypes.succeeded, OutcomeStateNames.succeeded, StateNames.succeeded],
       [SagaOutcomeTypes.compensated, OutcomeStateNames.compensated, StateNames.compensated],
       [SagaOutcomeTypes.parked, OutcomeStateNames.parked, StateNames.parked],
     ];
     for (const [type, name, terminal] of outcomes) {
-      states[name] = publishOutcome(sagaName, outcomeQueueUrl, type, name, terminal);
+      if (published.has(type)) states[name] = publishOutcome(sagaName, outcomeQueueUrl, type, name, terminal);
     }
   }
 

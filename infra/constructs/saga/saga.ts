@@ -9,7 +9,8 @@ import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS, worstCase } from './saga-limits.js';
-import { outcomeQueue } from './saga-outcomes.js';
+import type { SagaOutcomeType } from './saga-outcome-message.js';
+import { ALL_OUTCOMES, outcomeQueue } from './saga-outcomes.js';
 import {
   DEFAULT_PERSISTENT_RETRY,
   durationSeconds,
@@ -84,6 +85,7 @@ export class Saga extends OrchestratedTransaction {
     if (props.outcomes) {
       this.outcomeQueue = outcomeQueue(props.outcomes);
       this.validateOutcomeQueue(sagaName, this.outcomeQueue);
+      validatePublishedOutcomes(sagaName, props.outcomes.publish);
     }
 
     this.definition = buildSagaDefinition({
@@ -92,6 +94,7 @@ export class Saga extends OrchestratedTransaction {
       compensationRetry,
       parkedQueueUrl: this.parkedQueue.queueUrl,
       ...(this.outcomeQueue ? { outcomeQueueUrl: this.outcomeQueue.queueUrl } : {}),
+      ...(props.outcomes?.publish ? { publishOutcomes: props.outcomes.publish } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
     });
@@ -178,5 +181,27 @@ export class Saga extends OrchestratedTransaction {
       },
       props,
     );
+  }
+}
+
+function validatePublishedOutcomes(sagaName: string, publish: readonly SagaOutcomeType[] | undefined): void {
+  if (publish === undefined) return;
+  const fix = `List some of ${ALL_OUTCOMES.join(', ')}, each once, or leave \`publish\` out to publish all.`;
+  if (publish.length === 0) {
+    throw new SagaValidationError(
+      `Saga "${sagaName}": \`outcomes.publish\` is empty, so nothing would be published. ${fix}`,
+    );
+  }
+  for (const [index, outcome] of publish.entries()) {
+    if (!ALL_OUTCOMES.includes(outcome)) {
+      throw new SagaValidationError(
+        `Saga "${sagaName}": \`outcomes.publish\` names "${outcome}", which is not an outcome. ${fix}`,
+      );
+    }
+    if (publish.indexOf(outcome) !== index) {
+      throw new SagaValidationError(
+        `Saga "${sagaName}": \`outcomes.publish\` lists "${outcome}" twice. ${fix}`,
+      );
+    }
   }
 }
