@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
-import { type App, CfnResource as CdkCfnResource, Stack } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { LocalCloudStartError } from './errors.js';
 import type { SynthCache } from './synth-cache.js';
 
@@ -75,7 +75,11 @@ export async function loadAssembly(
     directory = cached.directory;
     constructPaths = new Map(cached.constructPaths);
   } else {
-    const instance = await app();
+    // Loaded only to synthesize: a cache hit or an assembly directory never pays for aws-cdk-lib.
+    const [instance, { CfnResource: CdkCfnResource, Stack }] = await Promise.all([
+      app(),
+      import('aws-cdk-lib'),
+    ]);
     directory = instance.synth().directory;
     // In-process synthesis leaves out the path metadata the CDK CLI asks for; the tree has it.
     for (const construct of instance.node.findAll()) {

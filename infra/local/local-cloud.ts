@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { StateMachine } from 'aws-local-stepfunctions';
-import { type FauxqsServer, startFauxqs } from 'fauxqs';
+import type { FauxqsServer } from 'fauxqs';
 import { type CfnResource, type LoadedAssembly, loadAssembly, type StackTemplate } from './cloud-assembly.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTable, type TableProperties } from './dynamodb-tables.js';
@@ -14,7 +13,10 @@ import type { EventSourceMappingConfig } from './event-sources/event-source-mapp
 import { parseFilterCriteria } from './event-sources/filter-criteria.js';
 import { SqsPoller } from './event-sources/sqs-poller.js';
 import { StreamsApi } from './event-sources/streams-api.js';
+import { type DynamoDbFaultProxy, startDynamoDbFaultProxy } from './faults/dynamodb-fault-proxy.js';
+import { faultPlanFromEnv } from './faults/parse-fault-plan.js';
 import { Faults } from './faults.js';
+import { type Gateway, startGateway } from './gateway/index.js';
 import { IntrinsicResolver, type ResolvedResource } from './intrinsics.js';
 import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
@@ -22,7 +24,6 @@ import { physicalName, referencedLogicalIds } from './naming.js';
 import { ResourceIndex } from './resource-index.js';
 import { createQueue } from './sqs-queues.js';
 import { analyzeDefinition } from './stepfunctions/definition.js';
-import { StepFunctionsService } from './stepfunctions/stepfunctions-service.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
 import { SynthCache } from './synth-cache.js';
 import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource } from './types.js';
@@ -71,6 +72,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const onLog = options.onLog ?? (() => {});
+  // Read before anything starts, so that a malformed plan fails fast with nothing to clean up.
+  const faultPlan = options.faults ?? faultPlanFromEnv();
   const log = (level: LocalLogLine['level'], message: string) =>
     onLog({ timestamp: Date.now(), source: 'cloud', level, message });
 
@@ -80,16 +83,40 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log('debug', `${what} took ${Date.now() - startedAt} ms`);
       return value;
     });
+  const dynamoPromise = timed('DynamoDB Local start', startDynamoDbLocal());
+  const assemblyPromise = timed(
+    'synth',
+    loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),
+  );
+  // The interpreter's package loads the SDK's Lambda client and an ASL validator, fauxqs its HTTP
+  // stack: a second or more of module loading, done while DynamoDB Local boots instead of before
+  // its JVM is spawned (a few event-loop turns after the call). By the time the assembly is read,
+  // DynamoDB Local answers or 200 ms have passed (a synth keeps the loop busy), it has been.
+  const modulesPromise = Promise.race([
+    assemblyPromise,
+    dynamoPromise,
+    new Promise((resolve) => setTimeout(resolve, 200)),
+  ])
+    .catch(() => undefined)
+    .then(() =>
+      Promise.all([
+        import('fauxqs'),
+        import('aws-local-stepfunctions'),
+        import('./stepfunctions/stepfunctions-service.js'),
+      ]),
+    );
   const enginesPromise = Promise.allSettled([
-    timed('DynamoDB Local start', startDynamoDbLocal()),
-    timed('SQS emulator start', startFauxqs({ port: 0, logger: false, defaultRegion: region })),
+    dynamoPromise,
+    timed(
+      'SQS emulator start',
+      modulesPromise.then(([{ startFauxqs }]) =>
+        startFauxqs({ port: 0, logger: false, defaultRegion: region }),
+      ),
+    ),
   ]);
   let assembly: LoadedAssembly;
   try {
-    assembly = await timed(
-      'synth',
-      loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),
-    );
+    assembly = await assemblyPromise;
   } catch (error) {
     await stopEngines(await enginesPromise);
     throw error;
@@ -105,6 +132,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   }
   const dynamo = dynamoResult.value;
   const fauxqs = fauxqsResult.value;
+  // Loaded: the SQS emulator, which needed them, has started.
+  const [, { StateMachine }, { StepFunctionsService }] = await modulesPromise;
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamodbClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials });
   const sqsClient = new SQSClient({ endpoint: fauxqs.address, region, credentials });
@@ -137,7 +166,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     resolved.set(key(entry.stack.stackName, entry.logicalId), { ref, attributes });
   };
 
-  const faults = new Faults((ref) => index.find(ref, 'function').name);
+  const faults = new Faults(
+    {
+      function: (ref) => index.find(ref, 'function').name,
+      queue: (ref) => index.find(ref, 'queue').name,
+      table: (ref) => index.find(ref, 'table').name,
+    },
+    faultPlan,
+  );
+  let faultProxy: DynamoDbFaultProxy | undefined;
   const lambda = new LambdaService(region, accountId, faults, onLog);
   const tokens = new TaskTokens();
   const stepFunctions = new StepFunctionsService(
@@ -146,6 +183,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   );
   const serviceEndpoints: Record<string, string> = {};
   const pollers: Array<{ stop(): Promise<void> }> = [];
+  let internalGateway: Gateway | undefined;
 
   let stopped = false;
   const stop = async () => {
@@ -153,7 +191,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stopped = true;
     stepFunctions.stopAll();
     await Promise.allSettled(pollers.map((p) => p.stop()));
+    await internalGateway?.stop();
     await lambda.stop();
+    await faultProxy?.stop();
     dynamodbClient.destroy();
     sqsClient.destroy();
     await stopEngines([
@@ -164,6 +204,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
+    // Every SDK client in a local function (Step Functions, Lambda, and any service without an
+    // engine of its own) reaches this cloud through a loopback endpoint, never real AWS, whether or
+    // not the caller also hosts a public gateway.
+    internalGateway = await startGateway(
+      { region, dynamoDbEndpoint: dynamo.endpoint, sqsEndpoint: fauxqs.address, stepFunctions, lambda },
+      { port: 0 },
+    );
+    for (const service of ['sfn', 'lambda', 'default'] as const) {
+      serviceEndpoints[service] = internalGateway.endpoint;
+    }
+    if (faultPlan) {
+      faultProxy = await startDynamoDbFaultProxy(dynamo.endpoint, faults, onLog);
+      faults.dynamoDbProxy = true;
+    }
     const entries: Entry[] = [];
     const unsupported: string[] = [];
     for (const stack of assembly.stacks) {
@@ -219,6 +273,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         }
       }),
     );
+    log('debug', `tables created at ${Date.now() - startedAt} ms`);
 
     // Queues, dead-letter queues first.
     const queues = ofType('AWS::SQS::Queue');
@@ -368,6 +423,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }
     }
 
+    log('debug', `functions and state machines ready at ${Date.now() - startedAt} ms`);
+
     // Event source mappings.
     const mappings: EventSourceMappingConfig[] = [];
     for (const entry of ofType('AWS::Lambda::EventSourceMapping')) {
@@ -450,7 +507,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
         LAMBDA_TASK_ROOT: config.codeDir,
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoint ?? dynamo.endpoint,
         AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
         AWS_ENDPOINT_URL_SQS: fauxqs.address,
         ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
@@ -470,6 +527,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             lambda,
             sqs: sqsClient,
             queueUrl: queueUrl(mapping.eventSourceArn) ?? '',
+            queueName: index.all.find((r) => r.arn === mapping.eventSourceArn)?.name ?? '',
+            faults,
             pollIntervalMs,
             onLog,
           })
@@ -485,6 +544,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       poller.start();
       pollers.push(poller);
     }
+    if (faultPlan?.rules) for (const rule of faultPlan.rules) faults.inject(rule);
   } catch (error) {
     await stop();
     throw error;
@@ -504,6 +564,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stepFunctions,
     lambda,
     faults,
+    invocationsInFlight: () => lambda.inFlight,
     startupMs,
     setServiceEndpoint(service, url) {
       serviceEndpoints[service] = url;

@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import type { FaultKind, FaultPlan, FaultRule, InjectedFault } from './faults/fault-plan.js';
 import type { SynthCacheOptions } from './synth-cache.js';
 
 /** One line of output from the local cloud: a function's console, a poller, or the cloud itself. */
@@ -46,6 +47,12 @@ export interface LocalCloudOptions {
   readonly synthCache?: SynthCacheOptions;
   /** Extra environment variables for every local function (after the template's own). */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * Faults to inject from the start (see `FaultPlan`). Giving a plan, even `{}`, also routes the
+   * functions' DynamoDB requests through the fault proxy, which DynamoDB fault rules need.
+   * @default the plan in the `STEPSAGA_FAULTS` environment variable (JSON or `@file`), if set
+   */
+  readonly faults?: FaultPlan;
 }
 
 export type LocalResourceKind = 'table' | 'queue' | 'function' | 'stateMachine' | 'eventSourceMapping';
@@ -91,12 +98,27 @@ export interface FailNextOptions {
   readonly times?: number;
 }
 
+export interface InjectedFaultHandle {
+  /** Withdraws the rule (faults it already injected stay counted). */
+  remove(): void;
+}
+
 export interface FaultInjector {
   /**
    * The next `times` invocations of the function (logical id, physical name, ARN or construct
    * path) fail with this error before the handler runs; later invocations run normally.
    */
   failNext(functionRef: string, options: FailNextOptions): void;
+  /** Adds a fault rule (Lambda, queue or DynamoDB); rules are checked in the order they were added. */
+  inject(rule: FaultRule): InjectedFaultHandle;
+  /** Adds a plan's rules and, if it has one, takes its seed. */
+  load(plan: FaultPlan): void;
+  /** The seed of probability draws from now on. */
+  setSeed(seed: number): void;
+  /** How many faults of each kind fired since the cloud started. */
+  injectedCounts(): Partial<Record<FaultKind, number>>;
+  /** The most recent faults that fired (up to 10,000), optionally filtered. */
+  injected(filter?: (fault: InjectedFault) => boolean): InjectedFault[];
   /** Removes every pending fault. */
   clear(): void;
 }
@@ -114,6 +136,12 @@ export interface LocalCloud {
   /** Lambda API: `Invoke` with `{ FunctionName, Payload, InvocationType?, LogType? }`. */
   readonly lambda: LocalService;
   readonly faults: FaultInjector;
+  /**
+   * Lambda invocations under way right now, over every function. An execution can end while one
+   * still runs (an abandoned Parallel branch's task completes, as on AWS); zero means nothing more
+   * will commit until something new starts.
+   */
+  invocationsInFlight(): number;
   /** Milliseconds from the call of `startLocalCloud` until the cloud was ready. */
   readonly startupMs: number;
   /**

@@ -2,7 +2,7 @@ import { PutItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sd
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ulid } from 'ulid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { outcomeKey } from '../../functions/examples/notifications/outcome-log.js';
 import { orderSummaryKey } from '../../functions/examples/order-events/order-history.js';
 import { getNotificationStatus } from '../../functions/notifier/index.js';

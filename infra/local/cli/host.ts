@@ -23,8 +23,8 @@ export interface HostedCloud {
 }
 
 /**
- * Starts the local cloud and its AWS-compatible endpoint, and points the local functions' Step
- * Functions and Lambda clients at that endpoint. If the gateway cannot listen, the cloud is stopped.
+ * Starts the local cloud and its AWS-compatible endpoint for clients outside it (SDKs, the AWS CLI).
+ * If the gateway cannot listen, the cloud is stopped.
  */
 export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud> {
   const cloud = await startLocalCloud({
@@ -41,8 +41,6 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
     await cloud.stop();
     throw error;
   }
-  cloud.setServiceEndpoint('sfn', gateway.endpoint);
-  cloud.setServiceEndpoint('lambda', gateway.endpoint);
   let stopping: Promise<void> | undefined;
   return {
     cloud,

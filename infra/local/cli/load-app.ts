@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
 import { CliUsageError } from './state-machines.js';
 
 /** What `startLocalCloud`'s `app` option takes: a factory, or a cloud assembly directory. */
@@ -12,9 +12,9 @@ export type AppSource = (() => App | Promise<App>) | string;
 const FACTORY_EXPORTS = ['createApp', 'buildApp', 'default'];
 const BUILDER_NAME = /^(create|build)\w*App$/;
 
-function asApp(value: unknown): App | undefined {
-  if (App.isApp(value)) return value as App;
-  if (value && typeof value === 'object' && App.isApp((value as { app?: unknown }).app)) {
+function asApp(value: unknown, isApp: (x: unknown) => boolean): App | undefined {
+  if (isApp(value)) return value as App;
+  if (value && typeof value === 'object' && isApp((value as { app?: unknown }).app)) {
     return (value as { app: App }).app;
   }
   return undefined;
@@ -34,6 +34,9 @@ export async function loadAppSource(entry: string): Promise<AppSource> {
       `The app entry "${entry}" does not exist (resolved to ${path}). Pass --app <file>.`,
     );
   }
+  // Imported here, not at the top: a synth-cache hit must not pay for loading aws-cdk-lib.
+  const { App: CdkApp } = await import('aws-cdk-lib');
+  const isApp = (x: unknown) => CdkApp.isApp(x);
   const outdir = mkdtempSync(join(tmpdir(), 'stepsaga-assembly-'));
   const previous = process.env.CDK_OUTDIR;
   process.env.CDK_OUTDIR = outdir;
@@ -50,7 +53,7 @@ export async function loadAppSource(entry: string): Promise<AppSource> {
     const candidate = module[name];
     if (typeof candidate !== 'function') continue;
     return async () => {
-      const built = asApp(await (candidate as () => unknown)());
+      const built = asApp(await (candidate as () => unknown)(), isApp);
       if (!built) {
         throw new CliUsageError(
           `${entry}: export "${name}" did not return a CDK App (or an object with an "app" App).`,
@@ -59,7 +62,7 @@ export async function loadAppSource(entry: string): Promise<AppSource> {
       return built;
     };
   }
-  const instance = asApp(module.app);
+  const instance = asApp(module.app, isApp);
   if (instance) return () => instance;
   if (existsSync(join(outdir, 'manifest.json'))) return outdir;
   throw new CliUsageError(

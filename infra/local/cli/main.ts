@@ -93,13 +93,37 @@ async function localUp(values: {
   out(`Loading the CDK app from ${entry} ...`);
   const app = cached ? lazyAppFactory(entry) : await loadAppSource(entry);
   out('Starting the local cloud (synth, DynamoDB Local, SQS emulator, state machines, functions) ...');
-  const hosted = await hostLocalCloud({
-    app,
-    synthCache: cached ? { name: entry } : undefined,
-    port,
-    region: values.region,
-    onLog: (line) => printLog(line, values.verbose ?? false),
-  });
+  // A signal during start-up must not kill the process before the engines can be stopped: that would
+  // orphan DynamoDB Local's JVM. Note it, let start-up finish, then stop cleanly.
+  let interrupted: NodeJS.Signals | undefined;
+  const duringStartup = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      err(`${signal} again: exiting without waiting for a clean stop.`);
+      process.exit(130);
+    }
+    interrupted = signal;
+    out(`\n${signal}: stopping as soon as start-up reaches a point where it can stop cleanly ...`);
+  };
+  process.on('SIGINT', duringStartup);
+  process.on('SIGTERM', duringStartup);
+  let hosted: Awaited<ReturnType<typeof hostLocalCloud>>;
+  try {
+    hosted = await hostLocalCloud({
+      app,
+      synthCache: cached ? { name: entry } : undefined,
+      port,
+      region: values.region,
+      onLog: (line) => printLog(line, values.verbose ?? false),
+    });
+  } finally {
+    process.off('SIGINT', duringStartup);
+    process.off('SIGTERM', duringStartup);
+  }
+  if (interrupted) {
+    await hosted.stop();
+    out('Stopped.');
+    return 130;
+  }
   const { cloud, gateway } = hosted;
   out(`Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.\n`);
   out(resourcesTable(cloud.resources, gateway.endpoint));

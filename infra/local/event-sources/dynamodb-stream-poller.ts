@@ -5,6 +5,9 @@ import { batchItemFailures, type EventSourceMappingConfig, sleep } from './event
 import { matchesAnyFilter } from './filter-criteria.js';
 import type { StreamRecord, StreamsApi } from './streams-api.js';
 
+/** An idle shard is read at most every IDLE_BACKOFF × the poll interval (500 ms by default). */
+const IDLE_BACKOFF = 5;
+
 export interface StreamPollerDeps {
   readonly region: string;
   readonly streams: StreamsApi;
@@ -25,6 +28,7 @@ export class DynamoDbStreamPoller {
   private readonly controller = new AbortController();
   private readonly shards = new Set<string>();
   private readonly loops: Promise<void>[] = [];
+  private wakeDiscovery: (() => void) | undefined;
 
   constructor(
     private readonly mapping: EventSourceMappingConfig,
@@ -56,17 +60,28 @@ export class DynamoDbStreamPoller {
 
   /** Finds shards (DynamoDB Local may roll them) and starts one reader per shard. */
   private async discover(): Promise<void> {
+    let quietRounds = 0;
     while (!this.signal.aborted) {
+      let found = false;
       try {
         for (const shardId of await this.deps.streams.shardIds(this.mapping.eventSourceArn, this.signal)) {
           if (this.shards.has(shardId)) continue;
           this.shards.add(shardId);
           this.loops.push(this.readShard(shardId));
+          found = true;
         }
       } catch (error) {
         if (!this.signal.aborted) this.log('warn', `DescribeStream failed: ${(error as Error).message}`);
       }
-      await sleep(1_000, this.signal);
+      // Shards rarely change, and a DescribeStream costs DynamoDB Local noticeable CPU: look again
+      // after 1 s, then less often up to every 10 s, or at once when a reader leaves its shard.
+      quietRounds = found ? 0 : quietRounds + 1;
+      const delay = Math.min(1_000 * 2 ** quietRounds, 10_000);
+      await new Promise<void>((resolve) => {
+        this.wakeDiscovery = resolve;
+        void sleep(delay, this.signal).then(resolve);
+      });
+      this.wakeDiscovery = undefined;
     }
   }
 
@@ -82,6 +97,10 @@ export class DynamoDbStreamPoller {
     }
     let buffer: StreamRecord[] = [];
     let lastRead: string | undefined;
+    // An idle shard is read less and less often, up to IDLE_BACKOFF times the poll interval: a
+    // GetRecords costs DynamoDB Local far more CPU than it costs AWS, and idle polls of every
+    // mapping take it from the functions doing the work. A page with records resets the pace.
+    let idlePolls = 0;
     while (!this.signal.aborted && (iterator || buffer.length > 0)) {
       if (buffer.length < this.mapping.batchSize && iterator) {
         try {
@@ -89,6 +108,7 @@ export class DynamoDbStreamPoller {
           iterator = page.NextShardIterator;
           const records = page.Records ?? [];
           buffer = buffer.concat(records);
+          idlePolls = records.length > 0 ? 0 : idlePolls + 1;
           lastRead = records[records.length - 1]?.dynamodb.SequenceNumber ?? lastRead;
         } catch (error) {
           if (this.signal.aborted) return;
@@ -111,13 +131,16 @@ export class DynamoDbStreamPoller {
         }
       }
       if (buffer.length === 0) {
-        await sleep(this.deps.pollIntervalMs, this.signal);
+        const backoff = Math.min(2 ** Math.max(0, idlePolls - 1), IDLE_BACKOFF);
+        await sleep(this.deps.pollIntervalMs * backoff, this.signal);
         continue;
       }
       const batch = buffer.slice(0, this.mapping.batchSize);
       buffer = buffer.slice(batch.length);
       await this.process(shardId, batch);
     }
+    // A closed shard was read to its end: look for its children now.
+    if (!this.signal.aborted) this.wakeDiscovery?.();
   }
 
   private async process(shardId: string, records: StreamRecord[]): Promise<void> {

@@ -1,9 +1,11 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { Faults } from '../faults.js';
 import type { LambdaService } from '../lambda/lambda-service.js';
 import type { LocalLogLine } from '../types.js';
 import { batchItemFailures, type EventSourceMappingConfig, sleep } from './event-source-mapping.js';
@@ -14,6 +16,9 @@ export interface SqsPollerDeps {
   readonly lambda: LambdaService;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
+  /** The queue's name, which queue fault rules match. */
+  readonly queueName?: string;
+  readonly faults?: Faults;
   readonly pollIntervalMs: number;
   readonly onLog: (line: LocalLogLine) => void;
 }
@@ -135,6 +140,8 @@ export class SqsPoller {
     const selected = records.filter(passes);
     const filteredOut = records.filter((r) => !selected.includes(r));
     let done = filteredOut;
+    // Injected: the visibility of these runs out mid-processing, so another poller gets a copy.
+    await this.release(this.faulted(selected, 'visibility-expiry'));
     if (selected.length > 0) {
       const result = await this.deps.lambda.invoke(this.deps.lambda.get(m.functionName), {
         Records: selected,
@@ -156,12 +163,42 @@ export class SqsPoller {
         done = done.concat(selected);
       }
     }
+    // Injected: the delete of these is lost, so they are delivered again.
+    const redelivered = this.faulted(done, 'redeliver');
+    await this.release(redelivered);
+    done = done.filter((r) => !redelivered.includes(r));
     for (let i = 0; i < done.length; i += 10) {
       const chunk = done.slice(i, i + 10);
       await this.deps.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.deps.queueUrl,
           Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+    }
+  }
+
+  private faulted<R extends { messageId?: string }>(
+    records: R[],
+    kind: 'redeliver' | 'visibility-expiry',
+  ): R[] {
+    const { faults, queueName } = this.deps;
+    if (!faults || !queueName) return [];
+    return records.filter((r) => faults.forMessage(queueName, r.messageId ?? '', kind) !== undefined);
+  }
+
+  /** Makes messages visible again at once (visibility timeout 0). */
+  private async release(records: Array<{ receiptHandle?: string }>): Promise<void> {
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      await this.deps.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.deps.queueUrl,
+          Entries: chunk.map((r, j) => ({
+            Id: String(j),
+            ReceiptHandle: r.receiptHandle,
+            VisibilityTimeout: 0,
+          })),
         }),
       );
     }

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { LocalServiceError } from '../errors.js';
+import { invokeWithFault } from '../faults/lambda-faults.js';
 import type { Faults } from '../faults.js';
 import type { LocalLogLine, LocalService } from '../types.js';
 import type { InvokeResult, LocalFunction } from './local-function.js';
@@ -16,6 +16,7 @@ interface InvokeRequest {
 export class LambdaService implements LocalService {
   private readonly byName = new Map<string, LocalFunction>();
   private readonly background = new Set<Promise<unknown>>();
+  private running = 0;
 
   constructor(
     private readonly region: string,
@@ -52,26 +53,19 @@ export class LambdaService implements LocalService {
 
   /** Invokes a function with an event, applying injected faults first. */
   async invoke(fn: LocalFunction, event: unknown): Promise<InvokeResult> {
-    const fault = this.faults.take(fn.config.name);
-    if (fault) {
-      const requestId = randomUUID();
-      this.onLog({
-        timestamp: Date.now(),
-        source: 'lambda',
-        resource: fn.config.name,
-        requestId,
-        level: 'warn',
-        message: `injected fault: ${fault.errorType}: ${fault.errorMessage}`,
-      });
-      return {
-        requestId,
-        payload: JSON.stringify({ ...fault, trace: [] }),
-        functionError: 'Unhandled',
-        logs: `START RequestId: ${requestId} Version: $LATEST\nEND RequestId: ${requestId}\n`,
-        durationMs: 0,
-      };
+    this.running += 1;
+    try {
+      const fault = this.faults.forInvocation(fn.config.name, event);
+      if (fault) return await invokeWithFault(fn, event, fault, this.onLog);
+      return await fn.invoke(event);
+    } finally {
+      this.running -= 1;
     }
-    return fn.invoke(event);
+  }
+
+  /** Invocations started and not yet answered, over every function. */
+  get inFlight(): number {
+    return this.running;
   }
 
   async call(operation: string, request: unknown): Promise<unknown> {

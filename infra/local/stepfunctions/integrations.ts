@@ -9,7 +9,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaService } from '../lambda/lambda-service.js';
 import { JSON_TO_STRING_SUFFIX, type TaskBinding } from './definition.js';
 import type { HistoryRecorder } from './history.js';
-import { TaskFailure } from './task-failure.js';
+import { checkTaskResultSize, TaskFailure } from './task-failure.js';
 import type { TaskTokens } from './task-tokens.js';
 
 export interface IntegrationDeps {
@@ -67,6 +67,7 @@ export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unkn
       });
       throw new TaskFailure(error, result.payload);
     }
+    checkTaskResultSize(binding.resource, result.payload);
     history.add('LambdaFunctionSucceeded', 'lambdaFunctionSucceededEventDetails', {
       output: result.payload,
       outputDetails: { truncated: false },
@@ -182,6 +183,7 @@ async function callService(deps: IntegrationDeps, binding: TaskBinding, input: u
       }
       const result = await deps.lambda.invoke(fn, event);
       if (result.functionError) throw new TaskFailure(errorTypeOf(result.payload), result.payload);
+      checkTaskResultSize(binding.resource, result.payload);
       return {
         ExecutedVersion: '$LATEST',
         Payload: JSON.parse(result.payload),

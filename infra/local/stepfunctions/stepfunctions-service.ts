@@ -5,6 +5,7 @@ import type { LocalLogLine, LocalService } from '../types.js';
 import type { AnalyzedDefinition } from './definition.js';
 import { type EventLog, HistoryRecorder } from './history.js';
 import { type IntegrationDeps, runTask } from './integrations.js';
+import { MAX_PAYLOAD_BYTES, TerminalTaskFailure } from './task-failure.js';
 
 export interface LocalStateMachine {
   readonly stack: string;
@@ -122,6 +123,14 @@ export class StepFunctionsService implements LocalService {
     await Promise.all([...this.executions.values()].map((e) => e.finished));
   }
 
+  /**
+   * Resolves when one execution has ended, whatever its status: in-process callers (benchmarks,
+   * tests) wait without polling DescribeExecution. Rejects like DescribeExecution for an unknown ARN.
+   */
+  async whenFinished(executionArn: string): Promise<void> {
+    await this.execution(executionArn).finished;
+  }
+
   stopAll(): void {
     for (const execution of this.executions.values()) {
       if (execution.status === 'RUNNING') execution.abort();
@@ -159,6 +168,11 @@ export class StepFunctionsService implements LocalService {
     const inputText = input.input === undefined ? '{}' : input.input;
     if (typeof inputText !== 'string')
       throw new LocalServiceError('InvalidExecutionInput', 'input must be a JSON string');
+    if (Buffer.byteLength(inputText, 'utf8') > MAX_PAYLOAD_BYTES)
+      throw new LocalServiceError(
+        'ValidationException',
+        `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`,
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(inputText);
@@ -255,15 +269,20 @@ export class StepFunctionsService implements LocalService {
         pendingToken = undefined;
         // Let the history catch up with the interpreter's events (TaskStateEntered) first.
         await new Promise((resolve) => setImmediate(resolve));
-        return runTask(this.deps, {
-          executionArn: arn,
-          history,
-          stateName,
-          binding,
-          input: taskInput,
-          token,
-          heartbeatSeconds: machine.analyzed.heartbeats.get(stateName),
-        });
+        try {
+          return await runTask(this.deps, {
+            executionArn: arn,
+            history,
+            stateName,
+            binding,
+            input: taskInput,
+            token,
+            heartbeatSeconds: machine.analyzed.heartbeats.get(stateName),
+          });
+        } catch (error) {
+          if (error instanceof TerminalTaskFailure) this.failTerminally(execution, error);
+          throw error;
+        }
       };
     }
     let aborted = false;
@@ -324,6 +343,21 @@ export class StepFunctionsService implements LocalService {
       message: `execution ${name} started`,
     });
     return execution;
+  }
+
+  /** Ends the execution with an error that no Retry or Catch handles. */
+  private failTerminally(execution: Execution, failure: TerminalTaskFailure): void {
+    if (execution.status !== 'RUNNING') return;
+    execution.status = 'FAILED';
+    execution.stopDate = Date.now();
+    execution.error = failure.name;
+    execution.cause = failure.message;
+    execution.history.add('ExecutionFailed', 'executionFailedEventDetails', {
+      error: failure.name,
+      cause: failure.message,
+    });
+    execution.history.close();
+    execution.abort();
   }
 
   private settleFrom(execution: Execution, event: EventLog): void {

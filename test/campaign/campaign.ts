@@ -1,0 +1,159 @@
+import fc from 'fast-check';
+import { type CampaignProfile, DEFAULT_PROFILE, runSpecArbitrary } from './arbitraries.js';
+import type { CampaignEnvironment } from './environment.js';
+import { executeRun, type RunReport } from './execute-run.js';
+import type { OutcomeKind, Violation } from './invariants.js';
+import type { RunSpec } from './run-spec.js';
+
+export interface CampaignOptions {
+  /** fast-check's seed: the same seed replays the same runs. */
+  readonly seed: number;
+  readonly numRuns: number;
+  readonly profile?: CampaignProfile;
+  /** Replays one run of a failure (fast-check's `path`) instead of generating. */
+  readonly path?: string;
+  /** Called after every run, shrinking runs included. */
+  readonly onRun?: (report: RunReport) => void;
+}
+
+export interface CampaignStats {
+  runs: number;
+  executions: number;
+  faults: Record<string, number>;
+  outcomes: Partial<Record<OutcomeKind, number>>;
+  violations: number;
+  wallMs: number;
+}
+
+export interface CampaignFailure {
+  readonly seed: number;
+  readonly path: string;
+  readonly shrinks: number;
+  /** The smallest failing run fast-check found. */
+  readonly counterexample: RunSpec;
+  /** What the invariants said about that run, and which faults fired in it. */
+  readonly report: RunReport | undefined;
+  readonly error: string;
+}
+
+export interface CampaignResult {
+  readonly stats: CampaignStats;
+  readonly failure?: CampaignFailure;
+}
+
+/** The run's violations as an error, so that fast-check treats the run as failed and shrinks it. */
+export class InvariantViolationError extends Error {
+  override readonly name = 'InvariantViolationError';
+  constructor(readonly report: RunReport) {
+    super(
+      `run ${report.runId}: ${report.violations.length} invariant violation(s):\n${report.violations
+        .map((v: Violation) => `  - ${v.invariant} [${v.subject}]: ${v.detail}`)
+        .join('\n')}`,
+    );
+  }
+}
+
+export function emptyStats(): CampaignStats {
+  return { runs: 0, executions: 0, faults: {}, outcomes: {}, violations: 0, wallMs: 0 };
+}
+
+/** Adds one campaign's counts to another's (wall time excluded: callers measure their own). */
+export function mergeStats(into: CampaignStats, from: CampaignStats): void {
+  into.runs += from.runs;
+  into.executions += from.executions;
+  into.violations += from.violations;
+  for (const [kind, count] of Object.entries(from.faults))
+    into.faults[kind] = (into.faults[kind] ?? 0) + count;
+  for (const [kind, count] of Object.entries(from.outcomes))
+    into.outcomes[kind as OutcomeKind] = (into.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
+}
+
+export function addRun(stats: CampaignStats, report: RunReport): void {
+  stats.runs += 1;
+  stats.executions += report.executions;
+  stats.violations += report.violations.length;
+  for (const fault of report.faults) stats.faults[fault.kind] = (stats.faults[fault.kind] ?? 0) + 1;
+  for (const [kind, count] of Object.entries(report.outcomes))
+    stats.outcomes[kind as OutcomeKind] = (stats.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
+}
+
+/**
+ * Runs the randomized campaign on one shared cloud: each fast-check run is a `RunSpec` (fresh
+ * stock and accounts, concurrent executions, a fault schedule per execution). A run that breaks an
+ * invariant fails the property; fast-check then shrinks it to a smallest failing schedule.
+ */
+export async function runCampaign(
+  env: CampaignEnvironment,
+  options: CampaignOptions,
+): Promise<CampaignResult> {
+  const stats = emptyStats();
+  const began = Date.now();
+  let lastFailing: RunReport | undefined;
+  const property = fc.asyncProperty(runSpecArbitrary(options.profile ?? DEFAULT_PROFILE), async (spec) => {
+    const report = await executeRun(env, spec);
+    addRun(stats, report);
+    options.onRun?.(report);
+    if (report.violations.length > 0) {
+      lastFailing = report;
+      throw new InvariantViolationError(report);
+    }
+  });
+  const details = await fc.check(property, {
+    seed: options.seed,
+    numRuns: options.numRuns,
+    ...(options.path ? { path: options.path } : {}),
+    // Each run takes seconds; fast-check's default 1,000-step shrink budget is fine, no timeout.
+    endOnFailure: false,
+  });
+  stats.wallMs = Date.now() - began;
+  if (!details.failed || !details.counterexample) return { stats };
+  return {
+    stats,
+    failure: {
+      seed: details.seed,
+      path: details.counterexamplePath ?? '',
+      shrinks: details.numShrinks,
+      counterexample: details.counterexample[0],
+      report: lastFailing,
+      error:
+        details.errorInstance instanceof Error
+          ? details.errorInstance.message
+          : String(details.errorInstance),
+    },
+  };
+}
+
+/** The campaign's summary table (Markdown), as bench/README.md shows it. */
+export function statsTable(stats: CampaignStats): string {
+  const kinds = (record: Record<string, number | undefined>) =>
+    Object.entries(record)
+      .filter(([, n]) => (n ?? 0) > 0)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none';
+  const faultTotal = Object.values(stats.faults).reduce((a, b) => a + b, 0);
+  const rows: Array<[string, string]> = [
+    ['runs', String(stats.runs)],
+    ['executions', String(stats.executions)],
+    [`faults injected (${faultTotal})`, kinds(stats.faults)],
+    ['outcomes', kinds(stats.outcomes)],
+    ['violations', String(stats.violations)],
+    ['wall time', `${(stats.wallMs / 1000).toFixed(1)} s`],
+  ];
+  return ['| measure | value |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
+}
+
+/** A failure as text: seed and path to replay it, the shrunk schedule, the violations. */
+export function describeFailure(failure: CampaignFailure): string {
+  const report = failure.report;
+  return [
+    `seed ${failure.seed}, path "${failure.path}" (${failure.shrinks} shrink steps)`,
+    `shrunk run: ${JSON.stringify(failure.counterexample)}`,
+    ...(report
+      ? [
+          `faults that fired: ${JSON.stringify(report.faults.map(({ at: _at, ...f }) => f))}`,
+          ...report.violations.map((v) => `violation ${v.invariant} [${v.subject}]: ${v.detail}`),
+        ]
+      : [failure.error]),
+  ].join('\n');
+}

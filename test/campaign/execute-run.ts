@@ -1,0 +1,306 @@
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { InjectedFault } from '../../infra/local/faults/fault-plan.js';
+import { waitForExecution } from '../../infra/local/testing.js';
+import type { InjectedFaultHandle } from '../../infra/local/types.js';
+import type { CampaignEnvironment } from './environment.js';
+import {
+  type CampaignSnapshot,
+  checkInvariants,
+  type ExecutionOutcome,
+  type OutcomeKind,
+  outcomeKind,
+  type RunSetup,
+  type Violation,
+} from './invariants.js';
+import { eventFaultRule, type FaultSpec, faultRule, type RunSpec } from './run-spec.js';
+import {
+  deleteItems,
+  drainParked,
+  drainQueues,
+  getItems,
+  queryPartition,
+  queueDepth,
+  scanTables,
+} from './snapshot.js';
+import type { WorkloadName } from './workloads.js';
+
+export interface RunReport {
+  readonly runId: string;
+  readonly spec: RunSpec;
+  readonly setup: RunSetup;
+  readonly snapshot: CampaignSnapshot;
+  readonly violations: readonly Violation[];
+  readonly outcomes: Readonly<Partial<Record<OutcomeKind, number>>>;
+  /** Faults that fired on this run's executions. */
+  readonly faults: readonly InjectedFault[];
+  readonly executions: number;
+  readonly durationMs: number;
+}
+
+const OUTCOME_TYPES: Partial<Record<OutcomeKind, string>> = {
+  succeeded: 'SagaSucceeded',
+  compensated: 'SagaCompensated',
+  parked: 'SagaParked',
+};
+
+/** Longest an execution may take, retries and simulated timeouts included, before the run fails. */
+const EXECUTION_TIMEOUT_MS = 120_000;
+/** Longest the event paths may take to deliver a run's events and outcomes once its executions ended. */
+const EVENT_PATH_TIMEOUT_MS = 30_000;
+
+const pick = <T>(values: readonly T[], index: number): T => values[index % values.length] as T;
+
+/**
+ * One property run on a shared cloud: creates fresh stock and accounts, installs the run's faults
+ * (each scoped to its execution), starts every execution at once, waits for all of them, then
+ * snapshots the tables and the parked queues, checks the invariants, and deletes what the run left.
+ */
+export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promise<RunReport> {
+  const started = Date.now();
+  env.runs += 1;
+  const runId = `${env.prefix}${env.runs}`;
+  const skus = spec.stock.map((_, i) => `${runId}-s${i}`);
+  const customers = spec.balances.map((_, i) => `${runId}-c${i}`);
+  const accounts = spec.accounts.map((_, i) => `${runId}-a${i}`);
+  const payees = Array.from({ length: Math.max(1, spec.payees) }, (_, i) => `${runId}-p${i}`);
+  const setup: RunSetup = {
+    stock: Object.fromEntries(skus.map((s, i) => [s, spec.stock[i] ?? 0])),
+    balances: Object.fromEntries(customers.map((c, i) => [c, spec.balances[i] ?? 0])),
+    debitAccounts: Object.fromEntries(accounts.map((a, i) => [a, spec.accounts[i] ?? 0])),
+    creditAccounts: Object.fromEntries(payees.map((p) => [p, 0])),
+    orders: spec.orders.map((o, k) => ({
+      sagaId: `${runId}-o${k}`,
+      sku: pick(skus, o.sku),
+      customerId: pick(customers, o.customer),
+      quantity: o.quantity,
+      amount: o.amount,
+    })),
+    transfers: spec.transfers.map((t, k) => ({
+      sagaId: `${runId}-t${k}`,
+      fromAccount: pick(accounts, t.from),
+      toAccount: pick(payees, t.to),
+      amount: t.amount,
+    })),
+  };
+
+  const { participants } = env;
+  const put = (participant: keyof typeof participants, item: Record<string, unknown>) =>
+    env.dynamodb.send(
+      new PutItemCommand({ TableName: participants[participant].tableName, Item: marshall(item) }),
+    );
+  await Promise.all([
+    ...Object.entries(setup.stock).map(([sku, available]) =>
+      put('Inventory', { pk: `SKU#${sku}`, sk: 'STOCK', available }),
+    ),
+    ...Object.entries(setup.balances).map(([c, balance]) =>
+      put('Payment', { pk: `ACCOUNT#${c}`, sk: 'BALANCE', balance }),
+    ),
+    ...Object.entries(setup.debitAccounts).map(([a, balance]) =>
+      put('DebitAccounts', { pk: `ACCOUNT#${a}`, sk: 'BALANCE', balance, held: 0 }),
+    ),
+    ...Object.entries(setup.creditAccounts).map(([p, balance]) =>
+      put('CreditAccounts', { pk: `ACCOUNT#${p}`, sk: 'BALANCE', balance }),
+    ),
+  ]);
+
+  const handles: InjectedFaultHandle[] = [];
+  const install = (workload: WorkloadName, sagaId: string, faults: readonly FaultSpec[]) => {
+    for (const fault of faults)
+      handles.push(
+        env.cloud.faults.inject(
+          faultRule(workload, sagaId, fault, (p) => participants[p as keyof typeof participants]),
+        ),
+      );
+  };
+  for (const [k, o] of spec.orders.entries()) install('PlaceOrder', setup.orders[k]?.sagaId ?? '', o.faults);
+  for (const [k, t] of spec.transfers.entries())
+    install('Transfer', setup.transfers[k]?.sagaId ?? '', t.faults);
+  const path = env.eventPath;
+  if (path)
+    for (const fault of spec.eventFaults) handles.push(env.cloud.faults.inject(eventFaultRule(fault, path)));
+
+  const run = async (workload: WorkloadName, sagaId: string, input: unknown): Promise<ExecutionOutcome> => {
+    const { executionArn } = (await env.cloud.stepFunctions.call('StartExecution', {
+      stateMachineArn: env.machines[workload],
+      name: sagaId,
+      input: JSON.stringify(input),
+    })) as { executionArn: string };
+    const done = await waitForExecution(env.cloud, executionArn, EXECUTION_TIMEOUT_MS);
+    return {
+      workload,
+      sagaId,
+      executionArn,
+      status: done.status,
+      ...(done.error ? { error: done.error } : {}),
+    };
+  };
+  let executions: ExecutionOutcome[];
+  try {
+    executions = await Promise.all([
+      ...setup.orders.map((o) =>
+        run('PlaceOrder', o.sagaId, {
+          orderId: o.sagaId,
+          customerId: o.customerId,
+          sku: o.sku,
+          quantity: o.quantity,
+          amount: o.amount,
+        }),
+      ),
+      ...setup.transfers.map((t) =>
+        run('Transfer', t.sagaId, {
+          transferId: t.sagaId,
+          fromAccount: t.fromAccount,
+          toAccount: t.toAccount,
+          amount: t.amount,
+        }),
+      ),
+    ]);
+  } finally {
+    // Saga-scoped rules end with their executions; event-path rules stay until the events are through.
+    for (const handle of handles.splice(0, setup.orders.length + setup.transfers.length)) handle.remove();
+  }
+
+  const parked = await drainParked(env.sqs, env.parkedQueues);
+  const tables = await settledTables(env);
+  const keys = new Map(tables.keys);
+  let eventPath: CampaignSnapshot['eventPath'];
+  if (path) {
+    try {
+      const quiet = await waitForEventPath(env, path, tables.items, setup, executions);
+      eventPath = { ...quiet.snapshot, deadLetters: await drainQueues(env.sqs, path.deadLetterQueues) };
+      keys.set(path.orderHistoryTable, quiet.historyKeys);
+      keys.set(path.outcomeLogTable, quiet.outcomeKeys);
+    } finally {
+      for (const handle of handles) handle.remove();
+    }
+  }
+  const snapshot: CampaignSnapshot = {
+    tables: tables.items,
+    executions,
+    parked,
+    ...(eventPath ? { eventPath } : {}),
+  };
+  const violations = checkInvariants(snapshot, setup);
+  await deleteItems(env.dynamodb, keys);
+
+  const outcomes: Partial<Record<OutcomeKind, number>> = {};
+  for (const e of executions) {
+    const kind = outcomeKind(e);
+    outcomes[kind] = (outcomes[kind] ?? 0) + 1;
+  }
+  return {
+    runId,
+    spec,
+    setup,
+    snapshot,
+    violations,
+    outcomes,
+    // Runs are sequential: event-path faults (no saga id) that fired since this run began are its own.
+    faults: env.cloud.faults.injected((f) =>
+      f.sagaId === undefined ? f.at >= started : f.sagaId.startsWith(`${runId}-`),
+    ),
+    executions: executions.length,
+    durationMs: Date.now() - started,
+  };
+}
+
+const fingerprint = (tables: CampaignSnapshot['tables']) =>
+  JSON.stringify(
+    Object.keys(tables)
+      .sort()
+      .map((name) => tables[name as keyof typeof tables]),
+  );
+
+/**
+ * Scans once no Lambda invocation is under way and two scans a moment apart agree. An execution can
+ * end while one of its invocations still runs (a Parallel branch whose sibling failed is abandoned,
+ * not killed, as on AWS), and that invocation may still commit; the run is judged once it is quiet.
+ */
+async function settledTables(env: CampaignEnvironment) {
+  const deadline = Date.now() + EXECUTION_TIMEOUT_MS;
+  let previous: Awaited<ReturnType<typeof scanTables>> | undefined;
+  for (;;) {
+    while (env.cloud.invocationsInFlight() > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await scanTables(env);
+    if ((previous && fingerprint(next.items) === fingerprint(previous.items)) || Date.now() > deadline)
+      return next;
+    previous = next;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Polls until every outbox event of the run's orders is in the order-history inbox, every order's
+ * outcome is in the outcome log and the event queues hold nothing, or until the deadline; the
+ * invariants then judge what arrived. Reads are by key (the run's events, orders and sagas), and
+ * inbox records are never deleted: a duplicate that arrives after the run was checked must still
+ * find its record, as it would in production.
+ */
+async function waitForEventPath(
+  env: CampaignEnvironment,
+  path: NonNullable<CampaignEnvironment['eventPath']>,
+  tables: CampaignSnapshot['tables'],
+  setup: RunSetup,
+  executions: readonly ExecutionOutcome[],
+) {
+  const orderIds = new Set(setup.orders.map((o) => o.sagaId));
+  const eventIds = (['Inventory', 'Payment', 'Shipping'] as const).flatMap((p) =>
+    (tables[p] ?? [])
+      .filter((i) => i.itemType === 'outbox' && orderIds.has(String(i.sagaId)))
+      .map((i) => String(i.eventId)),
+  );
+  const deadline = Date.now() + EVENT_PATH_TIMEOUT_MS;
+  for (;;) {
+    const [inbox, outcomes, depths] = await Promise.all([
+      getItems(
+        env,
+        path.orderHistoryTable,
+        eventIds.map((id) => ({ pk: `INBOX#${id}`, sk: 'INBOX' })),
+      ),
+      getItems(
+        env,
+        path.outcomeLogTable,
+        setup.orders.map((o) => ({ pk: `SAGA#${o.sagaId}`, sk: 'OUTCOME' })),
+      ),
+      Promise.all(path.busyQueues.map((url) => queueDepth(env.sqs, url))),
+    ]);
+    const logged = new Set(outcomes.items.map((i) => String(i.pk)));
+    const undelivered = executions.filter((e) => {
+      const type = OUTCOME_TYPES[outcomeKind(e)];
+      return (
+        e.workload === 'PlaceOrder' &&
+        type !== undefined &&
+        path.publishedOutcomes.includes(type) &&
+        !logged.has(`SAGA#${e.sagaId}`)
+      );
+    });
+    const status = await getItems(
+      env,
+      path.notificationStatusTable,
+      undelivered.map((e) => ({ notificationId: e.executionArn })),
+    );
+    const retrying = status.items.filter((i) => i.state === 'failed-attempt').length;
+    const done =
+      inbox.items.length === eventIds.length &&
+      undelivered.length === retrying &&
+      depths.every((d) => d === 0);
+    if (done || Date.now() > deadline) {
+      const orders = await Promise.all(
+        setup.orders.map((o) => queryPartition(env, path.orderHistoryTable, `ORDER#${o.sagaId}`)),
+      );
+      return {
+        snapshot: {
+          orderHistory: [...inbox.items, ...orders.flatMap((o) => o.items)],
+          outcomeLog: outcomes.items,
+          notificationStatus: status.items,
+          publishedOutcomes: path.publishedOutcomes,
+        },
+        historyKeys: orders.flatMap((o) => o.keys),
+        outcomeKeys: outcomes.keys,
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

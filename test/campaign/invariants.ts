@@ -1,0 +1,556 @@
+import { EMITTED_EVENTS, type ParticipantName, type WorkloadName } from './workloads.js';
+
+/**
+ * Invariants of the example workloads, as pure functions over a snapshot of the participant
+ * tables, the executions' outcomes and the parked-sagas queues. A run sets up fresh stock and
+ * accounts, so every sum is checked against the run's own initial values.
+ */
+
+export type Item = Readonly<Record<string, unknown>>;
+
+export interface ExecutionOutcome {
+  readonly workload: WorkloadName;
+  readonly sagaId: string;
+  readonly executionArn: string;
+  /** DescribeExecution's `status`. */
+  readonly status: string;
+  readonly error?: string;
+}
+
+export interface ParkedMessage {
+  readonly sagaId: string;
+  readonly sagaName: string;
+}
+
+export interface CampaignSnapshot {
+  /** Every item of each participant table, unmarshalled. */
+  readonly tables: Readonly<Record<ParticipantName, readonly Item[]>>;
+  readonly executions: readonly ExecutionOutcome[];
+  /** Messages taken from the parked-sagas queues. */
+  readonly parked: readonly ParkedMessage[];
+  /** PlaceOrder's event paths, once they went quiet (absent when the app has none). */
+  readonly eventPath?: EventPathSnapshot;
+}
+
+export interface EventPathSnapshot {
+  /** The run's part of the inbox consumer's table: `INBOX#<eventId>` records, applied events, order summaries. */
+  readonly orderHistory: readonly Item[];
+  /** The outcome channel target's table: `SAGA#<sagaId>` / `OUTCOME`. */
+  readonly outcomeLog: readonly Item[];
+  /**
+   * The notifier's status records of outcomes not in the outcome log yet: a failed attempt waits for
+   * its backoff (10 s and more), longer than a run waits.
+   */
+  readonly notificationStatus: readonly Item[];
+  /** Outcome types the saga publishes at all. */
+  readonly publishedOutcomes: readonly string[];
+  /** Whatever reached a dead-letter or on-failure queue of the event paths. */
+  readonly deadLetters: readonly unknown[];
+}
+
+export interface OrderSetup {
+  readonly sagaId: string;
+  readonly sku: string;
+  readonly customerId: string;
+  readonly quantity: number;
+  readonly amount: number;
+}
+
+export interface TransferSetup {
+  readonly sagaId: string;
+  readonly fromAccount: string;
+  readonly toAccount: string;
+  readonly amount: number;
+}
+
+/** What a run started from: initial stock and balances, and each execution's input. */
+export interface RunSetup {
+  readonly orders: readonly OrderSetup[];
+  readonly transfers: readonly TransferSetup[];
+  readonly stock: Readonly<Record<string, number>>;
+  readonly balances: Readonly<Record<string, number>>;
+  readonly debitAccounts: Readonly<Record<string, number>>;
+  readonly creditAccounts: Readonly<Record<string, number>>;
+}
+
+export interface Violation {
+  /** A short stable name, e.g. `stock-conserved`. */
+  readonly invariant: string;
+  /** The saga, SKU or account it is about. */
+  readonly subject: string;
+  readonly detail: string;
+}
+
+/** How an execution ended, in the campaign's words. */
+export type OutcomeKind = 'succeeded' | 'compensated' | 'cancelled' | 'parked' | 'unexpected';
+
+export function outcomeKind(outcome: ExecutionOutcome): OutcomeKind {
+  if (outcome.status === 'SUCCEEDED') return 'succeeded';
+  if (outcome.status === 'FAILED' && outcome.error === 'SagaCompensated' && outcome.workload === 'PlaceOrder')
+    return 'compensated';
+  if (outcome.status === 'FAILED' && outcome.error === 'SagaCancelled' && outcome.workload === 'Transfer')
+    return 'cancelled';
+  if (outcome.status === 'FAILED' && outcome.error === 'SagaParked') return 'parked';
+  return 'unexpected';
+}
+
+const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? Number.NaN));
+
+class Tables {
+  private readonly byKey = new Map<string, Item>();
+
+  constructor(readonly snapshot: CampaignSnapshot) {
+    for (const [participant, items] of Object.entries(snapshot.tables)) {
+      for (const item of items) this.byKey.set(`${participant}|${String(item.pk)}|${String(item.sk)}`, item);
+    }
+  }
+
+  item(participant: ParticipantName, pk: string, sk: string): Item | undefined {
+    return this.byKey.get(`${participant}|${pk}|${sk}`);
+  }
+
+  barrier(participant: ParticipantName, sagaId: string, step: string, phase: string): string | undefined {
+    const status = this.item(participant, `BARRIER#${sagaId}`, `${step}#${phase}`)?.status;
+    return typeof status === 'string' ? status : undefined;
+  }
+
+  committed(participant: ParticipantName, sagaId: string, step: string, phase: string): boolean {
+    return this.barrier(participant, sagaId, step, phase) === 'committed';
+  }
+}
+
+/** Checks every invariant; an empty list means the run is correct. */
+export function checkInvariants(snapshot: CampaignSnapshot, setup: RunSetup): Violation[] {
+  const tables = new Tables(snapshot);
+  const violations: Violation[] = [];
+  const add = (invariant: string, subject: string, detail: string) =>
+    violations.push({ invariant, subject, detail });
+  const outcomes = new Map(snapshot.executions.map((e) => [e.sagaId, e]));
+  const parked = new Set(snapshot.parked.map((m) => m.sagaId));
+
+  const expected = [
+    ...setup.orders.map((o) => ({ sagaId: o.sagaId, workload: 'PlaceOrder' as const })),
+    ...setup.transfers.map((t) => ({ sagaId: t.sagaId, workload: 'Transfer' as const })),
+  ];
+  for (const { sagaId, workload } of expected) {
+    const outcome = outcomes.get(sagaId);
+    if (!outcome) {
+      add('execution-ends', sagaId, 'no execution outcome was recorded');
+      continue;
+    }
+    const kind = outcomeKind(outcome);
+    if (kind === 'unexpected')
+      add(
+        'execution-ends',
+        sagaId,
+        `${workload} ended ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}; expected SUCCEEDED, ${workload === 'PlaceOrder' ? 'SagaCompensated' : 'SagaCancelled'} or SagaParked`,
+      );
+    if (kind === 'parked' && !parked.has(sagaId))
+      add(
+        'parked-message',
+        sagaId,
+        'the execution ended SagaParked but its parked-sagas queue has no message for it',
+      );
+    if (kind !== 'parked' && parked.has(sagaId))
+      add('parked-message', sagaId, `a parked message exists but the execution ended ${outcome.status}`);
+  }
+
+  checkPlaceOrder(tables, setup, outcomes, add);
+  checkTransfer(tables, setup, outcomes, add);
+  checkOutbox(snapshot, tables, setup, add);
+  if (snapshot.eventPath) checkEventPath(snapshot, snapshot.eventPath, setup, outcomes, add);
+  checkStrays(snapshot, setup, add);
+  return violations;
+}
+
+type Add = (invariant: string, subject: string, detail: string) => void;
+
+function checkPlaceOrder(
+  tables: Tables,
+  setup: RunSetup,
+  outcomes: ReadonlyMap<string, ExecutionOutcome>,
+  add: Add,
+): void {
+  const stockLeft = new Map<string, { succeeded: number; parked: number }>();
+  const moneyLeft = new Map<string, { succeeded: number; parked: number }>();
+  const bump = (map: typeof stockLeft, key: string, parked: boolean, by: number) => {
+    const entry = map.get(key) ?? { succeeded: 0, parked: 0 };
+    if (parked) entry.parked += by;
+    else entry.succeeded += by;
+    map.set(key, entry);
+  };
+
+  for (const order of setup.orders) {
+    const id = order.sagaId;
+    const outcome = outcomes.get(id);
+    const kind = outcome ? outcomeKind(outcome) : 'unexpected';
+    const st = (participant: ParticipantName, step: string, phase: string) =>
+      tables.barrier(participant, id, step, phase);
+    const reserve = st('Inventory', 'ReserveInventory', 'action');
+    const release = st('Inventory', 'ReserveInventory', 'compensation');
+    const charge = st('Payment', 'ChargePayment', 'action');
+    const refund = st('Payment', 'ChargePayment', 'compensation');
+    const ship = st('Shipping', 'ShipOrder', 'action');
+    const show = `reserve=${reserve ?? '-'} release=${release ?? '-'} charge=${charge ?? '-'} refund=${refund ?? '-'} ship=${ship ?? '-'}`;
+
+    for (const [step, action, undo] of [
+      ['ReserveInventory', reserve, release],
+      ['ChargePayment', charge, refund],
+    ] as const) {
+      if (undo === 'committed' && action !== 'committed')
+        add(
+          'barrier-order',
+          id,
+          `${step}: compensation committed but the action is ${action ?? 'absent'} (${show})`,
+        );
+      if (action === 'blocked' && undo !== 'empty')
+        add('barrier-order', id, `${step}: action blocked without an empty compensation (${show})`);
+    }
+    const reserveLeft = reserve === 'committed' && release !== 'committed';
+    const chargeLeft = charge === 'committed' && refund !== 'committed';
+    if (kind === 'succeeded') {
+      if (reserve !== 'committed' || charge !== 'committed' || ship !== 'committed')
+        add('succeeded-complete', id, `the saga succeeded but not every step committed (${show})`);
+      if (release !== undefined || refund !== undefined)
+        add('succeeded-complete', id, `the saga succeeded but a compensation barrier exists (${show})`);
+    }
+    if (kind === 'compensated') {
+      if (reserveLeft || chargeLeft)
+        add('compensated-exactly', id, `the saga was compensated but an effect is left (${show})`);
+      if (ship === 'committed')
+        add(
+          'compensated-exactly',
+          id,
+          `the saga was compensated after its pivot ShipOrder committed (${show})`,
+        );
+    }
+    const shipment = tables.item('Shipping', `ORDER#${order.sagaId}`, 'SHIPMENT');
+    if ((shipment !== undefined) !== (ship === 'committed'))
+      add(
+        'shipment-once',
+        id,
+        `shipment item ${shipment ? 'exists' : 'is absent'} but ShipOrder is ${ship ?? 'absent'}`,
+      );
+    if (reserveLeft) bump(stockLeft, order.sku, kind === 'parked', order.quantity);
+    if (chargeLeft) bump(moneyLeft, order.customerId, kind === 'parked', order.amount);
+    if ((reserveLeft || chargeLeft) && kind !== 'succeeded' && kind !== 'parked')
+      add('no-effect-left', id, `a ${kind} saga left an effect (${show})`);
+  }
+
+  for (const [sku, initial] of Object.entries(setup.stock)) {
+    const available = num(tables.item('Inventory', `SKU#${sku}`, 'STOCK')?.available);
+    const left = stockLeft.get(sku) ?? { succeeded: 0, parked: 0 };
+    if (available < 0) add('no-negative', `SKU#${sku}`, `available stock is ${available}`);
+    if (available + left.succeeded + left.parked !== initial)
+      add(
+        'stock-conserved',
+        `SKU#${sku}`,
+        `initial ${initial} != available ${available} + consumed by succeeded orders ${left.succeeded} + held by parked orders ${left.parked}`,
+      );
+  }
+  for (const [customer, initial] of Object.entries(setup.balances)) {
+    const balance = num(tables.item('Payment', `ACCOUNT#${customer}`, 'BALANCE')?.balance);
+    const left = moneyLeft.get(customer) ?? { succeeded: 0, parked: 0 };
+    if (balance < 0) add('no-negative', `ACCOUNT#${customer}`, `balance is ${balance}`);
+    if (balance + left.succeeded + left.parked !== initial)
+      add(
+        'money-conserved',
+        `ACCOUNT#${customer}`,
+        `initial ${initial} != balance ${balance} + charged by succeeded orders ${left.succeeded} + held by parked orders ${left.parked}`,
+      );
+  }
+}
+
+function checkTransfer(
+  tables: Tables,
+  setup: RunSetup,
+  outcomes: ReadonlyMap<string, ExecutionOutcome>,
+  add: Add,
+): void {
+  const debit = new Map<string, { balance: number; held: number }>();
+  const credit = new Map<string, { balance: number; pending: number }>();
+  let parkedImbalance = 0;
+
+  for (const transfer of setup.transfers) {
+    const id = transfer.sagaId;
+    const outcome = outcomes.get(id);
+    const kind = outcome ? outcomeKind(outcome) : 'unexpected';
+    const phases = (participant: ParticipantName, step: string) => ({
+      try: tables.barrier(participant, id, step, 'try'),
+      confirm: tables.barrier(participant, id, step, 'confirm'),
+      cancel: tables.barrier(participant, id, step, 'cancel'),
+    });
+    const d = phases('DebitAccounts', 'Debit');
+    const c = phases('CreditAccounts', 'Credit');
+    const show = `debit try=${d.try ?? '-'} confirm=${d.confirm ?? '-'} cancel=${d.cancel ?? '-'}; credit try=${c.try ?? '-'} confirm=${c.confirm ?? '-'} cancel=${c.cancel ?? '-'}`;
+
+    for (const [participant, step, p] of [
+      ['DebitAccounts', 'Debit', d],
+      ['CreditAccounts', 'Credit', c],
+    ] as const) {
+      if ((p.confirm === 'committed' || p.cancel === 'committed') && p.try !== 'committed')
+        add('barrier-order', id, `${step}: confirm or cancel committed without its try (${show})`);
+      if (p.confirm === 'committed' && p.cancel === 'committed')
+        add('barrier-order', id, `${step}: both confirm and cancel committed (${show})`);
+      const marker = tables.item(participant, `RESERVATION#${id}`, step);
+      const status = marker?.status;
+      if ((marker !== undefined) !== (p.try === 'committed'))
+        add(
+          'reservation',
+          id,
+          `${step}: reservation marker ${marker ? 'exists' : 'is absent'} but try is ${p.try ?? 'absent'}`,
+        );
+      else if (marker) {
+        const settled =
+          p.confirm === 'committed' ? 'confirmed' : p.cancel === 'committed' ? 'cancelled' : 'pending';
+        if (status !== settled)
+          add(
+            'reservation',
+            id,
+            `${step}: reservation is ${String(status)} but the barriers say ${settled} (${show})`,
+          );
+        if (status === 'pending' && kind !== 'parked')
+          add(
+            'no-hanging-reservation',
+            id,
+            `${step}: reservation left pending by a ${kind} transfer (${show})`,
+          );
+      }
+    }
+    if (kind === 'succeeded') {
+      for (const p of [d, c])
+        if (p.try !== 'committed' || p.confirm !== 'committed' || p.cancel !== undefined)
+          add(
+            'succeeded-complete',
+            id,
+            `the transfer succeeded but its phases are not try+confirm (${show})`,
+          );
+    }
+    if (kind === 'cancelled') {
+      for (const p of [d, c]) {
+        if (p.confirm === 'committed')
+          add('cancelled-exactly', id, `a cancelled transfer confirmed (${show})`);
+        if (p.try === 'committed' && p.cancel !== 'committed')
+          add('cancelled-exactly', id, `a cancelled transfer left a try uncancelled (${show})`);
+      }
+    }
+    const held = d.try === 'committed' && d.cancel !== 'committed';
+    const debitEntry = debit.get(transfer.fromAccount) ?? { balance: 0, held: 0 };
+    if (held) debitEntry.balance += transfer.amount;
+    if (held && d.confirm !== 'committed') debitEntry.held += transfer.amount;
+    debit.set(transfer.fromAccount, debitEntry);
+    const creditEntry = credit.get(transfer.toAccount) ?? { balance: 0, pending: 0 };
+    if (c.confirm === 'committed') creditEntry.balance += transfer.amount;
+    if (c.try === 'committed' && c.confirm !== 'committed' && c.cancel !== 'committed')
+      creditEntry.pending += transfer.amount;
+    credit.set(transfer.toAccount, creditEntry);
+    const imbalance =
+      ((c.confirm === 'committed' ? 1 : 0) - (d.confirm === 'committed' ? 1 : 0)) * transfer.amount;
+    if (imbalance !== 0 && kind !== 'parked')
+      add('money-conserved', id, `a ${kind} transfer confirmed one side only (${show})`);
+    if (kind === 'parked') parkedImbalance += imbalance;
+  }
+
+  let initialTotal = 0;
+  let total = 0;
+  for (const [account, initial] of Object.entries(setup.debitAccounts)) {
+    const item = tables.item('DebitAccounts', `ACCOUNT#${account}`, 'BALANCE');
+    const balance = num(item?.balance);
+    const held = num(item?.held);
+    const change = debit.get(account) ?? { balance: 0, held: 0 };
+    initialTotal += initial;
+    total += balance + held;
+    if (balance < 0 || held < 0) add('no-negative', `ACCOUNT#${account}`, `balance ${balance}, held ${held}`);
+    if (balance !== initial - change.balance || held !== change.held)
+      add(
+        'account-balance',
+        `ACCOUNT#${account}`,
+        `debit account: balance ${balance} (expected ${initial - change.balance}), held ${held} (expected ${change.held})`,
+      );
+  }
+  for (const [account, initial] of Object.entries(setup.creditAccounts)) {
+    const item = tables.item('CreditAccounts', `ACCOUNT#${account}`, 'BALANCE');
+    const balance = num(item?.balance);
+    const pending = num(item?.pendingCredit ?? 0);
+    const change = credit.get(account) ?? { balance: 0, pending: 0 };
+    initialTotal += initial;
+    total += balance;
+    if (balance < 0 || pending < 0)
+      add('no-negative', `ACCOUNT#${account}`, `balance ${balance}, pending ${pending}`);
+    if (balance !== initial + change.balance || pending !== change.pending)
+      add(
+        'account-balance',
+        `ACCOUNT#${account}`,
+        `credit account: balance ${balance} (expected ${initial + change.balance}), pending ${pending} (expected ${change.pending})`,
+      );
+  }
+  if (setup.transfers.length > 0 && total !== initialTotal + parkedImbalance)
+    add(
+      'money-conserved',
+      'transfers',
+      `debit balance + held + credit balance is ${total}, expected ${initialTotal}${parkedImbalance ? ` + ${parkedImbalance} from parked transfers` : ''}`,
+    );
+}
+
+/** Every committed phase that emits wrote its event exactly once; nothing else wrote one. */
+function checkOutbox(snapshot: CampaignSnapshot, tables: Tables, setup: RunSetup, add: Add): void {
+  const sagas = new Set([...setup.orders.map((o) => o.sagaId), ...setup.transfers.map((t) => t.sagaId)]);
+  const found = new Map<string, number>();
+  for (const [participant, items] of Object.entries(snapshot.tables)) {
+    for (const item of items) {
+      if (item.itemType !== 'outbox' || !sagas.has(String(item.sagaId))) continue;
+      const key = `${participant}|${String(item.sagaId)}|${String(item.step)}|${String(item.eventType)}`;
+      found.set(key, (found.get(key) ?? 0) + 1);
+    }
+  }
+  const expected = new Map<string, number>();
+  const expect = (participant: ParticipantName, sagaId: string, step: string, phase: string) => {
+    const eventType = EMITTED_EVENTS[`${step}#${phase}`];
+    if (eventType && tables.committed(participant, sagaId, step, phase))
+      expected.set(`${participant}|${sagaId}|${step}|${eventType}`, 1);
+  };
+  for (const { sagaId } of setup.orders) {
+    for (const phase of ['action', 'compensation']) {
+      expect('Inventory', sagaId, 'ReserveInventory', phase);
+      expect('Payment', sagaId, 'ChargePayment', phase);
+    }
+    expect('Shipping', sagaId, 'ShipOrder', 'action');
+  }
+  for (const { sagaId } of setup.transfers) {
+    expect('DebitAccounts', sagaId, 'Debit', 'confirm');
+    expect('CreditAccounts', sagaId, 'Credit', 'confirm');
+  }
+  for (const key of new Set([...found.keys(), ...expected.keys()])) {
+    const [participant, sagaId, step, eventType] = key.split('|');
+    const count = found.get(key) ?? 0;
+    const want = expected.get(key) ?? 0;
+    if (count !== want)
+      add(
+        'outbox-once',
+        sagaId ?? key,
+        `${participant} has ${count} ${eventType} event(s) of step ${step}, expected ${want} (one per committed phase)`,
+      );
+  }
+}
+
+const OUTCOME_MESSAGE: Partial<Record<OutcomeKind, string>> = {
+  succeeded: 'SagaSucceeded',
+  compensated: 'SagaCompensated',
+  parked: 'SagaParked',
+};
+
+/**
+ * Every PlaceOrder outbox event reached the order-history inbox and was applied exactly once (the
+ * summary's counters equal the sum over the events); every outcome was delivered to the outcome
+ * log; nothing reached a dead-letter queue.
+ */
+function checkEventPath(
+  snapshot: CampaignSnapshot,
+  path: EventPathSnapshot,
+  setup: RunSetup,
+  outcomes: ReadonlyMap<string, ExecutionOutcome>,
+  add: Add,
+): void {
+  const history = new Map(path.orderHistory.map((i) => [`${String(i.pk)}|${String(i.sk)}`, i]));
+  const orders = new Map(setup.orders.map((o) => [o.sagaId, o]));
+  const perOrder = new Map<string, { events: number; reserved: number; charged: number }>();
+  for (const participant of ['Inventory', 'Payment', 'Shipping'] as const) {
+    for (const item of snapshot.tables[participant] ?? []) {
+      const order = orders.get(String(item.sagaId));
+      if (item.itemType !== 'outbox' || !order) continue;
+      const eventId = String(item.eventId);
+      if (!history.has(`INBOX#${eventId}|INBOX`))
+        add(
+          'event-delivered',
+          order.sagaId,
+          `${String(item.eventType)} event ${eventId} never reached the order-history inbox`,
+        );
+      if (!history.has(`ORDER#${order.sagaId}|EVENT#${eventId}`))
+        add(
+          'event-applied',
+          order.sagaId,
+          `${String(item.eventType)} event ${eventId} has no applied-event record`,
+        );
+      const entry = perOrder.get(order.sagaId) ?? { events: 0, reserved: 0, charged: 0 };
+      entry.events += 1;
+      if (item.eventType === 'StockReserved') entry.reserved += order.quantity;
+      if (item.eventType === 'StockReleased') entry.reserved -= order.quantity;
+      if (item.eventType === 'PaymentCharged') entry.charged += order.amount;
+      if (item.eventType === 'PaymentRefunded') entry.charged -= order.amount;
+      perOrder.set(order.sagaId, entry);
+    }
+  }
+  for (const [sagaId, expected] of perOrder) {
+    const summary = history.get(`ORDER#${sagaId}|SUMMARY`);
+    const got = {
+      events: num(summary?.eventCount),
+      reserved: num(summary?.reserved),
+      charged: num(summary?.charged),
+    };
+    if (
+      got.events !== expected.events ||
+      got.reserved !== expected.reserved ||
+      got.charged !== expected.charged
+    )
+      add(
+        'event-applied-once',
+        sagaId,
+        `order summary counts ${got.events} event(s), reserved ${got.reserved}, charged ${got.charged}; the outbox holds ${expected.events} event(s), reserved ${expected.reserved}, charged ${expected.charged}`,
+      );
+  }
+  for (const item of path.orderHistory) {
+    if (item.itemType === 'order-summary' && !perOrder.has(String(item.orderId)))
+      add(
+        'event-applied-once',
+        String(item.orderId),
+        'an order summary exists for an order whose participants wrote no event',
+      );
+  }
+  const logged = new Map(path.outcomeLog.map((i) => [String(i.pk), i]));
+  const statuses = new Map(path.notificationStatus.map((i) => [String(i.notificationId), i]));
+  for (const order of setup.orders) {
+    const outcome = outcomes.get(order.sagaId);
+    const want = outcome ? OUTCOME_MESSAGE[outcomeKind(outcome)] : undefined;
+    if (!want || !outcome || !path.publishedOutcomes.includes(want)) continue;
+    const record = logged.get(`SAGA#${order.sagaId}`);
+    if (record) {
+      if (record.outcome !== want)
+        add(
+          'outcome-delivered',
+          order.sagaId,
+          `the outcome log says ${String(record.outcome)}, the execution ended ${want}`,
+        );
+      continue;
+    }
+    // Not delivered yet is fine while a retry is scheduled; lost or dead-lettered is not.
+    const status = statuses.get(outcome.executionArn);
+    if (status?.state !== 'failed-attempt')
+      add(
+        'outcome-delivered',
+        order.sagaId,
+        `no ${want} outcome was delivered and ${status ? `its notification is ${String(status.state)}` : 'no delivery is pending'}`,
+      );
+  }
+  for (const letter of path.deadLetters)
+    add(
+      'no-dead-letter',
+      'event paths',
+      `a message reached a dead-letter queue: ${JSON.stringify(letter).slice(0, 300)}`,
+    );
+}
+
+/** Items of sagas this run did not start: a write that landed after its run was checked. */
+function checkStrays(snapshot: CampaignSnapshot, setup: RunSetup, add: Add): void {
+  const sagas = new Set([...setup.orders.map((o) => o.sagaId), ...setup.transfers.map((t) => t.sagaId)]);
+  for (const [participant, items] of Object.entries(snapshot.tables)) {
+    for (const item of items) {
+      const sagaId = item.sagaId;
+      if (typeof sagaId === 'string' && !sagas.has(sagaId))
+        add(
+          'late-write',
+          sagaId,
+          `${participant} holds ${String(item.pk)} / ${String(item.sk)} of a saga outside this run`,
+        );
+    }
+  }
+}
