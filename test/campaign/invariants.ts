@@ -531,12 +531,17 @@ function checkEventPath(
         `no ${want} outcome was delivered and ${status ? `its notification is ${String(status.state)}` : 'no delivery is pending'}`,
       );
   }
-  for (const letter of path.deadLetters)
+  for (const letter of path.deadLetters) {
+    // An event whose deletes kept getting lost is dead-lettered after maxReceiveCount receives
+    // although the inbox applied it: redriving it is harmless, and nothing was lost.
+    const eventId = (letter as { eventId?: unknown } | null)?.eventId;
+    if (typeof eventId === 'string' && history.has(`INBOX#${eventId}|INBOX`)) continue;
     add(
       'no-dead-letter',
       'event paths',
-      `a message reached a dead-letter queue: ${JSON.stringify(letter).slice(0, 300)}`,
+      `a message reached a dead-letter queue unapplied: ${JSON.stringify(letter).slice(0, 300)}`,
     );
+  }
 }
 
 /** Items of sagas this run did not start: a write that landed after its run was checked. */
