@@ -36,27 +36,13 @@ export interface KnownIssue {
   readonly matches: (fault: FaultSpec) => boolean;
 }
 
-/**
- * The Saga construct compensates when its pivot fails after committing (the Lambda crashed or timed
- * out after the participant's transaction): ShipOrder's shipment stays while stock and payment are
- * undone. The pivot should retry such ambiguous failures (the barrier makes that safe) or park, not
- * compensate. Found by this campaign; see bench/README.md.
- */
-export const PIVOT_AMBIGUOUS_FAILURE: KnownIssue = {
-  name: 'pivot-ambiguous-failure-compensates',
-  matches: (fault) =>
-    fault.step === 'ShipOrder' &&
-    fault.phase === 'action' &&
-    (fault.kind === 'crash-after-commit' || (fault.kind === 'timeout' && fault.committed)),
-};
-
 export const DEFAULT_PROFILE: CampaignProfile = {
   maxOrders: 5,
   maxTransfers: 4,
   maxFaultsPerExecution: 2,
   faultKinds: ALL_FAULT_KINDS,
   maxEventFaults: 2,
-  exclude: [PIVOT_AMBIGUOUS_FAILURE],
+  exclude: [],
 };
 
 function faultArbitrary(

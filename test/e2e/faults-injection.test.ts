@@ -34,6 +34,17 @@ const balance = async (customer: string) =>
 const barrier = async (participant: string, sagaId: string, sk: string) =>
   (await getItem(dynamodb(), table(participant), `BARRIER#${sagaId}`, sk))?.status?.S;
 
+const shipment = async (orderId: string) =>
+  getItem(dynamodb(), table('Shipping'), `ORDER#${orderId}`, 'SHIPMENT');
+
+async function parkedMessage(sagaId: string) {
+  const parked = byPath('queue', 'PlaceOrder/ParkedQueue').url ?? '';
+  return eventually(async () => {
+    const out = await sqs().send(new ReceiveMessageCommand({ QueueUrl: parked, MaxNumberOfMessages: 10 }));
+    return out.Messages?.map((m) => JSON.parse(m.Body ?? '{}')).find((b) => b.sagaId === sagaId);
+  });
+}
+
 /** Fresh stock and account per test, so that tests do not depend on each other. */
 async function seed(id: string, available = 10, funds = 10_000) {
   await dynamodb().send(
@@ -101,6 +112,49 @@ describe('fault injection on the local cloud', () => {
     expect(await barrier('Inventory', 'crash-1', 'ReserveInventory#action')).toBe('committed');
     expect(await barrier('Inventory', 'crash-1', 'ReserveInventory#compensation')).toBe('committed');
     expect(await stock('crash-1')).toBe(10);
+  });
+
+  it('crashes the pivot after it shipped: the step retries, the barrier answers with the shipment, the order completes', async () => {
+    await seed('pivot-crash-1');
+    inject({
+      kind: 'crash-after-commit',
+      function: fn('Shipping'),
+      sagaId: 'pivot-crash-1',
+      phase: 'action',
+    });
+    const { done, executionArn } = await placeOrder('pivot-crash-1');
+    expect(done.status).toBe('SUCCEEDED');
+    expect((await lambdaFailures(executionArn)).map((f) => f.error)).toEqual(['Runtime.ExitError']);
+    expect(await shipment('pivot-crash-1')).toBeDefined();
+    expect(await stock('pivot-crash-1')).toBe(8);
+    expect(await balance('pivot-crash-1')).toBe(9_000);
+  });
+
+  it('times the pivot out after it shipped on every attempt: the saga parks, nothing is refunded or restocked', async () => {
+    await seed('pivot-timeout-1');
+    inject({
+      kind: 'timeout',
+      function: fn('Shipping'),
+      sagaId: 'pivot-timeout-1',
+      phase: 'action',
+      committed: true,
+      waitMs: 50,
+      times: 'always',
+    });
+    const { done, executionArn } = await placeOrder('pivot-timeout-1');
+    expect(done.error).toBe('SagaParked');
+    // The first attempt and ShipOrder's 3 retries, each answered by the shipment's barrier.
+    expect((await lambdaFailures(executionArn)).map((f) => f.error)).toEqual(
+      Array(4).fill('Sandbox.Timedout'),
+    );
+    expect(await shipment('pivot-timeout-1')).toBeDefined();
+    // Compensating around a shipped order would give it away: stock and payment stay taken.
+    expect(await stock('pivot-timeout-1')).toBe(8);
+    expect(await balance('pivot-timeout-1')).toBe(9_000);
+    expect(await barrier('Payment', 'pivot-timeout-1', 'ChargePayment#compensation')).toBeUndefined();
+    const parked = await parkedMessage('pivot-timeout-1');
+    expect(Object.keys(parked.errors)).toEqual(['ShipOrder']);
+    expect(parked.errors.ShipOrder.Error).toBe('Sandbox.Timedout');
   });
 
   it('times an invocation out with Sandbox.Timedout after the wait, the handler never having run', async () => {
@@ -178,11 +232,7 @@ describe('fault injection on the local cloud', () => {
     });
     const { done } = await placeOrder('comp-forever-1');
     expect(done.error).toBe('SagaParked');
-    const parked = byPath('queue', 'PlaceOrder/ParkedQueue').url ?? '';
-    const message = await eventually(async () => {
-      const out = await sqs().send(new ReceiveMessageCommand({ QueueUrl: parked, MaxNumberOfMessages: 10 }));
-      return out.Messages?.map((m) => JSON.parse(m.Body ?? '{}')).find((b) => b.sagaId === 'comp-forever-1');
-    });
+    const message = await parkedMessage('comp-forever-1');
     expect(Object.keys(message.errors)).toEqual(['ChargePayment', 'Compensate ReserveInventory']);
     expect(await stock('comp-forever-1')).toBe(8);
   });

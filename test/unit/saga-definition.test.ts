@@ -7,6 +7,17 @@ import { Saga } from '../../infra/constructs/saga/index.js';
 import { buildSaga, inlineFunction, tripSteps } from './saga-fixtures.js';
 import { fakeFunctionArn, fakeQueueUrl } from './saga-local-harness.js';
 
+/** Spelled out rather than imported, so that a change to either list shows up here. */
+const CRASHES = ['Runtime.ExitError', 'Runtime.Unknown', 'Sandbox.Timedout', 'Lambda.Unknown'];
+const AMBIGUOUS = [
+  ...CRASHES,
+  'States.Timeout',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
 const trip = buildSaga({ steps: tripSteps });
 const states = trip.definition.States;
 const logicalId = (id: string) =>
@@ -61,7 +72,10 @@ describe('Saga state machine definition', () => {
     expect(catchOf('BookFlight')).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.BookFlight', Next: 'Compensate BookFlight' },
     ]);
+    // A pivot that may have committed must not be compensated around: only a failure that proves
+    // nothing committed undoes the earlier steps; an ambiguous one parks.
     expect(catchOf('ChargeCard')).toEqual([
+      { ErrorEquals: AMBIGUOUS, ResultPath: '$.errors.ChargeCard', Next: 'Park saga' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ChargeCard', Next: 'Compensate BookFlight' },
     ]);
     expect(catchOf('SendItinerary')).toEqual([
@@ -95,12 +109,16 @@ describe('Saga state machine definition', () => {
     });
   });
 
-  it('retries only transient errors on forward steps, with a larger budget after the pivot', () => {
+  it('retries transient errors on forward steps, crashes too from the pivot on, with a larger budget after the pivot', () => {
     const transient = [ErrorNames.transient, ...LAMBDA_TRANSIENT_ERRORS, 'States.Timeout'];
-    for (const name of ['BookHotel', 'BookFlight', 'ChargeCard']) {
+    for (const [name, retried] of [
+      ['BookHotel', transient],
+      ['BookFlight', transient],
+      ['ChargeCard', [...transient, ...CRASHES]],
+    ] as const) {
       expect(states[name]!['Retry']).toEqual([
         {
-          ErrorEquals: transient,
+          ErrorEquals: retried,
           IntervalSeconds: 1,
           MaxAttempts: 3,
           BackoffRate: 2,
@@ -111,7 +129,7 @@ describe('Saga state machine definition', () => {
     }
     expect(states['SendItinerary']!['Retry']).toEqual([
       {
-        ErrorEquals: transient,
+        ErrorEquals: [...transient, ...CRASHES],
         IntervalSeconds: 2,
         MaxAttempts: 6,
         BackoffRate: 2,
@@ -212,6 +230,7 @@ describe('Saga state machine definition', () => {
     expect(s['Commit']).not.toHaveProperty('Retry');
     // The last step without a compensation is the pivot by default: its failure undoes Reserve.
     expect(s['Commit']!['Catch']).toEqual([
+      { ErrorEquals: AMBIGUOUS, ResultPath: '$.errors.Commit', Next: 'Park saga' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Commit', Next: 'Compensate Reserve' },
     ]);
   });
@@ -221,6 +240,7 @@ describe('Saga state machine definition', () => {
       steps: (stack) => [{ name: 'Only', participant: inlineFunction(stack, 'O'), action: 'go' }],
     });
     expect(solo.definition.States['Only']!['Catch']).toEqual([
+      { ErrorEquals: AMBIGUOUS, ResultPath: '$.errors.Only', Next: 'Park saga' },
       { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Only', Next: 'SagaCompensated' },
     ]);
   });

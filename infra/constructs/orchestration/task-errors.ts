@@ -10,6 +10,31 @@ export const TRANSIENT_ERRORS: readonly string[] = [
   'States.Timeout',
 ];
 
+/**
+ * Failures in which the function died or went silent: it may have committed before it did. The
+ * participant's barrier answers a retry with the first attempt's result, so retrying them is safe.
+ */
+export const CRASH_ERRORS: readonly string[] = [
+  'Runtime.ExitError',
+  'Runtime.Unknown',
+  'Sandbox.Timedout',
+  'Lambda.Unknown',
+];
+
+/**
+ * Failures that do not say whether the participant committed: a crash or timeout, or a Lambda
+ * service error that may have come after the function ran. A handler's own error (business or
+ * transient) or a throttled invoke means nothing committed; these do not.
+ */
+export const AMBIGUOUS_ERRORS: readonly string[] = [
+  ...CRASH_ERRORS,
+  'States.Timeout',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+];
+
 /** `Fail` cause: every caught `{Error, Cause}` keyed by state name, as one JSON string. */
 export const ERRORS_AS_CAUSE = 'States.JsonToString($.errors)';
 
@@ -25,6 +50,17 @@ export function retrier(errors: readonly string[], retry: ResolvedRetry): AslVal
       MaxDelaySeconds: retry.maxDelaySeconds,
       JitterStrategy: retry.jitter,
     },
+  ];
+}
+
+/**
+ * A `Catch` list that sends ambiguous failures to `ambiguousNext` and every other error to `next`,
+ * recording either under `$.errors.<stateName>`.
+ */
+export function catchAmbiguousInto(stateName: string, ambiguousNext: string, next: string): AslValue[] {
+  return [
+    { ErrorEquals: [...AMBIGUOUS_ERRORS], ResultPath: `$.errors${member(stateName)}`, Next: ambiguousNext },
+    ...catchInto(stateName, next),
   ];
 }
 

@@ -1,9 +1,16 @@
 import { NOTIFICATION_ID_ATTRIBUTE } from '../../../functions/notifier/notification-id.js';
 import { ErrorNames } from '../../../functions/runtime/errors.js';
-import type { AslState } from '../orchestration/asl-value.js';
+import type { AslState, AslValue } from '../orchestration/asl-value.js';
 import { parkState } from '../orchestration/park-state.js';
 import { participantRequest } from '../orchestration/participant-request.js';
-import { catchInto, failWithCaughtErrors, retrier, TRANSIENT_ERRORS } from '../orchestration/task-errors.js';
+import {
+  CRASH_ERRORS,
+  catchAmbiguousInto,
+  catchInto,
+  failWithCaughtErrors,
+  retrier,
+  TRANSIENT_ERRORS,
+} from '../orchestration/task-errors.js';
 import { type SagaOutcomeType, SagaOutcomeTypes } from './saga-outcome-message.js';
 import {
   OUTCOME_RETRY,
@@ -127,6 +134,39 @@ function describeSchema(schema: SagaInputSchema): string {
 }
 
 /**
+ * Retry and Catch of a forward step, by kind:
+ * - compensatable: retry transient errors; any failure compensates this step too, because a
+ *   timed-out or crashed action may have committed and its compensation is safe either way.
+ * - pivot: it cannot be undone, so compensating the earlier steps after it committed would keep
+ *   its effect and undo what paid for it. Crashes are retried as well (the barrier answers a retry
+ *   with the committed result); a failure that stays ambiguous parks the saga for an operator, and
+ *   only a failure that proves nothing committed (a business error, a throttled invoke) compensates.
+ * - retriable: it must finish, so crashes are retried too and any lasting failure parks.
+ */
+function forwardErrorHandling(
+  step: ResolvedStep,
+  compensateEarlier: string,
+): { Retry: AslValue[]; Catch: AslValue[] } {
+  switch (step.kind) {
+    case 'compensatable':
+      return {
+        Retry: retrier(TRANSIENT_ERRORS, step.retry),
+        Catch: catchInto(step.name, compensationStateName(step.name)),
+      };
+    case 'pivot':
+      return {
+        Retry: retrier([...TRANSIENT_ERRORS, ...CRASH_ERRORS], step.retry),
+        Catch: catchAmbiguousInto(step.name, StateNames.park, compensateEarlier),
+      };
+    case 'retriable':
+      return {
+        Retry: retrier([...TRANSIENT_ERRORS, ...CRASH_ERRORS], step.retry),
+        Catch: catchInto(step.name, StateNames.park),
+      };
+  }
+}
+
+/**
  * Builds the saga's Amazon States Language definition as docs/architecture.md specifies:
  * JSONPath only, one Task per forward step, one reverse compensation chain, a park path.
  */
@@ -173,13 +213,6 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
 
   for (const step of steps) {
     const next = steps[step.index + 1]?.name ?? toSucceeded;
-    const onFailure =
-      step.kind === 'compensatable'
-        ? // A timed-out action may have committed, so the failed step is compensated too.
-          compensationStateName(step.name)
-        : step.kind === 'pivot'
-          ? compensationBefore(step.index)
-          : StateNames.park;
     states[step.name] = {
       Type: 'Task',
       Comment: `${step.kind} step: ${step.action}${step.compensation !== undefined ? ` (undone by ${step.compensation})` : ''}`,
@@ -187,8 +220,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
       Parameters: request(sagaName, step, 'action', step.action),
       ResultPath: `$.results${member(step.name)}`,
       TimeoutSeconds: step.timeoutSeconds,
-      Retry: retrier(TRANSIENT_ERRORS, step.retry),
-      Catch: catchInto(step.name, onFailure),
+      ...forwardErrorHandling(step, compensationBefore(step.index)),
       Next: next,
     };
     if (step.compensation !== undefined) {
