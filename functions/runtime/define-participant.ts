@@ -48,7 +48,13 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
             `(declared: ${declared.length > 0 ? declared.join(', ') : 'none'}). Check the saga step's ${request.phase} name.`,
         );
       }
-      const input = parseInput(definition.input, request, definition.name);
+      const undo = request.phase === 'compensation' || request.phase === 'cancel';
+      // A forward phase refuses bad input before anything else. An undo parses it only when its
+      // forward phase committed: otherwise it is an empty undo, which needs no input, and the saga
+      // can finish compensating an input its first action already refused.
+      const input = undo
+        ? lazyInput(() => parseInput(definition.input, request, definition.name))
+        : eagerInput(parseInput(definition.input, request, definition.name));
       const logPayloads = resolveLogPayloads(definition.logPayloads);
       if (logPayloads) logger.debug('Invocation', { input: request.input, results: request.results });
       const runner = new PhaseRunner<I>(
@@ -63,7 +69,7 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
         },
         { request, input },
       );
-      return request.phase === 'compensation' || request.phase === 'cancel'
+      return undo
         ? await runner.undo(handler as UndoHandler<I>)
         : await runner.forward(handler as StepHandler<I>);
     } catch (error) {
@@ -79,6 +85,19 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();
     }
+  };
+}
+
+const eagerInput =
+  <I>(input: I): (() => I) =>
+  () =>
+    input;
+
+function lazyInput<I>(parse: () => I): () => I {
+  let parsed: { value: I } | undefined;
+  return () => {
+    parsed ??= { value: parse() };
+    return parsed.value;
   };
 }
 

@@ -45,7 +45,12 @@ export interface RunnerSettings {
 
 export interface Invocation<I> {
   readonly request: ParticipantRequest;
-  readonly input: I;
+  /**
+   * The saga input parsed by the participant's schema; throws when it does not match. Read only
+   * when a handler runs: an empty undo needs no input, so an input the action already refused
+   * cannot keep its compensation from completing.
+   */
+  readonly input: () => I;
 }
 
 /**
@@ -361,7 +366,8 @@ export class PhaseRunner<I> {
   }
 
   private context(stage: WriteStage): StepContext<I> {
-    const { request, input } = this.invocation;
+    const { request } = this.invocation;
+    const input = this.invocation.input();
     const get = async (tableOrKey: string | Key, maybeKey?: Key): Promise<Item | undefined> => {
       const [table, key] =
         typeof tableOrKey === 'string' ? [tableOrKey, maybeKey ?? {}] : [this.settings.table, tableOrKey];

@@ -1,11 +1,10 @@
 import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../../infra/app.js';
 import { type Gateway, startGateway } from '../../infra/local/gateway/index.js';
 import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
 import { scanTable } from '../campaign/snapshot.js';
-import { engineClients, eventually, historyOf } from '../support/local-cloud.js';
+import { engineClients, historyOf } from '../support/local-cloud.js';
 
 // Bad inputs to the example saga: each gets a clear error and leaves no partial state. Invalid saga
 // declarations are refused at synth (test/unit/saga-validation.test.ts).
@@ -67,7 +66,7 @@ describe('bad inputs to PlaceOrder', () => {
     client.destroy();
   });
 
-  it('parks a schema-violating order: every participant refuses it with SagaInvalidRequest and no table changes', async () => {
+  it('compensates a schema-violating order at once: the first participant refuses it with SagaInvalidRequest and nothing changes', async () => {
     const before = await allItems();
     const { executionArn } = (await local.cloud.stepFunctions.call('StartExecution', {
       stateMachineArn: machine(),
@@ -81,28 +80,31 @@ describe('bad inputs to PlaceOrder', () => {
       }),
     })) as { executionArn: string };
     const done = await waitForExecution(local.cloud, executionArn, 60_000);
-    // The action refuses the input, and so does the compensation that follows it (same schema), until
-    // its retries run out: an operator must look at an order the participants cannot even read.
     expect(done.status).toBe('FAILED');
-    expect(done.error).toBe('SagaParked');
+    expect(done.error).toBe('SagaCompensated');
     const caught = JSON.parse(done.cause ?? '{}') as Record<string, { Error: string; Cause: string }>;
+    expect(Object.keys(caught)).toEqual(['ReserveInventory']);
     expect(caught.ReserveInventory?.Error).toBe('SagaInvalidRequest');
     expect(JSON.parse(caught.ReserveInventory?.Cause ?? '{}').errorMessage).toMatch(
       /Saga PlaceOrder \(bad-schema-1\) sent Inventory\.reserve an input that does not match the participant's schema: [\s\S]*customerId[\s\S]*quantity[\s\S]*amount/,
     );
-    expect(caught['Compensate ReserveInventory']?.Error).toBe('SagaInvalidRequest');
-    const failed = (await historyOf(local.cloud, executionArn)).filter(
-      (e) => e.type === 'LambdaFunctionFailed',
+    // Refused once, not retried; its compensation is empty and needs no input.
+    const history = await historyOf(local.cloud, executionArn);
+    expect(history.filter((e) => e.type === 'LambdaFunctionFailed')).toHaveLength(1);
+    expect(history.filter((e) => e.type === 'LambdaFunctionSucceeded')).toHaveLength(1);
+    // No business item changed: the Inventory table holds only the saga's two barrier records (the
+    // empty compensation, and the block that refuses a late reserve), which expire with the TTL.
+    const after = await allItems();
+    const added = after[0]!.filter(
+      (item) => !before[0]!.some((old) => old['pk'] === item['pk'] && old['sk'] === item['sk']),
     );
-    expect(failed.length).toBeGreaterThan(1);
-    expect(await allItems()).toEqual(before);
-    const parkedUrl = local.cloud.resources.find('PlaceOrder/ParkedQueue', 'queue').url ?? '';
-    const parked = await eventually(async () => {
-      const out = await engineClients(local.cloud).sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: parkedUrl, MaxNumberOfMessages: 10 }),
-      );
-      return out.Messages?.map((m) => JSON.parse(m.Body ?? '{}')).find((b) => b.sagaId === 'bad-schema-1');
-    });
-    expect(parked.sagaName).toBe('PlaceOrder');
+    expect(added.map((item) => [item['itemType'], item['phase'], item['status']]).sort()).toEqual([
+      ['barrier', 'action', 'blocked'],
+      ['barrier', 'compensation', 'empty'],
+    ]);
+    expect(after[0]!.filter((item) => item['itemType'] !== 'barrier')).toEqual(
+      before[0]!.filter((item) => item['itemType'] !== 'barrier'),
+    );
+    expect(after.slice(1)).toEqual(before.slice(1));
   });
 });

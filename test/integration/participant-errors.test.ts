@@ -129,6 +129,36 @@ describe('refusing bad requests before anything runs', () => {
     expect(counter.total()).toBe(0);
   });
 
+  it('completes the compensation of an action that refused its input: an empty undo needs no input', async () => {
+    const sagaId = nextSaga();
+    const participant = stockParticipant(client, table, runs);
+    const bad = { sku, quantity: -1 };
+    await expect(participant(request(sagaId, bad))).rejects.toMatchObject({
+      name: ErrorNames.invalidRequest,
+    });
+    await expect(participant(request(sagaId, bad, 'compensation'))).resolves.toBeNull();
+    expect(runs.release).toBe(0);
+    expect((await getItem(client, table, stockKey(sku)))?.available).toBe(10);
+    const barriers = await itemsOfType(client, table, 'barrier', sagaId);
+    expect(barriers.map((b) => [b.phase, b.status]).sort()).toEqual([
+      ['action', 'blocked'],
+      ['compensation', 'empty'],
+    ]);
+  });
+
+  it('refuses to undo a committed action with an input that no longer matches the schema', async () => {
+    const sagaId = nextSaga();
+    const participant = stockParticipant(client, table, runs);
+    await participant(request(sagaId, { sku, quantity: 2 }));
+    const outcome = participant(request(sagaId, { sku, quantity: -1 }, 'compensation'));
+    await expect(outcome).rejects.toMatchObject({ name: ErrorNames.invalidRequest });
+    await expect(outcome).rejects.toThrow(
+      `Saga PlaceOrder (${sagaId}) sent Stock.release an input that does not match the participant's schema`,
+    );
+    expect(runs.release).toBe(0);
+    expect((await getItem(client, table, stockKey(sku)))?.available).toBe(8);
+  });
+
   it('refuses an action the participant does not declare, listing the declared ones', async () => {
     const outcome = stockParticipant(
       client,
