@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
   PlaceOrderEvents as E,
@@ -40,14 +40,6 @@ export class PlaceOrderChoreographyStack extends Stack {
     this.inventory = participant('Inventory', 'inventory.ts');
     this.payment = participant('Payment', 'payment.ts');
     this.shipping = participant('Shipping', 'shipping.ts');
-    for (const p of [this.order, this.inventory, this.payment, this.shipping]) {
-      const reason =
-        'Pinned to Node.js 22, the version the embedded local cloud and the test suite run the same bundle on; move to a newer runtime together with the local toolchain.';
-      Validations.of(p.function).acknowledge(
-        { id: 'AwsSolutions-L1', reason },
-        { id: 'Serverless-LambdaLatestVersion', reason },
-      );
-    }
 
     this.choreography = new Choreography(this, 'PlaceOrderChoreography', {
       sagaName: PLACE_ORDER_SAGA,

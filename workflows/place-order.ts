@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -99,23 +98,16 @@ export class PlaceOrderStack extends Stack {
       target: NotificationTarget.lambda(this.outcomeLog.function),
     });
 
-    this.acknowledgeEventPathFindings();
-
-    const systemFunctions = [...this.relays.map((relay) => relay.function), this.outcomes.notifier];
-    for (const fn of [
-      this.inventory.function,
-      this.payment.function,
-      this.shipping.function,
-      this.orderHistory.function,
-      this.outcomeLog.function,
-      ...systemFunctions,
-    ]) {
-      const reason =
-        'Pinned to Node.js 22, the version the embedded local cloud and the test suite run the same bundle on; move to a newer runtime together with the local toolchain.';
-      Validations.of(fn).acknowledge(
-        { id: 'AwsSolutions-L1', reason },
-        { id: 'Serverless-LambdaLatestVersion', reason },
-      );
+    // The consumer's mapping is this app's own choice, so its finding is answered here; the
+    // relays and the channel answer theirs themselves.
+    for (const mapping of this.orderHistory.function.node.children.filter(
+      (c) => c instanceof lambda.EventSourceMapping,
+    )) {
+      Validations.of(mapping).acknowledge({
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'An SQS event source mapping has no on-failure destination (Lambda supports those for streams and Kafka only); an order event that keeps failing moves to the order-events dead-letter queue by its redrive policy.',
+      });
     }
 
     this.placeOrder = new Saga(this, 'PlaceOrder', {
@@ -129,63 +121,4 @@ export class PlaceOrderStack extends Stack {
       outcomes: { channel: this.outcomes, publish: ['SagaCompensated', 'SagaParked'] },
     });
   }
-
-  /**
-   * cdk-nag findings on the relays, the consumer and the outcome channel, each acknowledged on the
-   * one resource it concerns, with the reason the rule does not apply there.
-   */
-  private acknowledgeEventPathFindings(): void {
-    const xray =
-      'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on "*": those actions support no resource-level permissions. Queue, stream, table and log grants name exact ARNs.';
-    const mappingReason =
-      "An SQS event source mapping has no on-failure destination (Lambda supports those for streams and Kafka only); a message that keeps failing moves to the queue's own dead-letter queue by its redrive policy.";
-    for (const relay of this.relays) {
-      const failureReason =
-        "This is the relay's on-failure destination: stream records that exhausted their retries arrive here, so it is itself the dead-letter queue, watched by the relay's failure-queue alarm.";
-      Validations.of(relay.failureQueue).acknowledge(
-        { id: 'AwsSolutions-SQS3', reason: failureReason },
-        { id: 'Serverless-SQSRedrivePolicy', reason: failureReason },
-      );
-      Validations.of(relay.function).acknowledge({
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          "The relay is invoked by its DynamoDB stream event source mapping, never asynchronously; records that keep failing go to the mapping's on-failure queue instead.",
-      });
-      acknowledgePolicy(relay.role, { id: 'AwsSolutions-IAM5[Resource::*]', reason: xray });
-    }
-    Validations.of(this.outcomes.deadLetterQueue).acknowledge({
-      id: 'Serverless-SQSRedrivePolicy',
-      reason:
-        "This is the dead-letter queue of the outcome channel: notifications land here after their last attempt, the channel's alarm fires, and an operator redrives them.",
-    });
-    Validations.of(this.outcomes.notifier).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        "The notifier is invoked by its SQS event source mapping, never asynchronously; a notification that keeps failing moves to the channel's dead-letter queue by the redrive policy.",
-    });
-    acknowledgePolicy(
-      this.outcomes.role,
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: xray },
-      {
-        id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(
-          this.outcomeLog.function.node.defaultChild as lambda.CfnFunction,
-        )}.Arn>:*]`,
-        reason:
-          'lambda:InvokeFunction on the target function and its versions and aliases (ARN:*), as Function.grantInvoke grants it; no other function may be invoked.',
-      },
-    );
-    for (const fn of [this.orderHistory.function, this.outcomes.notifier]) {
-      for (const mapping of fn.node.children.filter((c) => c instanceof lambda.EventSourceMapping)) {
-        Validations.of(mapping).acknowledge({
-          id: 'Serverless-LambdaEventSourceMappingDestination',
-          reason: mappingReason,
-        });
-      }
-    }
-  }
-}
-
-function acknowledgePolicy(role: iam.IRole, ...rules: { id: string; reason: string }[]): void {
-  const policy: IConstruct | undefined = role.node.tryFindChild('DefaultPolicy');
-  if (policy) Validations.of(policy).acknowledge(...rules);
 }

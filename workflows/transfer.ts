@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Participant } from '../infra/constructs/participant/index.js';
 import { ReservationSweeper, TccTransaction } from '../infra/constructs/tcc/index.js';
@@ -38,16 +38,6 @@ export class TransferStack extends Stack {
     });
     this.debitSweeper = new ReservationSweeper(this, 'DebitSweeper', { participant: this.debit });
     this.creditSweeper = new ReservationSweeper(this, 'CreditSweeper', { participant: this.credit });
-    for (const fn of [this.debit, this.credit, this.debitSweeper, this.creditSweeper].map(
-      (c) => c.function,
-    )) {
-      const reason =
-        'Pinned to Node.js 22, the version the embedded local cloud and the test suite run the same bundle on; move to a newer runtime together with the local toolchain.';
-      Validations.of(fn).acknowledge(
-        { id: 'AwsSolutions-L1', reason },
-        { id: 'Serverless-LambdaLatestVersion', reason },
-      );
-    }
 
     this.transfer = new TccTransaction(this, 'Transfer', {
       participants: [

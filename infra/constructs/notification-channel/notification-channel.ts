@@ -10,6 +10,11 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { alarmOnAnyError, alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import {
+  acknowledgeNoAsyncInvoke,
+  acknowledgeSqsMappings,
+  acknowledgeTerminalQueue,
+} from '../shared/inherent-findings.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import type { NotificationChannelProps } from './notification-channel-props.js';
 
@@ -148,6 +153,16 @@ export class NotificationChannel extends Construct {
     );
     this.notifier.addEventSource(
       new sources.SqsEventSource(this.queue, { batchSize, reportBatchItemFailures: true }),
+    );
+    acknowledgeSqsMappings(this.notifier);
+    acknowledgeNoAsyncInvoke(
+      this.notifier,
+      "The notifier is invoked by its SQS event source mapping; a notification that keeps failing moves to the channel's dead-letter queue by the redrive policy",
+    );
+    acknowledgeTerminalQueue(
+      this.deadLetterQueue,
+      "This is the channel's dead-letter queue: notifications land here after their last attempt, the channel's alarm fires, and an operator redrives them.",
+      { isDeadLetterQueue: true },
     );
 
     this.deadLetterAlarm = alarmOnAnyMessage(

@@ -1,7 +1,8 @@
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import { acknowledgeInvokeGrant } from '../shared/inherent-findings.js';
 
 export interface WebhookTargetOptions {
   /**
@@ -61,6 +62,8 @@ class LambdaTarget extends NotificationTarget {
 
   bind(notifier: iam.IGrantable): Record<string, string> {
     this.fn.grantInvoke(notifier);
+    const role = notifier.grantPrincipal;
+    if (role instanceof iam.Role) acknowledgeInvokeGrant(role, this.fn);
     return { STEPSAGA_TARGET_FUNCTION: this.fn.functionArn };
   }
 }

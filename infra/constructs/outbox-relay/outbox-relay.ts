@@ -12,6 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from '../shared/bundled-function.js';
 import { alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import { acknowledgeNoAsyncInvoke, acknowledgeTerminalQueue } from '../shared/inherent-findings.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { OutboxRelayProps } from './outbox-relay-props.js';
@@ -65,6 +66,8 @@ export class OutboxRelay extends Construct {
   public readonly eventSource: sources.DynamoEventSource;
   public readonly iteratorAgeAlarm: cloudwatch.Alarm;
   public readonly failureQueueAlarm: cloudwatch.Alarm;
+  /** Fires when a consumer's message lands in {@link deadLetterQueue}; only when this construct created the queue. */
+  public readonly deadLetterAlarm?: cloudwatch.Alarm;
   public readonly fifo: boolean;
 
   constructor(scope: Construct, id: string, props: OutboxRelayProps) {
@@ -92,6 +95,17 @@ export class OutboxRelay extends Construct {
           maxReceiveCount: props.maxReceiveCount ?? OUTBOX_RELAY_DEFAULTS.maxReceiveCount,
         },
       });
+      this.deadLetterAlarm = alarmOnAnyMessage(
+        this,
+        'DeadLetterAlarm',
+        this.deadLetterQueue,
+        `A consumer of the events of ${props.table.node.path} gave up on a message; see ${this.node.path}/DeadLetterQueue.`,
+      );
+      acknowledgeTerminalQueue(
+        this.deadLetterQueue,
+        "This is the dead-letter queue of the events queue's consumers: a message lands here after maxReceiveCount failed receives, and the relay's dead-letter alarm fires.",
+        { isDeadLetterQueue: true },
+      );
     }
     this.fifo = this.queue.fifo;
 
@@ -126,6 +140,15 @@ export class OutboxRelay extends Construct {
       failureQueue: this.failureQueue,
     });
     this.function.addEventSource(this.eventSource);
+    acknowledgeTerminalQueue(
+      this.failureQueue,
+      "This is the relay's on-failure destination: stream records that exhausted their retries arrive here, so it is itself the dead-letter queue, watched by the relay's failure-queue alarm.",
+      { isDeadLetterQueue: false },
+    );
+    acknowledgeNoAsyncInvoke(
+      this.function,
+      "The relay is invoked by its DynamoDB stream event source mapping; records that keep failing go to the mapping's on-failure queue",
+    );
 
     const thresholdMs = (
       props.iteratorAgeAlarmThreshold ?? OUTBOX_RELAY_DEFAULTS.iteratorAgeAlarmThreshold

@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { createBundledFunction } from '../shared/bundled-function.js';
+import { acknowledgeNoAsyncInvoke } from '../shared/inherent-findings.js';
 import type { ParticipantProps } from './participant-props.js';
 import type { IParticipant } from './participant-ref.js';
 import { checkParticipantTable, PARTICIPANT_TABLE_SHAPE } from './participant-table-check.js';
@@ -95,18 +96,9 @@ export class Participant extends Construct implements IParticipant {
       table.encryptionKey?.grantEncryptDecrypt(this.role);
     }
 
-    const policy = this.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      Validations.of(policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on "*": those actions support no resource-level permissions. Table and log grants name exact ARNs.',
-      });
-    }
-    Validations.of(this.function).acknowledge({
-      id: 'Serverless-LambdaDLQ',
-      reason:
-        'A participant is invoked synchronously by its saga state machine, which retries, compensates or parks on failure; an asynchronous-invocation DLQ would never receive a message.',
-    });
+    acknowledgeNoAsyncInvoke(
+      this.function,
+      'A participant is invoked synchronously by its saga state machine, which retries, compensates or parks on failure',
+    );
   }
 }

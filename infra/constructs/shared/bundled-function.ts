@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { acknowledgeRuntimePin, acknowledgeTracingWildcard } from './inherent-findings.js';
 
 /**
  * ESM output cannot `require`; some bundled CommonJS dependencies still do, so give them one.
@@ -95,6 +96,8 @@ export function createBundledFunction(scope: Construct, options: BundledFunction
   });
   // The log group exists before the function first writes to it; no role may create it instead.
   fn.node.addDependency(logGroup);
+  if (options.runtime === undefined) acknowledgeRuntimePin(fn);
+  acknowledgeTracingWildcard(role);
   return { function: fn, role, logGroup };
 }
 

@@ -112,14 +112,6 @@ export class ReservationSweeper extends Construct {
         'The schedule event carries no data: an undelivered event loses nothing, because expired reservations stay in the deadline index and the next scheduled sweep cancels them.',
     });
 
-    const policy = this.role.node.tryFindChild('DefaultPolicy');
-    if (policy) {
-      Validations.of(policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'Only X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) is granted on "*": those actions support no resource-level permissions. The index query and the participant invoke name exact ARNs.',
-      });
-    }
     Validations.of(this.function).acknowledge({
       id: 'Serverless-LambdaDLQ',
       reason:
