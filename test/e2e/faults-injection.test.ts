@@ -157,6 +157,54 @@ describe('fault injection on the local cloud', () => {
     expect(parked.errors.ShipOrder.Error).toBe('Sandbox.Timedout');
   });
 
+  it('parks when the pivot shipped, crashed, and its retries then failed transiently: the last error does not clear the first', async () => {
+    await seed('pivot-crash-2');
+    inject({
+      kind: 'crash-after-commit',
+      function: fn('Shipping'),
+      sagaId: 'pivot-crash-2',
+      phase: 'action',
+    });
+    inject({
+      kind: 'error',
+      function: fn('Shipping'),
+      sagaId: 'pivot-crash-2',
+      phase: 'action',
+      errorType: 'SagaTransientError',
+      times: 3,
+    });
+    const { done, executionArn } = await placeOrder('pivot-crash-2');
+    expect(done.error).toBe('SagaParked');
+    expect((await lambdaFailures(executionArn)).map((f) => f.error)).toEqual([
+      'Runtime.ExitError',
+      'SagaTransientError',
+      'SagaTransientError',
+      'SagaTransientError',
+    ]);
+    expect(await shipment('pivot-crash-2')).toBeDefined();
+    expect(await stock('pivot-crash-2')).toBe(8);
+    expect(await balance('pivot-crash-2')).toBe(9_000);
+    expect(Object.keys((await parkedMessage('pivot-crash-2')).errors)).toEqual(['ShipOrder']);
+  });
+
+  it('compensates when the pivot refuses with a business error: nothing shipped, payment refunded, stock released', async () => {
+    await seed('pivot-refused-1');
+    inject({
+      kind: 'error',
+      function: fn('Shipping'),
+      sagaId: 'pivot-refused-1',
+      phase: 'action',
+      errorType: 'SagaBusinessError',
+      times: 'always',
+    });
+    const { done } = await placeOrder('pivot-refused-1');
+    expect(done.error).toBe('SagaCompensated');
+    expect(Object.keys(JSON.parse(done.cause ?? '{}'))).toEqual(['ShipOrder']);
+    expect(await shipment('pivot-refused-1')).toBeUndefined();
+    expect(await stock('pivot-refused-1')).toBe(10);
+    expect(await balance('pivot-refused-1')).toBe(10_000);
+  });
+
   it('times an invocation out with Sandbox.Timedout after the wait, the handler never having run', async () => {
     await seed('timeout-1');
     inject({ kind: 'timeout', function: fn('Payment'), sagaId: 'timeout-1', phase: 'action', waitMs: 400 });

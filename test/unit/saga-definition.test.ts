@@ -9,13 +9,11 @@ import { fakeFunctionArn, fakeQueueUrl } from './saga-local-harness.js';
 
 /** Spelled out rather than imported, so that a change to either list shows up here. */
 const CRASHES = ['Runtime.ExitError', 'Runtime.Unknown', 'Sandbox.Timedout', 'Lambda.Unknown'];
-const AMBIGUOUS = [
-  ...CRASHES,
-  'States.Timeout',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
+const NOTHING_COMMITTED = [
+  'SagaBusinessError',
+  'SagaActionRefused',
+  'SagaTransactionLimitExceeded',
+  'SagaInvalidRequest',
 ];
 
 const trip = buildSaga({ steps: tripSteps });
@@ -72,11 +70,11 @@ describe('Saga state machine definition', () => {
     expect(catchOf('BookFlight')).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.BookFlight', Next: 'Compensate BookFlight' },
     ]);
-    // A pivot that may have committed must not be compensated around: only a failure that proves
-    // nothing committed undoes the earlier steps; an ambiguous one parks.
+    // A pivot that may have committed must not be compensated around: only a refusal that proves
+    // no attempt committed undoes the earlier steps; anything else parks.
     expect(catchOf('ChargeCard')).toEqual([
-      { ErrorEquals: AMBIGUOUS, ResultPath: '$.errors.ChargeCard', Next: 'Park saga' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ChargeCard', Next: 'Compensate BookFlight' },
+      { ErrorEquals: NOTHING_COMMITTED, ResultPath: '$.errors.ChargeCard', Next: 'Compensate BookFlight' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ChargeCard', Next: 'Park saga' },
     ]);
     expect(catchOf('SendItinerary')).toEqual([
       { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.SendItinerary', Next: 'Park saga' },
@@ -230,18 +228,18 @@ describe('Saga state machine definition', () => {
     expect(s['Commit']).not.toHaveProperty('Retry');
     // The last step without a compensation is the pivot by default: its failure undoes Reserve.
     expect(s['Commit']!['Catch']).toEqual([
-      { ErrorEquals: AMBIGUOUS, ResultPath: '$.errors.Commit', Next: 'Park saga' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Commit', Next: 'Compensate Reserve' },
+      { ErrorEquals: NOTHING_COMMITTED, ResultPath: '$.errors.Commit', Next: 'Compensate Reserve' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Commit', Next: 'Park saga' },
     ]);
   });
 
-  it('fails a pivot that comes first straight into SagaCompensated: nothing ran before it', () => {
+  it('fails a refused pivot that comes first straight into SagaCompensated: nothing ran before it', () => {
     const solo = buildSaga({
       steps: (stack) => [{ name: 'Only', participant: inlineFunction(stack, 'O'), action: 'go' }],
     });
     expect(solo.definition.States['Only']!['Catch']).toEqual([
-      { ErrorEquals: AMBIGUOUS, ResultPath: '$.errors.Only', Next: 'Park saga' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Only', Next: 'SagaCompensated' },
+      { ErrorEquals: NOTHING_COMMITTED, ResultPath: '$.errors.Only', Next: 'SagaCompensated' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Only', Next: 'Park saga' },
     ]);
   });
 

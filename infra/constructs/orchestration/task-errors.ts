@@ -22,17 +22,17 @@ export const CRASH_ERRORS: readonly string[] = [
 ];
 
 /**
- * Failures that do not say whether the participant committed: a crash or timeout, or a Lambda
- * service error that may have come after the function ran. A handler's own error (business or
- * transient) or a throttled invoke means nothing committed; these do not.
+ * Refusals that prove the participant never committed the phase, on this attempt or an earlier one:
+ * the runtime raises a business error only after its barrier shows no committed phase, and the other
+ * refusals follow from the request itself, which every attempt repeats (an earlier attempt with the
+ * same request would have been refused too). Any other error, even a transient one that merely
+ * outlasted the retries, may follow an attempt that committed and then crashed or timed out.
  */
-export const AMBIGUOUS_ERRORS: readonly string[] = [
-  ...CRASH_ERRORS,
-  'States.Timeout',
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
+export const NOTHING_COMMITTED_ERRORS: readonly string[] = [
+  ErrorNames.business,
+  ErrorNames.actionRefused,
+  ErrorNames.limitExceeded,
+  ErrorNames.invalidRequest,
 ];
 
 /** `Fail` cause: every caught `{Error, Cause}` keyed by state name, as one JSON string. */
@@ -54,13 +54,17 @@ export function retrier(errors: readonly string[], retry: ResolvedRetry): AslVal
 }
 
 /**
- * A `Catch` list that sends ambiguous failures to `ambiguousNext` and every other error to `next`,
- * recording either under `$.errors.<stateName>`.
+ * A `Catch` list that sends the refusals in {@link NOTHING_COMMITTED_ERRORS} to `refusedNext` and every
+ * other error to `otherNext`, recording either under `$.errors.<stateName>`.
  */
-export function catchAmbiguousInto(stateName: string, ambiguousNext: string, next: string): AslValue[] {
+export function catchRefusalsInto(stateName: string, refusedNext: string, otherNext: string): AslValue[] {
   return [
-    { ErrorEquals: [...AMBIGUOUS_ERRORS], ResultPath: `$.errors${member(stateName)}`, Next: ambiguousNext },
-    ...catchInto(stateName, next),
+    {
+      ErrorEquals: [...NOTHING_COMMITTED_ERRORS],
+      ResultPath: `$.errors${member(stateName)}`,
+      Next: refusedNext,
+    },
+    ...catchInto(stateName, otherNext),
   ];
 }
 

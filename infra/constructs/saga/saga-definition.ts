@@ -5,8 +5,8 @@ import { parkState } from '../orchestration/park-state.js';
 import { participantRequest } from '../orchestration/participant-request.js';
 import {
   CRASH_ERRORS,
-  catchAmbiguousInto,
   catchInto,
+  catchRefusalsInto,
   failWithCaughtErrors,
   retrier,
   TRANSIENT_ERRORS,
@@ -139,8 +139,10 @@ function describeSchema(schema: SagaInputSchema): string {
  *   timed-out or crashed action may have committed and its compensation is safe either way.
  * - pivot: it cannot be undone, so compensating the earlier steps after it committed would keep
  *   its effect and undo what paid for it. Crashes are retried as well (the barrier answers a retry
- *   with the committed result); a failure that stays ambiguous parks the saga for an operator, and
- *   only a failure that proves nothing committed (a business error, a throttled invoke) compensates.
+ *   with the committed result). Only a refusal that proves no attempt committed (a business error,
+ *   an invalid request) compensates; any other lasting failure parks the saga for an operator,
+ *   because the last attempt's error says nothing about an earlier attempt that committed and
+ *   then crashed.
  * - retriable: it must finish, so crashes are retried too and any lasting failure parks.
  */
 function forwardErrorHandling(
@@ -156,7 +158,7 @@ function forwardErrorHandling(
     case 'pivot':
       return {
         Retry: retrier([...TRANSIENT_ERRORS, ...CRASH_ERRORS], step.retry),
-        Catch: catchAmbiguousInto(step.name, StateNames.park, compensateEarlier),
+        Catch: catchRefusalsInto(step.name, compensateEarlier, StateNames.park),
       };
     case 'retriable':
       return {
