@@ -6,6 +6,7 @@ export type {
   FaultInjector,
   LocalCloud,
   LocalCloudOptions,
+  LocalEventRule,
   LocalLogLine,
   LocalResource,
   LocalResourceIndex,

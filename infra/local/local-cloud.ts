@@ -9,8 +9,10 @@ import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { createTable, type TableProperties } from './dynamodb-tables.js';
 import { LocalCloudStartError } from './errors.js';
 import { DynamoDbStreamPoller } from './event-sources/dynamodb-stream-poller.js';
+import { planEventRule } from './event-sources/event-rule.js';
 import type { EventSourceMappingConfig } from './event-sources/event-source-mapping.js';
 import { parseFilterCriteria } from './event-sources/filter-criteria.js';
+import { localPeriod, type ScheduleRuleConfig, ScheduleRunner } from './event-sources/schedule-rules.js';
 import { SqsPoller } from './event-sources/sqs-poller.js';
 import { StreamsApi } from './event-sources/streams-api.js';
 import { type DynamoDbFaultProxy, startDynamoDbFaultProxy } from './faults/dynamodb-fault-proxy.js';
@@ -52,6 +54,7 @@ const EMULATED_TYPES = new Set([
   'AWS::Lambda::Function',
   'AWS::Lambda::EventSourceMapping',
   'AWS::StepFunctions::StateMachine',
+  'AWS::Events::Rule',
 ]);
 
 interface Entry {
@@ -72,6 +75,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const onLog = options.onLog ?? (() => {});
+  const scheduleRateDivisor = options.scheduleRateDivisor ?? 1;
+  if (!(Number.isFinite(scheduleRateDivisor) && scheduleRateDivisor > 0)) {
+    throw new Error(`scheduleRateDivisor must be a positive number, got ${scheduleRateDivisor}`);
+  }
   // Read before anything starts, so that a malformed plan fails fast with nothing to clean up.
   const faultPlan = options.faults ?? faultPlanFromEnv();
   const log = (level: LocalLogLine['level'], message: string) =>
@@ -349,6 +356,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             maxWorkers: options.maxConcurrencyPerFunction ?? 4,
             onLog,
             baseEnvironment: (c) => baseEnvironment(c),
+            ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),
           }),
         );
       } catch (error) {
@@ -487,6 +495,65 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }
     }
 
+    // EventBridge rules: rate schedules run; the others are listed with why they never fire.
+    const schedules: ScheduleRuleConfig[] = [];
+    for (const entry of ofType('AWS::Events::Rule')) {
+      const props = entry.resource.Properties ?? {};
+      const name =
+        typeof props.Name === 'string'
+          ? props.Name
+          : physicalName(entry.stack.stackName, entry.logicalId, 64);
+      const arn = `arn:aws:events:${region}:${accountId}:rule/${name}`;
+      try {
+        const resolver = resolverOf(entry);
+        const plan = planEventRule({
+          name,
+          arn,
+          properties: props,
+          resolve: (value, at) => resolver.resolve(value, `${entry.logicalId}.${at}`),
+          functionNameOf: (fnArn) => {
+            const fn = lambda.lookup(fnArn);
+            if (fn) return fn.config.name;
+            const reason = unrunnable.get(/:function:([^:]+)/.exec(fnArn)?.[1] ?? fnArn);
+            if (reason) problems.push(reason);
+            return undefined;
+          },
+        });
+        const notRunReason =
+          plan.notRunReason ??
+          (options.runSchedules === false ? 'schedules are off (runSchedules: false)' : undefined);
+        const localPeriodMs =
+          plan.schedule && !notRunReason
+            ? localPeriod(plan.schedule.periodMs, scheduleRateDivisor)
+            : undefined;
+        addResource(
+          entry,
+          {
+            kind: 'eventRule',
+            name,
+            arn,
+            eventRule: {
+              trigger: plan.trigger,
+              ...(localPeriodMs === undefined ? {} : { localPeriodMs }),
+              ...(notRunReason ? { notRunReason } : {}),
+            },
+          },
+          name,
+          { Arn: arn },
+        );
+        for (const skipped of plan.skippedTargets) log('warn', `event rule ${where(entry)}: ${skipped}`);
+        if (plan.notRunReason) {
+          log(
+            'warn',
+            `event rule ${where(entry)} (${plan.trigger}) never fires locally: ${plan.notRunReason}`,
+          );
+        }
+        if (plan.schedule && !notRunReason) schedules.push(plan.schedule);
+      } catch (error) {
+        problems.push(`event rule ${where(entry)}: ${(error as Error).message}`);
+      }
+    }
+
     if (problems.length > 0) throw new LocalCloudStartError(problems);
 
     function baseEnvironment(config: LocalFunctionConfig): Record<string, string> {
@@ -513,7 +580,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
         ...(serviceEndpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: serviceEndpoints.lambda } : {}),
         ...(serviceEndpoints.default ? { AWS_ENDPOINT_URL: serviceEndpoints.default } : {}),
-        ...options.functionEnvironment,
       };
     }
 
@@ -543,6 +609,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           });
       poller.start();
       pollers.push(poller);
+    }
+    for (const schedule of schedules) {
+      const runner = new ScheduleRunner(schedule, {
+        region,
+        accountId,
+        lambda,
+        rateDivisor: scheduleRateDivisor,
+        onLog,
+      });
+      runner.start();
+      pollers.push(runner);
+      log(
+        'debug',
+        `schedule ${schedule.name}: ${schedule.expression}, every ${runner.localPeriodMs} ms locally, invokes ${schedule.targets.map((t) => t.functionName).join(', ')}`,
+      );
     }
     if (faultPlan?.rules) for (const rule of faultPlan.rules) faults.inject(rule);
   } catch (error) {

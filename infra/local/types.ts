@@ -40,12 +40,27 @@ export interface LocalCloudOptions {
    */
   readonly retryIntervalDivisor?: number;
   /**
+   * Divides the period of every scheduled EventBridge rule (`rate(...)`), so that schedule-driven
+   * tests run fast: with 60, a sweeper scheduled every minute runs every second.
+   * @default 1 (real periods)
+   */
+  readonly scheduleRateDivisor?: number;
+  /**
+   * Runs the app's scheduled EventBridge rules. Off, they are still listed but never fire, for
+   * tests that invoke a scheduled function themselves.
+   * @default true
+   */
+  readonly runSchedules?: boolean;
+  /**
    * Reuse the synthesized assembly of an app factory while the project's sources are unchanged
    * (see `SynthCache`). Skipping synthesis skips esbuild bundling, most of the start-up time.
    * @default no cache: the factory runs on every start
    */
   readonly synthCache?: SynthCacheOptions;
-  /** Extra environment variables for every local function (after the template's own). */
+  /**
+   * Environment variables for every local function. They win over the template's own, so a test can
+   * shorten a setting the app fixes (e.g. a check interval the construct keeps at a minute or more).
+   */
   readonly functionEnvironment?: Readonly<Record<string, string>>;
   /**
    * Faults to inject from the start (see `FaultPlan`). Giving a plan, even `{}`, also routes the
@@ -55,7 +70,13 @@ export interface LocalCloudOptions {
   readonly faults?: FaultPlan;
 }
 
-export type LocalResourceKind = 'table' | 'queue' | 'function' | 'stateMachine' | 'eventSourceMapping';
+export type LocalResourceKind =
+  | 'table'
+  | 'queue'
+  | 'function'
+  | 'stateMachine'
+  | 'eventSourceMapping'
+  | 'eventRule';
 
 export interface LocalResource {
   readonly kind: LocalResourceKind;
@@ -65,13 +86,24 @@ export interface LocalResource {
   readonly logicalId: string;
   /** The construct path from the `aws:cdk:path` metadata, when present. */
   readonly path?: string;
-  /** Physical name: table, queue, function or state machine name; the UUID of a mapping. */
+  /** Physical name: table, queue, function, state machine or rule name; the UUID of a mapping. */
   readonly name: string;
   readonly arn: string;
   /** Queue URL (queues only). */
   readonly url?: string;
   /** Latest stream ARN (tables with a stream only). */
   readonly streamArn?: string;
+  /** EventBridge rules only: what triggers the rule and how it runs locally. */
+  readonly eventRule?: LocalEventRule;
+}
+
+export interface LocalEventRule {
+  /** The schedule expression, or `event pattern`. */
+  readonly trigger: string;
+  /** The period it fires at locally (the schedule's, divided by `scheduleRateDivisor`), when it runs. */
+  readonly localPeriodMs?: number;
+  /** Why it never fires locally, when it does not. */
+  readonly notRunReason?: string;
 }
 
 export interface LocalResourceIndex {

@@ -2,20 +2,25 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ParticipantRequest } from '../../functions/runtime/contract.js';
-import { sweepExpiredReservations } from '../../functions/tcc/index.js';
 import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
 import { TransferStack } from '../../workflows/transfer.js';
-import { engineClients, getItem, historyOf } from '../support/local-cloud.js';
+import { engineClients, eventually, getItem, historyOf } from '../support/local-cloud.js';
 
-// Reservations expire after 1 s here, so that the sweep test need not wait 15 minutes; nothing else
-// sweeps on the local cloud (EventBridge schedules are not emulated), so the other tests are unaffected.
+// Reservations expire after 3 s instead of 15 minutes, and the sweepers' five-minute schedule runs
+// every 1.5 s, so that the sweep test needs no manual sweep. 3 s is far above a transfer's Try to
+// Confirm here, so the sweepers never cancel a reservation the other tests are about to confirm.
+const RESERVATION_SECONDS = 3;
 const local = useLocalCloud(
   () => {
     const app = new App();
     new TransferStack(app, 'StepsagaTransfer');
     return app;
   },
-  { retryIntervalDivisor: 50, functionEnvironment: { TRANSFER_RESERVATION_SECONDS: '1' } },
+  {
+    retryIntervalDivisor: 50,
+    scheduleRateDivisor: 200,
+    functionEnvironment: { TRANSFER_RESERVATION_SECONDS: String(RESERVATION_SECONDS) },
+  },
 );
 
 const table = (participant: string) => local.cloud.resources.find(`${participant}/Table`, 'table').name;
@@ -111,7 +116,16 @@ describe('Transfer TCC on the local cloud', () => {
     expect(creditCancel?.status?.S).toBe('committed');
   });
 
-  it('releases an orphaned hold through the deployed function once its deadline passed', async () => {
+  it('runs both reservation sweepers on their schedule', () => {
+    for (const sweeper of ['DebitSweeper', 'CreditSweeper']) {
+      expect(local.cloud.resources.find(`${sweeper}/Schedule`, 'eventRule').eventRule).toEqual({
+        trigger: 'rate(5 minutes)',
+        localPeriodMs: 1_500,
+      });
+    }
+  });
+
+  it('releases an orphaned hold on the scheduled sweep once its deadline passed', async () => {
     const debitFunction = local.cloud.resources.find('DebitAccounts/Function', 'function').name;
     const invoke = async (request: ParticipantRequest) => {
       const out = (await local.cloud.lambda.call('Invoke', {
@@ -125,6 +139,7 @@ describe('Transfer TCC on the local cloud', () => {
     };
     const input = { transferId: 'orphan-1', fromAccount: 'dave', toAccount: 'dave-payee', amount: 250 };
     // A Try whose coordinator never comes back.
+    const triedAt = Date.now();
     await invoke({
       sagaId: 'orphan-1',
       sagaName: 'Transfer',
@@ -136,16 +151,20 @@ describe('Transfer TCC on the local cloud', () => {
     });
     expect((await balances('dave', 'dave-payee')).held).toBe(250);
 
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-    const swept = await sweepExpiredReservations({
-      client: dynamodb(),
-      tableName: table('DebitAccounts'),
-      now: new Date(),
-      limit: 100,
-      cancel: invoke,
-    });
-    expect(swept.failed).toEqual([]);
-    expect(swept.cancelled).toContain('orphan-1/Debit');
+    // The debit sweeper, on its own schedule, invokes the service's cancel phase for the hold.
+    const cancelled = await eventually(
+      async () => {
+        const barrier = await getItem(dynamodb(), table('DebitAccounts'), 'BARRIER#orphan-1', 'Debit#cancel');
+        return barrier?.status?.S === 'committed' ? barrier : undefined;
+      },
+      15_000,
+      'the scheduled sweep to cancel the orphaned hold',
+    );
+    expect(cancelled.action?.S).toBe('release');
+    // Not before the deadline: the sweeper leaves a live reservation alone.
+    expect(Date.parse(cancelled.committedAt?.S ?? '')).toBeGreaterThanOrEqual(
+      triedAt + RESERVATION_SECONDS * 1_000,
+    );
     expect(await balances('dave', 'dave-payee')).toMatchObject({ balance: 1000, held: 0 });
 
     const lateConfirm = invoke({

@@ -12,6 +12,8 @@ export interface HostOptions {
   readonly onLog?: (line: LocalLogLine) => void;
   /** Extra local cloud options (e.g. retry divisor for tests). */
   readonly retryIntervalDivisor?: number;
+  /** Run the app's scheduled EventBridge rules. @default true */
+  readonly runSchedules?: boolean;
   /** Reuse the app's synthesized assembly while its sources are unchanged. @default no cache */
   readonly synthCache?: SynthCacheOptions;
 }
@@ -32,6 +34,7 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
     region: options.region,
     onLog: options.onLog,
     retryIntervalDivisor: options.retryIntervalDivisor,
+    runSchedules: options.runSchedules,
     synthCache: options.synthCache,
   });
   let gateway: Gateway;

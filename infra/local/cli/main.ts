@@ -15,9 +15,10 @@ import { CliUsageError } from './state-machines.js';
 const USAGE = `stepsaga — sagas on AWS serverless, locally or on AWS
 
 Usage:
-  stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose] [--no-cache]
+  stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The synthesized
       app is cached in .stepsaga/synth while the project's sources are unchanged; --no-cache re-synthesizes.
+      Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
   stepsaga executions [SagaName]
@@ -50,6 +51,7 @@ const OPTIONS = {
   app: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
   'no-cache': { type: 'boolean' },
+  'no-schedules': { type: 'boolean' },
   messages: { type: 'boolean' },
   to: { type: 'string' },
 } as const;
@@ -79,6 +81,7 @@ async function localUp(values: {
   region?: string;
   verbose?: boolean;
   'no-cache'?: boolean;
+  'no-schedules'?: boolean;
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { lazyAppFactory, loadAppSource }, { resourcesTable }] = await Promise.all([
@@ -113,6 +116,7 @@ async function localUp(values: {
       synthCache: cached ? { name: entry } : undefined,
       port,
       region: values.region,
+      runSchedules: !values['no-schedules'],
       onLog: (line) => printLog(line, values.verbose ?? false),
     });
   } finally {

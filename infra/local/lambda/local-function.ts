@@ -60,6 +60,8 @@ export interface LocalFunctionRuntime {
   readonly maxWorkers: number;
   /** Environment every worker gets before the function's own variables (endpoints, credentials). */
   baseEnvironment(config: LocalFunctionConfig): Record<string, string>;
+  /** Environment every worker gets after the function's own variables, overriding them. */
+  readonly environmentOverrides?: Readonly<Record<string, string>>;
   readonly onLog: (line: LocalLogLine) => void;
 }
 
@@ -124,7 +126,11 @@ export class LocalFunction {
   }
 
   private spawn(): Slot {
-    const env = { ...this.runtime.baseEnvironment(this.config), ...this.config.environment };
+    const env = {
+      ...this.runtime.baseEnvironment(this.config),
+      ...this.config.environment,
+      ...this.runtime.environmentOverrides,
+    };
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       env,
