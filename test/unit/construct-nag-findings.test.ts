@@ -9,6 +9,7 @@ import {
 import { OutboxRelay } from '../../infra/constructs/outbox-relay/index.js';
 import { Participant } from '../../infra/constructs/participant/index.js';
 import { Saga } from '../../infra/constructs/saga/index.js';
+import { CheckBack, TransactionalMessage } from '../../infra/constructs/transactional-message/index.js';
 
 const examples = path.resolve('functions/examples');
 
@@ -35,6 +36,10 @@ function plainUserStack(): Stack {
   new NotificationChannel(stack, 'ToWebhook', {
     target: NotificationTarget.webhook('https://hooks.example.com/orders'),
   });
+  new TransactionalMessage(stack, 'AskedByWebhook', {
+    checkBack: CheckBack.webhook('https://producer.example.com/check'),
+  });
+  new TransactionalMessage(stack, 'AskedByLambda', { checkBack: CheckBack.lambda(log.function) });
   new Saga(stack, 'PlaceOrder', {
     steps: [
       { name: 'Reserve', participant: inventory, action: 'reserve', compensation: 'release' },

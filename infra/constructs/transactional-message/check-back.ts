@@ -1,6 +1,7 @@
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { TransactionalMessageEnv } from '../../../functions/transactional-message/config.js';
+import { acknowledgeInvokeGrant } from '../shared/inherent-findings.js';
 
 /**
  * The producer's check-back: where the sweeper asks "did transaction X commit?". It receives a JSON
@@ -39,6 +40,8 @@ class LambdaCheckBack extends CheckBack {
 
   bind(sweeper: iam.IGrantable): Record<string, string> {
     this.fn.grantInvoke(sweeper);
+    const role = sweeper.grantPrincipal;
+    if (role instanceof iam.Role) acknowledgeInvokeGrant(role, this.fn);
     return { [TransactionalMessageEnv.checkBackFunction]: this.fn.functionArn };
   }
 }

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -14,6 +14,7 @@ import { TransactionalMessageEnv as Env } from '../../../functions/transactional
 import { HoldingTable } from '../../../functions/transactional-message/message-item.js';
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { alarmOnAnyError, alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import { acknowledgeNoAsyncInvoke, acknowledgeTerminalQueue } from '../shared/inherent-findings.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { TransactionalMessageProps } from './transactional-message-props.js';
@@ -85,6 +86,8 @@ export class TransactionalMessage extends Construct {
   public readonly deadLetterAlarm: cloudwatch.Alarm;
   public readonly failureQueueAlarm: cloudwatch.Alarm;
   public readonly sweeperErrorsAlarm: cloudwatch.Alarm;
+  /** Fires when a consumer's message lands in {@link consumerDeadLetterQueue}; only when this construct created the queue. */
+  public readonly consumerDeadLetterAlarm?: cloudwatch.Alarm;
   public readonly fifo: boolean;
   /**
    * The environment a producer's function needs for `createTransactionalMessageClient()` without
@@ -291,6 +294,44 @@ export class TransactionalMessage extends Construct {
       this.sweeper,
       `The check-back sweeper of ${this.node.path} fails (configuration, permissions or table), so prepared messages are not checked.`,
     );
+    if (this.consumerDeadLetterQueue) {
+      this.consumerDeadLetterAlarm = alarmOnAnyMessage(
+        this,
+        'ConsumerDeadLetterAlarm',
+        this.consumerDeadLetterQueue,
+        `A consumer of ${this.node.path}'s messages gave up on one; see ${this.node.path}/ConsumerDeadLetterQueue.`,
+      );
+    }
+    this.acknowledgeInherentFindings();
+  }
+
+  /** cdk-nag findings that follow from how this construct builds its resources; see shared/inherent-findings. */
+  private acknowledgeInherentFindings(): void {
+    acknowledgeNoAsyncInvoke(
+      this.relay,
+      'The relay is invoked only by its DynamoDB stream event source mapping',
+    );
+    const noEventData =
+      'The schedule event carries no data: a lost or failed sweep loses nothing, because prepared messages stay in the pending index until a later sweep, a minute on, checks them.';
+    Validations.of(this.sweeper).acknowledge({ id: 'Serverless-LambdaDLQ', reason: noEventData });
+    Validations.of(this.sweepSchedule).acknowledge({ id: 'Serverless-EventBusDLQ', reason: noEventData });
+    acknowledgeTerminalQueue(
+      this.deadLetterQueue,
+      'This queue is itself a dead-letter queue: messages whose check-backs never answered COMMIT or ROLLBACK land here, watched by the dead-letter alarm, for an operator to settle.',
+      { isDeadLetterQueue: false },
+    );
+    acknowledgeTerminalQueue(
+      this.failureQueue,
+      "This is the relay's on-failure destination: stream records that exhausted their retries arrive here, so it is itself the dead-letter queue, watched by the failure-queue alarm.",
+      { isDeadLetterQueue: false },
+    );
+    if (this.consumerDeadLetterQueue) {
+      acknowledgeTerminalQueue(
+        this.consumerDeadLetterQueue,
+        'This is the dead-letter queue of the message queue: messages a consumer keeps failing on arrive here after maxReceiveCount receives, watched by the consumer dead-letter alarm, for an operator to redrive.',
+        { isDeadLetterQueue: true },
+      );
+    }
   }
 
   /** Lets `grantee` prepare, commit, roll back and read the status of messages. */
