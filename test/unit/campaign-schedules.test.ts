@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { withoutImpossibleCombinations } from '../campaign/arbitraries.js';
+import type { FaultSpec } from '../campaign/run-spec.js';
+
+const crash: FaultSpec = { step: 'ShipOrder', phase: 'action', kind: 'crash-after-commit', times: 1 };
+const refusal: FaultSpec = {
+  step: 'ShipOrder',
+  phase: 'action',
+  kind: 'error',
+  errorType: 'SagaBusinessError',
+  times: 'always',
+};
+
+describe('campaign fault schedules', () => {
+  it('drops a business refusal of a phase that an earlier fault let commit: the barrier would answer it', () => {
+    expect(withoutImpossibleCombinations([crash, refusal])).toEqual([crash]);
+    const committedTimeout: FaultSpec = { ...crash, kind: 'timeout', committed: true, times: 1 };
+    expect(withoutImpossibleCombinations([committedTimeout, refusal])).toEqual([committedTimeout]);
+  });
+
+  it('keeps refusals of other phases, transient errors after a commit, and refusals after an uncommitted timeout', () => {
+    const otherStep: FaultSpec = { ...refusal, step: 'ChargePayment' };
+    const transient: FaultSpec = { ...refusal, errorType: 'SagaTransientError', times: 3 };
+    const hang: FaultSpec = { ...crash, kind: 'timeout', committed: false, times: 1 };
+    expect(withoutImpossibleCombinations([crash, otherStep, transient])).toEqual([
+      crash,
+      otherStep,
+      transient,
+    ]);
+    expect(withoutImpossibleCombinations([hang, refusal])).toEqual([hang, refusal]);
+  });
+});
