@@ -175,7 +175,13 @@ export class Faults implements FaultInjector {
       active.fired += 1;
       const times = rule.times ?? 1;
       if (times !== 'always' && active.fired >= times) this.rules.splice(this.rules.indexOf(active), 1);
-      this.record({ kind: rule.kind, target, ...at, at: Date.now() });
+      const detail =
+        rule.kind === 'error'
+          ? rule.errorType
+          : rule.kind === 'crash-after-commit' && rule.partialBatch
+            ? 'mid-batch'
+            : undefined;
+      this.record({ kind: rule.kind, target, ...at, ...(detail ? { detail } : {}), at: Date.now() });
       return rule;
     }
     return undefined;

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import type { InjectedFault } from '../../infra/local/faults/fault-plan.js';
 import { type CampaignProfile, DEFAULT_PROFILE, runSpecArbitrary } from './arbitraries.js';
 import type { CampaignEnvironment } from './environment.js';
 import { executeRun, type RunReport } from './execute-run.js';
@@ -68,11 +69,21 @@ export function mergeStats(into: CampaignStats, from: CampaignStats): void {
     into.outcomes[kind as OutcomeKind] = (into.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
 }
 
+/** A fault's kind, refined where the issue's list tells them apart: error type, relay crash, undo phase. */
+export function faultLabel(fault: Pick<InjectedFault, 'kind' | 'detail' | 'phase'>): string {
+  if (fault.kind === 'crash-after-commit' && fault.detail === 'mid-batch') return 'relay crash mid-batch';
+  const kind = fault.kind === 'error' && fault.detail ? `error ${fault.detail}` : fault.kind;
+  return fault.phase === 'compensation' || fault.phase === 'cancel' ? `${kind} on ${fault.phase}` : kind;
+}
+
 export function addRun(stats: CampaignStats, report: RunReport): void {
   stats.runs += 1;
   stats.executions += report.executions;
   stats.violations += report.violations.length;
-  for (const fault of report.faults) stats.faults[fault.kind] = (stats.faults[fault.kind] ?? 0) + 1;
+  for (const fault of report.faults) {
+    const label = faultLabel(fault);
+    stats.faults[label] = (stats.faults[label] ?? 0) + 1;
+  }
   for (const [kind, count] of Object.entries(report.outcomes))
     stats.outcomes[kind as OutcomeKind] = (stats.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
 }

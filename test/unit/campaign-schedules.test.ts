@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { withoutImpossibleCombinations } from '../campaign/arbitraries.js';
+import { faultLabel } from '../campaign/campaign.js';
 import type { FaultSpec } from '../campaign/run-spec.js';
 
 const crash: FaultSpec = { step: 'ShipOrder', phase: 'action', kind: 'crash-after-commit', times: 1 };
@@ -28,5 +29,19 @@ describe('campaign fault schedules', () => {
       transient,
     ]);
     expect(withoutImpossibleCombinations([hang, refusal])).toEqual([hang, refusal]);
+  });
+});
+
+describe('campaign fault labels', () => {
+  it('tells apart error types, relay crashes and faults on undo phases', () => {
+    expect(faultLabel({ kind: 'error', detail: 'SagaBusinessError', phase: 'action' })).toBe(
+      'error SagaBusinessError',
+    );
+    expect(faultLabel({ kind: 'error', detail: 'SagaTransientError', phase: 'compensation' })).toBe(
+      'error SagaTransientError on compensation',
+    );
+    expect(faultLabel({ kind: 'crash-after-commit', detail: 'mid-batch' })).toBe('relay crash mid-batch');
+    expect(faultLabel({ kind: 'timeout', phase: 'cancel' })).toBe('timeout on cancel');
+    expect(faultLabel({ kind: 'redeliver' })).toBe('redeliver');
   });
 });

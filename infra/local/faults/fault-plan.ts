@@ -136,5 +136,7 @@ export interface InjectedFault {
   readonly sagaId?: string;
   readonly step?: string;
   readonly phase?: string;
+  /** What kind of error (`errorType`), or `mid-batch` for a crash after half a batch. */
+  readonly detail?: string;
   readonly at: number;
 }
