@@ -168,7 +168,15 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
   if (path) {
     try {
       const quiet = await waitForEventPath(env, path, tables.items, setup, executions);
-      eventPath = { ...quiet.snapshot, deadLetters: await drainQueues(env.sqs, path.deadLetterQueues) };
+      const deadLetters = await drainQueues(env.sqs, path.deadLetterQueues);
+      eventPath = {
+        ...quiet.snapshot,
+        orderHistory: [
+          ...quiet.snapshot.orderHistory,
+          ...(await inboxRecordsOf(env, path.orderHistoryTable, deadLetters, quiet.snapshot.orderHistory)),
+        ],
+        deadLetters,
+      };
       keys.set(path.orderHistoryTable, quiet.historyKeys);
       keys.set(path.outcomeLogTable, quiet.outcomeKeys);
     } finally {
@@ -229,6 +237,32 @@ async function settledTables(env: CampaignEnvironment) {
     previous = next;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * The inbox records of dead-lettered events the run's own reads did not cover. A dead-letter queue
+ * is drained by whichever run finds the message, and an earlier run's event may get there late
+ * (its deletes lost again and again): whether it was applied is a fact of the inbox, not of the run.
+ */
+async function inboxRecordsOf(
+  env: CampaignEnvironment,
+  table: string,
+  deadLetters: readonly unknown[],
+  known: readonly Record<string, unknown>[],
+) {
+  const seen = new Set(known.map((item) => String(item.pk)));
+  const eventIds = new Set(
+    deadLetters
+      .map((letter) => (letter as { eventId?: unknown } | null)?.eventId)
+      .filter((id): id is string => typeof id === 'string' && !seen.has(`INBOX#${id}`)),
+  );
+  if (eventIds.size === 0) return [];
+  const found = await getItems(
+    env,
+    table,
+    [...eventIds].map((id) => ({ pk: `INBOX#${id}`, sk: 'INBOX' })),
+  );
+  return found.items;
 }
 
 /**
