@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
@@ -9,6 +8,7 @@ import { NotificationChannel, NotificationTarget } from '../infra/constructs/not
 import { OutboxRelay } from '../infra/constructs/outbox-relay/index.js';
 import { Participant } from '../infra/constructs/participant/index.js';
 import { Saga } from '../infra/constructs/saga/index.js';
+import { acknowledgeSqsMappings } from '../infra/constructs/shared/inherent-findings.js';
 
 const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'functions', 'examples');
 
@@ -100,15 +100,7 @@ export class PlaceOrderStack extends Stack {
 
     // The consumer's mapping is this app's own choice, so its finding is answered here; the
     // relays and the channel answer theirs themselves.
-    for (const mapping of this.orderHistory.function.node.children.filter(
-      (c) => c instanceof lambda.EventSourceMapping,
-    )) {
-      Validations.of(mapping).acknowledge({
-        id: 'Serverless-LambdaEventSourceMappingDestination',
-        reason:
-          'An SQS event source mapping has no on-failure destination (Lambda supports those for streams and Kafka only); an order event that keeps failing moves to the order-events dead-letter queue by its redrive policy.',
-      });
-    }
+    acknowledgeSqsMappings(this.orderHistory.function);
 
     this.placeOrder = new Saga(this, 'PlaceOrder', {
       steps: [
