@@ -87,10 +87,15 @@ export function createNotifierHandler(options: NotifierHandlerOptions = {}): Not
         // Without it the queue's own visibility timeout spaces the retry; the attempt still counts.
         logger.warn('Could not set the retry delay', { notificationId, error: String(visibilityError) });
       }
+      // One clock reading for both timestamps, so nextAttemptAt - lastAttemptAt is exactly the delay.
+      const failedAt = new Date();
       await recordFailure(
         notificationId,
         store,
-        last ? { error: message } : { error: message, nextAttemptAt: new Date(Date.now() + delay * 1000) },
+        last
+          ? { error: message }
+          : { error: message, nextAttemptAt: new Date(failedAt.getTime() + delay * 1000) },
+        failedAt,
       );
       logger.warn(last ? 'Notification dead-lettered' : 'Notification attempt failed', {
         notificationId,
