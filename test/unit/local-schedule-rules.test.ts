@@ -226,16 +226,32 @@ function startSchedule(options: { holdMs: number; rateDivisor: number; input?: s
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits until `count()` reaches `atLeast` and returns the time since `since`; a worker's cold start
+ * on a loaded machine can take several ticks, so the tests wait for invocations rather than for a
+ * fixed time, and bound the count by the time that actually passed.
+ */
+async function waitForCount(count: () => number, atLeast: number, since: number): Promise<number> {
+  const deadline = Date.now() + 15_000;
+  while (count() < atLeast) {
+    if (Date.now() > deadline) throw new Error(`only ${count()} of ${atLeast} invocations within 15 s`);
+    await wait(10);
+  }
+  return Date.now() - since;
+}
+
 describe('a scheduled rule on the local cloud', () => {
   it('invokes its target once per divided period with the scheduled event', async () => {
+    const since = Date.now();
     const { runner, invocations } = startSchedule({ holdMs: 0, rateDivisor: 300 });
     expect(runner.localPeriodMs).toBe(200);
-    await wait(1_500);
+    const elapsed = await waitForCount(() => invocations().length, 3, since);
     await runner.stop();
     const seen = invocations();
-    // Ticks at 200, 400, ... 1,400 ms; the first worker's cold start may cost a tick or two.
+    // One invocation per 200 ms tick at most: never more than the ticks that fit in the time passed.
     expect(seen.length).toBeGreaterThanOrEqual(3);
-    expect(seen.length).toBeLessThanOrEqual(7);
+    expect(seen.length).toBeLessThanOrEqual(Math.floor((Date.now() - since) / 200));
+    expect(elapsed).toBeGreaterThanOrEqual(3 * 200);
     for (const { event } of seen) {
       expect(event).toEqual({
         version: '0',
@@ -253,21 +269,23 @@ describe('a scheduled rule on the local cloud', () => {
   });
 
   it("sends the target's Input instead of the scheduled event", async () => {
+    const since = Date.now();
     const { runner, invocations } = startSchedule({ holdMs: 0, rateDivisor: 600, input: '{"mode":"full"}' });
-    await wait(450);
+    await waitForCount(() => invocations().length, 2, since);
     await runner.stop();
     expect(invocations().length).toBeGreaterThanOrEqual(1);
     for (const { event } of invocations()) expect(event).toEqual({ mode: 'full' });
   });
 
   it('skips a tick while the previous invocation still runs, so that invocations never overlap', async () => {
+    const since = Date.now();
     const { runner, invocations, logs } = startSchedule({ holdMs: 250, rateDivisor: 600 });
-    await wait(1_300);
+    await waitForCount(() => invocations().length, 3, since);
     await runner.stop();
     const seen = invocations();
-    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
     // 100 ms ticks, 250 ms invocations: at most every third tick can start one.
-    expect(seen.length).toBeLessThanOrEqual(5);
+    expect(seen.length).toBeLessThanOrEqual(Math.ceil((Date.now() - since) / 300));
     seen.slice(1).forEach((invocation, i) => {
       expect(invocation.started).toBeGreaterThanOrEqual(seen[i]?.ended ?? Number.POSITIVE_INFINITY);
     });
@@ -287,8 +305,10 @@ describe('a scheduled rule on the local cloud', () => {
   });
 
   it('logs a failing target and keeps to the schedule', async () => {
+    const since = Date.now();
     const { runner, invocations, logs } = startSchedule({ holdMs: 0, rateDivisor: 600, fail: true });
-    await wait(700);
+    await waitForCount(() => invocations().length, 2, since);
+    await wait(250);
     await runner.stop();
     expect(invocations().length).toBeGreaterThanOrEqual(2);
     const failures = logs.filter((l) => l.source === 'event-source' && l.level === 'warn');
