@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { FauxqsServer } from 'fauxqs';
@@ -25,6 +25,7 @@ import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function
 import { physicalName, referencedLogicalIds } from './naming.js';
 import { ResourceIndex } from './resource-index.js';
 import { createQueue } from './sqs-queues.js';
+import { AslValidationCache } from './stepfunctions/asl-validation-cache.js';
 import { analyzeDefinition } from './stepfunctions/definition.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
 import { SynthCache } from './synth-cache.js';
@@ -369,6 +370,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
 
     // State machines.
+    const aslValidations = new AslValidationCache(
+      options.synthCache
+        ? join(resolvePath(options.synthCache.projectRoot ?? process.cwd()), '.stepsaga', 'asl-valid')
+        : undefined,
+      new Map(index.all.filter((r) => r.kind === 'queue' && r.url).map((r) => [r.url as string, r.arn])),
+    );
     for (const entry of machineEntries) {
       const resource = index.get(entry.stack.stackName, entry.logicalId) as LocalResource;
       try {
@@ -390,9 +397,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
         });
         problems.push(...analyzed.problems);
-        if (analyzed.problems.length === 0) {
+        if (analyzed.problems.length === 0 && !aslValidations.isKnownValid(text)) {
           try {
             new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+            aslValidations.rememberValid(text);
           } catch (error) {
             const message = (error as Error).message;
             // The interpreter's validator reports real ASL errors with this prefix; anything else

@@ -17,7 +17,8 @@ const USAGE = `stepsaga — sagas on AWS serverless, locally or on AWS
 Usage:
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The synthesized
-      app is cached in .stepsaga/synth while the project's sources are unchanged; --no-cache re-synthesizes.
+      app is cached in .stepsaga/synth while the project's sources are unchanged, and definitions that passed
+      ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
