@@ -20,13 +20,7 @@ let failed = 0;
 for (const name of selected) {
   console.log(`\n=== bench/${name}.ts`);
   const script = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', '--disable-warning=ExperimentalWarning', script],
-    {
-      stdio: 'inherit',
-    },
-  );
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script], { stdio: 'inherit' });
   if (result.status !== 0) {
     failed += 1;
     console.error(`bench/${name}.ts exited with ${result.status ?? result.signal}`);

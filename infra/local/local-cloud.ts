@@ -24,6 +24,7 @@ import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
 import { physicalName, referencedLogicalIds } from './naming.js';
 import { ResourceIndex } from './resource-index.js';
+import { importSqsEmulator } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
 import { AslValidationCache } from './stepfunctions/asl-validation-cache.js';
 import { analyzeDefinition } from './stepfunctions/definition.js';
@@ -108,7 +109,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     .catch(() => undefined)
     .then(() =>
       Promise.all([
-        import('fauxqs'),
+        importSqsEmulator(),
         import('aws-local-stepfunctions'),
         import('./stepfunctions/stepfunctions-service.js'),
       ]),

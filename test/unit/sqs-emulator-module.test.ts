@@ -1,0 +1,41 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { isSqliteExperimentalWarning } from '../../infra/local/sqs-emulator-module.js';
+
+const run = promisify(execFile);
+
+describe('loading the SQS emulator', () => {
+  it('recognizes only Node’s SQLite experimental warning, in every form emitWarning takes', () => {
+    const sqlite = 'SQLite is an experimental feature and might change at any time';
+    expect(isSqliteExperimentalWarning(sqlite, 'ExperimentalWarning')).toBe(true);
+    expect(isSqliteExperimentalWarning(sqlite, { type: 'ExperimentalWarning' })).toBe(true);
+    const asError = Object.assign(new Error(sqlite), { name: 'ExperimentalWarning' });
+    expect(isSqliteExperimentalWarning(asError, undefined)).toBe(true);
+
+    expect(isSqliteExperimentalWarning(sqlite, undefined)).toBe(false);
+    expect(isSqliteExperimentalWarning(sqlite, 'DeprecationWarning')).toBe(false);
+    expect(isSqliteExperimentalWarning('VM Modules is an experimental feature', 'ExperimentalWarning')).toBe(
+      false,
+    );
+  });
+
+  it('prints no SQLite warning in a fresh process, keeps other warnings and restores emitWarning', async () => {
+    const script = `
+      const { importSqsEmulator } = await import('./infra/local/sqs-emulator-module.ts');
+      const before = process.emitWarning;
+      const loading = importSqsEmulator();
+      process.emitWarning('still reported', 'ExperimentalWarning');
+      const { startFauxqs } = await loading;
+      console.log(JSON.stringify({ restored: process.emitWarning === before, start: typeof startFauxqs }));
+    `;
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    expect(JSON.parse(stdout.trim())).toEqual({ restored: true, start: 'function' });
+    expect(stderr).toContain('ExperimentalWarning: still reported');
+    expect(stderr).not.toContain('SQLite');
+  });
+});
