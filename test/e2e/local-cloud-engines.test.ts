@@ -115,7 +115,8 @@ describe('local cloud engines (tiny fixture app)', () => {
   });
 
   it('completes a .waitForTaskToken task with SendTaskSuccess; a duplicate start is idempotent only while running', async () => {
-    const input = { orderId: 'cb-1', callback: true };
+    // Quotes, backslashes and JSON text inside the state: States.JsonToString must keep them.
+    const input = { orderId: 'cb-1', callback: true, note: 'say "hi" from C:\\temp', raw: '{"a":"\\n"}' };
     const first = await start('cb-1', input);
     const again = await start('cb-1', input);
     expect(again.executionArn).toBe(first.executionArn);
@@ -130,8 +131,9 @@ describe('local cloud engines (tiny fixture app)', () => {
       15_000,
       'callback message',
     );
-    const { token, orderId } = message.body as { token: string; orderId: string };
+    const { token, orderId, state } = message.body as { token: string; orderId: string; state: string };
     expect(orderId).toBe('cb-1');
+    expect(JSON.parse(state)).toMatchObject(input);
     expect(
       (await local.cloud.stepFunctions.call('DescribeExecution', {
         executionArn: first.executionArn,

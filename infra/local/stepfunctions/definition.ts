@@ -1,13 +1,23 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import {
+  JSON_TO_STRING_SUFFIX,
+  type Json,
+  jsonToStringPath,
+  standInJsonToString,
+} from './json-text-stand-in.js';
 
 /** How a Task state runs on the local cloud. */
-export type TaskBinding =
+export type TaskBinding = (
   | { readonly kind: 'lambda-function'; readonly resource: string; readonly functionName: string }
   | { readonly kind: 'lambda-invoke'; readonly resource: string; readonly waitForTaskToken: boolean }
   | { readonly kind: 'sqs-send'; readonly resource: string; readonly waitForTaskToken: boolean }
   | { readonly kind: 'dynamodb'; readonly resource: string; readonly action: DynamoDbAction }
   /** A Fail state whose ErrorPath/CausePath is an intrinsic function, run as a throwing task. */
-  | { readonly kind: 'fail'; readonly resource: string };
+  | { readonly kind: 'fail'; readonly resource: string }
+) & {
+  /** Its Parameters hold States.JsonToString stand-ins (json-text-stand-in.ts). */
+  readonly hasJsonTextStandIns?: boolean;
+};
 
 /** Resource of the stand-in Task for a Fail state with intrinsic paths (never leaves the cloud). */
 export const LOCAL_FAIL_RESOURCE = 'arn:aws:states:::local:fail';
@@ -27,7 +37,6 @@ export interface AnalyzedDefinition {
   readonly problems: readonly string[];
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
 
 /** The interpreter's own Task timeout default is 60 s; AWS has none, so a long cap replaces it. */
@@ -113,7 +122,8 @@ export function analyzeDefinition(
     if (!('TimeoutSeconds' in state) && !('TimeoutSecondsPath' in state))
       state.TimeoutSeconds = NO_TASK_TIMEOUT_SECONDS;
     const binding = bindTask(name, state, options, problem);
-    if (binding) tasks.set(name, binding);
+    const hasJsonTextStandIns = state.Parameters !== undefined && standInJsonToString(state.Parameters);
+    if (binding) tasks.set(name, hasJsonTextStandIns ? { ...binding, hasJsonTextStandIns } : binding);
     if (typeof state.HeartbeatSeconds === 'number') heartbeats.set(name, state.HeartbeatSeconds);
     if ('HeartbeatSecondsPath' in state)
       problem(name, 'HeartbeatSecondsPath is not supported by the local cloud; use HeartbeatSeconds');
@@ -126,17 +136,10 @@ function isIntrinsic(value: Json | undefined): boolean {
   return typeof value === 'string' && value.startsWith('States.');
 }
 
-/** Suffix of a stand-in Fail parameter whose value the fail handler turns into JSON text itself. */
-export const JSON_TO_STRING_SUFFIX = '#JsonToString';
-const JSON_TO_STRING = /^States\.JsonToString\(\s*(\$[^()]*?)\s*\)$/;
-
 function fieldOrPath(field: string, value: Json | undefined, path: Json | undefined): JsonObject {
   if (typeof path === 'string') {
-    // The interpreter strips every backslash from an intrinsic's string result, so its
-    // States.JsonToString turns nested JSON (a Lambda error cause) into invalid JSON. The stand-in
-    // passes the raw value instead and the fail handler serializes it as Step Functions would.
-    const jsonToString = JSON_TO_STRING.exec(path);
-    if (jsonToString) return { [`${field}${JSON_TO_STRING_SUFFIX}.$`]: jsonToString[1]! };
+    const valuePath = jsonToStringPath(path);
+    if (valuePath) return { [`${field}${JSON_TO_STRING_SUFFIX}.$`]: valuePath };
     return { [`${field}.$`]: path };
   }
   return typeof value === 'string' ? { [field]: value } : {};

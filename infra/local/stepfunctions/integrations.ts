@@ -7,8 +7,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaService } from '../lambda/lambda-service.js';
-import { JSON_TO_STRING_SUFFIX, type TaskBinding } from './definition.js';
+import type { TaskBinding } from './definition.js';
 import type { HistoryRecorder } from './history.js';
+import { JSON_TO_STRING_SUFFIX, restoreJsonText } from './json-text-stand-in.js';
 import { checkTaskResultSize, TaskFailure } from './task-failure.js';
 import type { TaskTokens } from './task-tokens.js';
 
@@ -39,7 +40,8 @@ const sdkMetadata = (requestId: string | undefined) => ({
 
 /** Runs one attempt of a Task state on the local engines, recording AWS's history events. */
 export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unknown> {
-  const { binding, history, input } = run;
+  const { binding, history } = run;
+  const input = binding.hasJsonTextStandIns ? restoreJsonText(run.input) : run.input;
   if (binding.kind === 'fail') {
     const fields = (input ?? {}) as Record<string, unknown>;
     const text = (field: string): string => {
