@@ -36,6 +36,13 @@ function oldItemOf(error: ConditionalCheckFailedException): MessageItem | undefi
   return error.Item ? toMessageItem(error.Item) : undefined;
 }
 
+/** Names for an update that moves a message out of `prepared`: it expires and leaves the pending index. */
+const LEAVING_PREPARED_NAMES = {
+  '#state': 'state',
+  '#ttl': HoldingTable.ttlAttribute,
+  '#shard': HoldingTable.pendingIndexPartitionKey,
+  '#next': HoldingTable.pendingIndexSortKey,
+} as const;
 export async function getMessage(store: HoldingStore, messageId: string): Promise<MessageItem | undefined> {
   const { Item } = await store.dynamo.send(
     new GetItemCommand({ TableName: store.tableName, Key: key(messageId), ConsistentRead: true }),
@@ -113,12 +120,7 @@ export async function resolveMessage(
           ? 'SET #state = :target, resolvedAt = :at, resolvedBy = :by, #ttl = :ttl, lastCheckAnswer = :answer REMOVE #shard, #next, lastCheckError'
           : 'SET #state = :target, resolvedAt = :at, resolvedBy = :by, #ttl = :ttl REMOVE #shard, #next',
         ConditionExpression: '#state = :prepared',
-        ExpressionAttributeNames: {
-          '#state': 'state',
-          '#ttl': HoldingTable.ttlAttribute,
-          '#shard': HoldingTable.pendingIndexPartitionKey,
-          '#next': HoldingTable.pendingIndexSortKey,
-        },
+        ExpressionAttributeNames: LEAVING_PREPARED_NAMES,
         ExpressionAttributeValues: marshall({
           ':target': target,
           ':prepared': 'prepared',
@@ -228,12 +230,7 @@ export async function deadLetter(
         UpdateExpression:
           'SET #state = :dead, deadLetterReason = :reason, lastCheckAnswer = :unknown, lastCheckError = :error, resolvedAt = :at, resolvedBy = :by, #ttl = :ttl REMOVE #shard, #next',
         ConditionExpression: '#state = :prepared',
-        ExpressionAttributeNames: {
-          '#state': 'state',
-          '#ttl': HoldingTable.ttlAttribute,
-          '#shard': HoldingTable.pendingIndexPartitionKey,
-          '#next': HoldingTable.pendingIndexSortKey,
-        },
+        ExpressionAttributeNames: LEAVING_PREPARED_NAMES,
         ExpressionAttributeValues: marshall({
           ':dead': 'dead-lettered',
           ':reason': reason,
