@@ -114,6 +114,29 @@ describe('local cloud engines (tiny fixture app)', () => {
     expect(types.slice(-4)).toEqual(['TaskFailed', 'TaskStateExited', 'FailStateEntered', 'ExecutionFailed']);
   });
 
+  it('runs a Pass state writing JSON text as Step Functions does: quotes and backslashes kept, Pass events only', async () => {
+    const shapes = local.cloud.resources.find('Shapes', 'stateMachine');
+    const doc = { title: 'say "hi"', path: 'C:\\temp\\new', inner: '{"a":"b\\n"}' };
+    const { executionArn } = (await local.cloud.stepFunctions.call('StartExecution', {
+      stateMachineArn: shapes.arn,
+      name: 'shapes-1',
+      input: JSON.stringify({ doc }),
+    })) as { executionArn: string };
+    const done = await waitForExecution(local.cloud, executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    const { described } = JSON.parse(done.output ?? '{}') as { described: { text: string; nested: unknown } };
+    expect(described).toEqual({ text: JSON.stringify(doc), nested: { copy: doc } });
+    expect(JSON.parse(described.text)).toEqual(doc);
+    expect((await historyOf(local.cloud, executionArn)).map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'SucceedStateEntered',
+      'SucceedStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
+
   it('completes a .waitForTaskToken task with SendTaskSuccess; a duplicate start is idempotent only while running', async () => {
     // Quotes, backslashes and JSON text inside the state: States.JsonToString must keep them.
     const input = { orderId: 'cb-1', callback: true, note: 'say "hi" from C:\\temp', raw: '{"a":"\\n"}' };

@@ -14,6 +14,8 @@ export type TaskBinding = (
   | { readonly kind: 'dynamodb'; readonly resource: string; readonly action: DynamoDbAction }
   /** A Fail state whose ErrorPath/CausePath is an intrinsic function, run as a throwing task. */
   | { readonly kind: 'fail'; readonly resource: string }
+  /** A Pass state whose Parameters hold JsonToString stand-ins, run as a task returning its input. */
+  | { readonly kind: 'pass'; readonly resource: string }
 ) & {
   /** Its Parameters hold States.JsonToString stand-ins (json-text-stand-in.ts). */
   readonly hasJsonTextStandIns?: boolean;
@@ -21,6 +23,8 @@ export type TaskBinding = (
 
 /** Resource of the stand-in Task for a Fail state with intrinsic paths (never leaves the cloud). */
 export const LOCAL_FAIL_RESOURCE = 'arn:aws:states:::local:fail';
+/** Resource of the stand-in Task for a Pass state with JsonToString fields (never leaves the cloud). */
+export const LOCAL_PASS_RESOURCE = 'arn:aws:states:::local:pass';
 
 export type DynamoDbAction = 'getItem' | 'putItem' | 'updateItem' | 'deleteItem';
 
@@ -29,8 +33,8 @@ export interface AnalyzedDefinition {
   readonly runnable: StateMachineDefinition;
   /** Every Task state (nested ones included; ASL state names are unique machine-wide). */
   readonly tasks: ReadonlyMap<string, TaskBinding>;
-  /** Fail states the local cloud runs as stand-in Tasks; their history still reads as Fail states. */
-  readonly failStates: ReadonlySet<string>;
+  /** Fail and Pass states the local cloud runs as stand-in Tasks, by name; their history still reads as their own type. */
+  readonly standInStates: ReadonlyMap<string, 'Fail' | 'Pass'>;
   /** State name → HeartbeatSeconds, for task-token states. */
   readonly heartbeats: ReadonlyMap<string, number>;
   /** Human-readable reasons the definition cannot run locally; empty when it can. */
@@ -67,7 +71,7 @@ export function analyzeDefinition(
   const problems: string[] = [];
   const tasks = new Map<string, TaskBinding>();
   const heartbeats = new Map<string, number>();
-  const failStates = new Set<string>();
+  const standInStates = new Map<string, 'Fail' | 'Pass'>();
   const runnable = structuredClone(definition) as JsonObject;
   const problem = (state: string | undefined, reason: string) =>
     problems.push(`state machine ${machine}${state ? `, state "${state}"` : ''}: ${reason}`);
@@ -112,8 +116,28 @@ export function analyzeDefinition(
       };
       for (const key of Object.keys(state)) delete state[key];
       Object.assign(state, replacement);
-      failStates.add(name);
+      standInStates.set(name, 'Fail');
       tasks.set(name, { kind: 'fail', resource: LOCAL_FAIL_RESOURCE });
+      return;
+    }
+    if (state.Type === 'Pass' && !('Result' in state) && state.Parameters !== undefined) {
+      const parameters = structuredClone(state.Parameters);
+      if (!standInJsonToString(parameters)) return;
+      // Only a Task's input reaches local code, so the stand-in Task returns its evaluated
+      // Parameters with the JSON text restored; paths and transitions are the Pass state's own.
+      const replacement: JsonObject = {
+        Type: 'Task',
+        Resource: LOCAL_PASS_RESOURCE,
+        TimeoutSeconds: NO_TASK_TIMEOUT_SECONDS,
+        Parameters: parameters,
+      };
+      for (const key of ['Comment', 'InputPath', 'ResultPath', 'OutputPath', 'Next', 'End'] as const) {
+        if (key in state) replacement[key] = state[key]!;
+      }
+      for (const key of Object.keys(state)) delete state[key];
+      Object.assign(state, replacement);
+      standInStates.set(name, 'Pass');
+      tasks.set(name, { kind: 'pass', resource: LOCAL_PASS_RESOURCE, hasJsonTextStandIns: true });
       return;
     }
     if (state.Type !== 'Task') return;
@@ -129,7 +153,13 @@ export function analyzeDefinition(
       problem(name, 'HeartbeatSecondsPath is not supported by the local cloud; use HeartbeatSeconds');
   });
   rewriteContextPaths(runnable);
-  return { runnable: runnable as unknown as StateMachineDefinition, tasks, failStates, heartbeats, problems };
+  return {
+    runnable: runnable as unknown as StateMachineDefinition,
+    tasks,
+    standInStates,
+    heartbeats,
+    problems,
+  };
 }
 
 function isIntrinsic(value: Json | undefined): boolean {

@@ -99,7 +99,8 @@ export class HistoryRecorder {
         return;
       }
       case 'StateExited': {
-        const { name, type, output } = event.state;
+        const { name, output } = event.state;
+        const type = shownType(name, event.state.type);
         if (type === 'Parallel' || type === 'Map')
           this.add(`${type}StateSucceeded`, undefined, undefined, at);
         this.add(

@@ -42,6 +42,7 @@ const sdkMetadata = (requestId: string | undefined) => ({
 export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unknown> {
   const { binding, history } = run;
   const input = binding.hasJsonTextStandIns ? restoreJsonText(run.input) : run.input;
+  if (binding.kind === 'pass') return input;
   if (binding.kind === 'fail') {
     const fields = (input ?? {}) as Record<string, unknown>;
     const text = (field: string): string => {

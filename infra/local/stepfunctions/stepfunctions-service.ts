@@ -311,8 +311,11 @@ export class StepFunctionsService implements LocalService {
         : 'TaskTimedOut';
     const consume = async () => {
       for await (const event of running.eventLogs as AsyncGenerator<EventLog>) {
-        history.record(event, machine.roleArn, timedOutTaskEvent, (stateName, type) =>
-          machine.analyzed.failStates.has(stateName) ? 'Fail' : type,
+        history.record(
+          event,
+          machine.roleArn,
+          timedOutTaskEvent,
+          (stateName, type) => machine.analyzed.standInStates.get(stateName) ?? type,
         );
         this.settleFrom(execution, event);
       }
