@@ -1,10 +1,5 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import {
-  JSON_TO_STRING_SUFFIX,
-  type Json,
-  jsonToStringPath,
-  standInJsonToString,
-} from './json-text-stand-in.js';
+import { type Json, standInJsonToString } from './json-text-stand-in.js';
 
 /** How a Task state runs on the local cloud. */
 export type TaskBinding = (
@@ -104,20 +99,22 @@ export function analyzeDefinition(
       // The interpreter evaluates ErrorPath/CausePath as plain JSONPath; AWS also accepts an
       // intrinsic function there. A Task's Parameters evaluate intrinsics, so a stand-in Task
       // computes Error and Cause and fails the execution with them.
+      const parameters: JsonObject = {
+        ...fieldOrPath('Error', state.Error, state.ErrorPath),
+        ...fieldOrPath('Cause', state.Cause, state.CausePath),
+      };
+      const hasJsonTextStandIns = standInJsonToString(parameters);
       const replacement: JsonObject = {
         Type: 'Task',
         Resource: LOCAL_FAIL_RESOURCE,
         End: true,
         TimeoutSeconds: NO_TASK_TIMEOUT_SECONDS,
-        Parameters: {
-          ...fieldOrPath('Error', state.Error, state.ErrorPath),
-          ...fieldOrPath('Cause', state.Cause, state.CausePath),
-        },
+        Parameters: parameters,
       };
       for (const key of Object.keys(state)) delete state[key];
       Object.assign(state, replacement);
       standInStates.set(name, 'Fail');
-      tasks.set(name, { kind: 'fail', resource: LOCAL_FAIL_RESOURCE });
+      tasks.set(name, { kind: 'fail', resource: LOCAL_FAIL_RESOURCE, hasJsonTextStandIns });
       return;
     }
     if (state.Type === 'Pass' && !('Result' in state) && state.Parameters !== undefined) {
@@ -167,11 +164,7 @@ function isIntrinsic(value: Json | undefined): boolean {
 }
 
 function fieldOrPath(field: string, value: Json | undefined, path: Json | undefined): JsonObject {
-  if (typeof path === 'string') {
-    const valuePath = jsonToStringPath(path);
-    if (valuePath) return { [`${field}${JSON_TO_STRING_SUFFIX}.$`]: valuePath };
-    return { [`${field}.$`]: path };
-  }
+  if (typeof path === 'string') return { [`${field}.$`]: path };
   return typeof value === 'string' ? { [field]: value } : {};
 }
 

@@ -9,7 +9,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaService } from '../lambda/lambda-service.js';
 import type { TaskBinding } from './definition.js';
 import type { HistoryRecorder } from './history.js';
-import { JSON_TO_STRING_SUFFIX, restoreJsonText } from './json-text-stand-in.js';
+import { restoreJsonText } from './json-text-stand-in.js';
 import { checkTaskResultSize, TaskFailure } from './task-failure.js';
 import type { TaskTokens } from './task-tokens.js';
 
@@ -46,8 +46,6 @@ export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unkn
   if (binding.kind === 'fail') {
     const fields = (input ?? {}) as Record<string, unknown>;
     const text = (field: string): string => {
-      const serialized = `${field}${JSON_TO_STRING_SUFFIX}`;
-      if (serialized in fields) return JSON.stringify(fields[serialized]);
       const value = fields[field];
       return typeof value === 'string' ? value : '';
     };
