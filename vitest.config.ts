@@ -1,11 +1,25 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Three suites: unit (no servers), integration (DynamoDB Local + SQS emulator started once in
-// globalSetup), e2e (the synthesized example app on the embedded local cloud).
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Four suites: unit (no servers), integration (DynamoDB Local + SQS emulator started once in
+// globalSetup), e2e (the synthesized example app on the embedded local cloud), and package (the packed
+// tarball installed into new apps outside the repository; run on its own, after the others).
 export default defineConfig({
+  // The package's entry points resolve to the sources, as tsconfig.json's paths do for tsc and tsx.
+  resolve: {
+    alias: [
+      { find: /^stepsaga$/, replacement: source('./infra/constructs/index.ts') },
+      { find: /^stepsaga\/runtime$/, replacement: source('./functions/index.ts') },
+      { find: /^stepsaga\/testing$/, replacement: source('./infra/local/testing/index.ts') },
+      { find: /^stepsaga\/local$/, replacement: source('./infra/local/index.ts') },
+    ],
+  },
   test: {
     projects: [
       {
+        extends: true,
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
@@ -13,6 +27,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
@@ -22,11 +37,23 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          globalSetup: ['test/package/pack-global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },

@@ -104,7 +104,19 @@ async function timeLocalUp(extra: string[]): Promise<StartupRun> {
   const began = performance.now();
   const child = spawn(
     process.execPath,
-    ['infra/local/cli/bin.mjs', 'local', 'up', '--port', '0', '--verbose', ...extra],
+    [
+      '--import',
+      'tsx',
+      'infra/local/cli/main.ts',
+      'local',
+      'up',
+      '--app',
+      'infra/app.ts',
+      '--port',
+      '0',
+      '--verbose',
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

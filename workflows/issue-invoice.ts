@@ -4,10 +4,8 @@ import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeNoAsyncInvoke, CheckBack, createBundledFunction, TransactionalMessage } from 'stepsaga';
 import { InvoicingEnv } from '../functions/examples/invoicing/invoicing-env.js';
-import { createBundledFunction } from '../infra/constructs/shared/bundled-function.js';
-import { acknowledgeNoAsyncInvoke } from '../infra/constructs/shared/inherent-findings.js';
-import { CheckBack, TransactionalMessage } from '../infra/constructs/transactional-message/index.js';
 
 const invoicing = path.join(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -2,13 +2,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { Choreography, Participant } from 'stepsaga';
 import {
   PlaceOrderEvents as E,
   PLACE_ORDER_SAGA,
   placeOrderTrackedEvents as T,
 } from '../functions/examples/choreo/events.js';
-import { Choreography } from '../infra/constructs/choreography/index.js';
-import { Participant } from '../infra/constructs/participant/index.js';
 
 const examples = path.join(
   path.dirname(fileURLToPath(import.meta.url)),

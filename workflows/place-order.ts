@@ -4,11 +4,14 @@ import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct, IConstruct } from 'constructs';
-import { NotificationChannel, NotificationTarget } from '../infra/constructs/notification-channel/index.js';
-import { OutboxRelay } from '../infra/constructs/outbox-relay/index.js';
-import { Participant } from '../infra/constructs/participant/index.js';
-import { Saga } from '../infra/constructs/saga/index.js';
-import { acknowledgeSqsMappings } from '../infra/constructs/shared/inherent-findings.js';
+import {
+  acknowledgeSqsMappings,
+  NotificationChannel,
+  NotificationTarget,
+  OutboxRelay,
+  Participant,
+  Saga,
+} from 'stepsaga';
 
 const examples = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'functions', 'examples');
 
@@ -46,12 +49,17 @@ export class PlaceOrderStack extends Stack {
     super(scope, id, props);
     this.inventory = new Participant(this, 'Inventory', {
       entry: path.join(examples, 'inventory', 'handler.ts'),
+      actions: ['reserve'],
+      compensations: ['release'],
     });
     this.payment = new Participant(this, 'Payment', {
       entry: path.join(examples, 'payment', 'handler.ts'),
+      actions: ['charge'],
+      compensations: ['refund'],
     });
     this.shipping = new Participant(this, 'Shipping', {
       entry: path.join(examples, 'shipping', 'handler.ts'),
+      actions: ['ship'],
     });
 
     this.orderEventsDeadLetterQueue = new sqs.Queue(this, 'OrderEventsDeadLetterQueue', {

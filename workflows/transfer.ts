@@ -2,8 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { Participant } from '../infra/constructs/participant/index.js';
-import { ReservationSweeper, TccTransaction } from '../infra/constructs/tcc/index.js';
+import { Participant, ReservationSweeper, TccTransaction } from 'stepsaga';
 
 const accounts = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -32,9 +31,11 @@ export class TransferStack extends Stack {
     super(scope, id, props);
     this.debit = new Participant(this, 'DebitAccounts', {
       entry: path.join(accounts, 'debit-handler.ts'),
+      tcc: { try: ['hold'], confirm: ['settle'], cancel: ['release'] },
     });
     this.credit = new Participant(this, 'CreditAccounts', {
       entry: path.join(accounts, 'credit-handler.ts'),
+      tcc: { try: ['recordPending'], confirm: ['apply'], cancel: ['drop'] },
     });
     this.debitSweeper = new ReservationSweeper(this, 'DebitSweeper', { participant: this.debit });
     this.creditSweeper = new ReservationSweeper(this, 'CreditSweeper', { participant: this.credit });

@@ -1,7 +1,53 @@
-export * from './choreography/index.js';
-export * from './notification-channel/index.js';
-export * from './outbox-relay/index.js';
-export * from './participant/index.js';
-export * from './saga/index.js';
-export * from './tcc/index.js';
-export * from './transactional-message/index.js';
+// The `stepsaga` entry point: the constructs a CDK app declares, their props and the types those
+// props mention. Everything else under infra/constructs is internal and may change in any release.
+
+export type {
+  SagaCompensatedMessage,
+  SagaErrors,
+  SagaOutcomeMessage,
+  SagaOutcomeType,
+  SagaParkedMessage,
+  SagaSucceededMessage,
+} from '../../functions/runtime/saga-outcome-message.js';
+export { Choreography } from './choreography/choreography.js';
+export type {
+  ChoreographyEvent,
+  ChoreographyMember,
+  ChoreographyParticipant,
+  ChoreographyProps,
+} from './choreography/choreography-props.js';
+export { NotificationChannel } from './notification-channel/notification-channel.js';
+export type { NotificationChannelProps } from './notification-channel/notification-channel-props.js';
+export { NotificationTarget, type WebhookTargetOptions } from './notification-channel/notification-target.js';
+export { OutboxRelay } from './outbox-relay/outbox-relay.js';
+export type { OutboxRelayProps } from './outbox-relay/outbox-relay-props.js';
+export { Participant } from './participant/participant.js';
+export type { ParticipantProps } from './participant/participant-props.js';
+export type { IParticipant, ParticipantOperations, ParticipantRef } from './participant/participant-ref.js';
+export { Saga } from './saga/saga.js';
+export type { SagaOutcomes } from './saga/saga-outcomes.js';
+export type {
+  SagaInputField,
+  SagaInputFieldType,
+  SagaInputSchema,
+  SagaLogLevel,
+  SagaProps,
+  SagaStep,
+  SagaStepKind,
+  SagaType,
+  StepRetry,
+} from './saga/saga-props.js';
+export { SagaValidationError } from './saga/saga-validation.js';
+export {
+  type BundledFunction,
+  type BundledFunctionOptions,
+  createBundledFunction,
+} from './shared/bundled-function.js';
+export { acknowledgeNoAsyncInvoke, acknowledgeSqsMappings } from './shared/inherent-findings.js';
+export { ReservationSweeper } from './tcc/reservation-sweeper.js';
+export type { ReservationSweeperProps, SweptParticipant } from './tcc/reservation-sweeper-props.js';
+export type { TccParticipant, TccTransactionProps } from './tcc/tcc-props.js';
+export { TccTransaction } from './tcc/tcc-transaction.js';
+export { CheckBack } from './transactional-message/check-back.js';
+export { TransactionalMessage } from './transactional-message/transactional-message.js';
+export type { TransactionalMessageProps } from './transactional-message/transactional-message-props.js';

@@ -1,5 +1,7 @@
 export { LocalCloudStartError, LocalServiceError } from './errors.js';
+export { type Gateway, type GatewayOptions, startGateway } from './gateway/index.js';
 export { startLocalCloud } from './local-cloud.js';
+export { MINIMUM_NODE_VERSION } from './node-version.js';
 export { SynthCache, type SynthCacheOptions, synthCacheKey } from './synth-cache.js';
 export type {
   FailNextOptions,

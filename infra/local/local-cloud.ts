@@ -23,6 +23,7 @@ import { IntrinsicResolver, type ResolvedResource } from './intrinsics.js';
 import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
 import { physicalName, referencedLogicalIds } from './naming.js';
+import { unsupportedNodeMessage } from './node-version.js';
 import { ResourceIndex } from './resource-index.js';
 import { importSqsEmulator } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
@@ -73,6 +74,8 @@ interface Entry {
  * something that cannot run locally (an unbound Task, JSONata, an unsupported resource reference).
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const unsupportedNode = unsupportedNodeMessage(process.versions.node);
+  if (unsupportedNode) throw new LocalCloudStartError([unsupportedNode.trim()], 'Unsupported Node.js');
   const startedAt = Date.now();
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';

@@ -1,7 +1,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { InjectedFault } from '../../infra/local/faults/fault-plan.js';
-import { waitForExecution } from '../../infra/local/testing.js';
+import { waitForExecution } from '../../infra/local/testing/index.js';
 import type { InjectedFaultHandle } from '../../infra/local/types.js';
 import type { CampaignEnvironment } from './environment.js';
 import {

@@ -7,7 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { describe, expect, it } from 'vitest';
 import type { LocalLogLine } from '../../infra/local/index.js';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { engineClients, eventually, historyOf } from '../support/local-cloud.js';
 
 // Handlers that answer what Step Functions cannot carry, and a message no consumer can read.

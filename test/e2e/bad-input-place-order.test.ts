@@ -2,7 +2,7 @@ import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sd
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../../infra/app.js';
 import { type Gateway, startGateway } from '../../infra/local/gateway/index.js';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { scanTable } from '../campaign/snapshot.js';
 import { engineClients, historyOf } from '../support/local-cloud.js';
 

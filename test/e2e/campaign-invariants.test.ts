@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../../infra/app.js';
-import { useLocalCloud } from '../../infra/local/testing.js';
+import { useLocalCloud } from '../../infra/local/testing/index.js';
 import { ALL_FAULT_KINDS, DEFAULT_PROFILE } from '../campaign/arbitraries.js';
 import { describeFailure, runCampaign, statsTable } from '../campaign/campaign.js';
 import { type CampaignEnvironment, campaignEnvironment } from '../campaign/environment.js';

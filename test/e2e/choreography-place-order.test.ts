@@ -3,7 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { getChoreographyState } from '../../functions/choreography/index.js';
 import type { ParticipantRequest } from '../../functions/runtime/contract.js';
-import { useLocalCloud } from '../../infra/local/testing.js';
+import { useLocalCloud } from '../../infra/local/testing/index.js';
 import { PlaceOrderChoreographyStack } from '../../workflows/place-order-choreography.js';
 import { engineClients, eventually, getItem } from '../support/local-cloud.js';
 

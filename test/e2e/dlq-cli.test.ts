@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, startGateway } from '../../infra/local/gateway/index.js';
-import { useLocalCloud } from '../../infra/local/testing.js';
+import { useLocalCloud } from '../../infra/local/testing/index.js';
 import { engineClients, eventually } from '../support/local-cloud.js';
 import { buildNotificationsFixtureApp } from './fixtures/notifications-app.js';
 import { startWebhookServer } from './fixtures/webhook-server.js';

@@ -9,7 +9,7 @@ import { getNotificationStatus } from '../../functions/notifier/index.js';
 import { buildExampleApp } from '../../infra/app.js';
 import { StreamsApi } from '../../infra/local/event-sources/streams-api.js';
 import type { LocalLogLine } from '../../infra/local/index.js';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { engineClients, eventually, getItem } from '../support/local-cloud.js';
 
 const logs: LocalLogLine[] = [];

@@ -4,7 +4,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../../infra/app.js';
 import type { FaultRule } from '../../infra/local/faults/fault-plan.js';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { engineClients, eventually, getItem, historyOf } from '../support/local-cloud.js';
 
 const local = useLocalCloud(() => buildExampleApp().app, {

@@ -2,7 +2,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalServiceError } from '../../infra/local/index.js';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { engineClients, eventually, getItem, historyOf, receiveOne } from '../support/local-cloud.js';
 import { buildTinyApp } from './fixtures/tiny-app.js';
 

@@ -1,7 +1,7 @@
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../../infra/app.js';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { engineClients, getItem, historyOf } from '../support/local-cloud.js';
 
 const local = useLocalCloud(() => buildExampleApp().app, {

@@ -13,7 +13,7 @@ import {
   publishNotification,
   redriveDeadLetters,
 } from '../../functions/notifier/index.js';
-import { useLocalCloud } from '../../infra/local/testing.js';
+import { useLocalCloud } from '../../infra/local/testing/index.js';
 import { engineClients, eventually } from '../support/local-cloud.js';
 import { buildNotificationsFixtureApp, WEBHOOK_CHANNEL } from './fixtures/notifications-app.js';
 import { startWebhookServer } from './fixtures/webhook-server.js';

@@ -2,7 +2,7 @@ import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ParticipantRequest } from '../../functions/runtime/contract.js';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { TransferStack } from '../../workflows/transfer.js';
 import { engineClients, eventually, getItem, historyOf } from '../support/local-cloud.js';
 

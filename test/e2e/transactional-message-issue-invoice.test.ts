@@ -12,7 +12,7 @@ import {
   type MessageStatus,
   type TransactionalMessageEnvelope,
 } from '../../functions/transactional-message/index.js';
-import { useLocalCloud } from '../../infra/local/testing.js';
+import { useLocalCloud } from '../../infra/local/testing/index.js';
 import { IssueInvoiceStack } from '../../workflows/issue-invoice.js';
 import { engineClients, eventually } from '../support/local-cloud.js';
 import { drainQueue } from '../support/sqs-drain.js';

@@ -1,5 +1,4 @@
-import { BusinessError, defineParticipant } from '../../runtime/index.js';
-import { holdReservation, settleReservation } from '../../tcc/index.js';
+import { BusinessError, defineParticipant, holdReservation, settleReservation } from 'stepsaga/runtime';
 import { accountKey } from './account-key.js';
 import { reservationSeconds } from './reservation-deadline.js';
 import type { AccountServiceOptions } from './service-options.js';

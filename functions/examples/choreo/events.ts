@@ -1,4 +1,4 @@
-import type { TrackedEvents } from '../../choreography/index.js';
+import type { TrackedEvents } from 'stepsaga/runtime';
 
 /**
  * The PlaceOrder choreography's events. Every payload carries the order (`PlaceOrderInput`) plus

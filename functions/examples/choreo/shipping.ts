@@ -1,5 +1,5 @@
-import { defineChoreographyParticipant, type Reactions } from '../../choreography/index.js';
-import type { ParticipantDefinition } from '../../runtime/index.js';
+import type { ParticipantDefinition } from 'stepsaga/runtime';
+import { defineChoreographyParticipant, type Reactions } from 'stepsaga/runtime';
 import { type PlaceOrderInput, placeOrderInput } from '../order-input.js';
 import { PlaceOrderEvents as E, PlaceOrderSteps as S } from './events.js';
 

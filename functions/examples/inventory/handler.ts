@@ -1,4 +1,4 @@
-import { BusinessError, defineParticipant } from '../../runtime/index.js';
+import { BusinessError, defineParticipant } from 'stepsaga/runtime';
 import { placeOrderInput } from '../order-input.js';
 
 export const stockKey = (sku: string) => ({ pk: `SKU#${sku}`, sk: 'STOCK' });

@@ -1,4 +1,4 @@
-import type { CheckBackRequest, CheckBackResponse } from '../../transactional-message/check-back.js';
+import type { CheckBackRequest, CheckBackResponse } from 'stepsaga/runtime';
 import { InvoicingEnv, requiredEnv } from './invoicing-env.js';
 import { LedgerUnavailableError, ledgerClient } from './ledger-client.js';
 

@@ -1,4 +1,4 @@
-import { createTransactionalMessageClient } from '../../transactional-message/client.js';
+import { createTransactionalMessageClient } from 'stepsaga/runtime';
 import { INVOICE_ISSUED, type Invoice, invoiceInput, invoiceMessageId } from './invoice.js';
 import { InvoicingEnv, requiredEnv } from './invoicing-env.js';
 import { ledgerClient } from './ledger-client.js';

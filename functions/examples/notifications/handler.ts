@@ -1,7 +1,7 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import type { SagaOutcomeMessage } from '../../../infra/constructs/saga/saga-outcome-message.js';
-import { sharedDynamoDbClient, TABLE_NAME_ENV } from '../../runtime/index.js';
+import type { SagaOutcomeMessage } from 'stepsaga/runtime';
+import { sharedDynamoDbClient, TABLE_NAME_ENV } from 'stepsaga/runtime';
 import { outcomeKey } from './outcome-log.js';
 
 const OUTCOME_TYPES = new Set(['SagaSucceeded', 'SagaCompensated', 'SagaParked']);

@@ -1,5 +1,4 @@
-import { createInboxHandler } from '../../inbox/index.js';
-import { TABLE_NAME_ENV } from '../../runtime/index.js';
+import { createInboxHandler, TABLE_NAME_ENV } from 'stepsaga/runtime';
 import {
   ORDER_EVENT_EFFECTS,
   type OrderEventPayload,

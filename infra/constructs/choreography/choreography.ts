@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -14,6 +13,7 @@ import { OUTBOX_INSERT_FILTER, OUTBOX_RELAY_DEFAULTS } from '../outbox-relay/out
 import { checkRelayTable } from '../outbox-relay/table-stream-check.js';
 import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from '../shared/bundled-function.js';
 import { alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
+import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { ChoreographyEvent, ChoreographyParticipant, ChoreographyProps } from './choreography-props.js';
@@ -23,12 +23,8 @@ export const CHOREOGRAPHY_DEFAULTS = { maxReceiveCount: 5, batchSize: 10, tracke
 const VISIBILITY_FACTOR = 6;
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
-const ROUTER_ENTRY = fileURLToPath(
-  new URL('../../../functions/choreography/router-handler.ts', import.meta.url),
-);
-const TRACKER_ENTRY = fileURLToPath(
-  new URL('../../../functions/choreography/tracker-handler.ts', import.meta.url),
-);
+const ROUTER_ENTRY = libraryHandlerEntry('choreography/router-handler');
+const TRACKER_ENTRY = libraryHandlerEntry('choreography/tracker-handler');
 
 /** The actions the tracker's inbox transaction uses on its table (read, then one TransactWriteItems). */
 const TRACKER_WRITE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];

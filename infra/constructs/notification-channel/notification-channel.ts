@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Token } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -15,6 +14,7 @@ import {
   acknowledgeSqsMappings,
   acknowledgeTerminalQueue,
 } from '../shared/inherent-findings.js';
+import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import type { NotificationChannelProps } from './notification-channel-props.js';
 
@@ -32,7 +32,7 @@ export const NOTIFICATION_CHANNEL_DEFAULTS = {
 /** AWS's guidance for SQS event sources: visibility ≥ 6 × the function timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
 
-const NOTIFIER_ENTRY = fileURLToPath(new URL('../../../functions/notifier/handler.ts', import.meta.url));
+const NOTIFIER_ENTRY = libraryHandlerEntry('notifier/handler');
 const MAX_VISIBILITY = Duration.hours(12);
 
 /**

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +12,7 @@ import { Construct } from 'constructs';
 import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from '../shared/bundled-function.js';
 import { alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
 import { acknowledgeNoAsyncInvoke, acknowledgeTerminalQueue } from '../shared/inherent-findings.js';
+import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { OutboxRelayProps } from './outbox-relay-props.js';
@@ -34,7 +34,7 @@ export const OUTBOX_RELAY_DEFAULTS = {
   memorySize: 256,
 } as const;
 
-const RELAY_ENTRY = fileURLToPath(new URL('../../../functions/relay/handler.ts', import.meta.url));
+const RELAY_ENTRY = libraryHandlerEntry('relay/handler');
 
 function checkRange(name: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined || Token.isUnresolved(value)) return;

@@ -7,6 +7,28 @@ export interface ParticipantProps {
   /** The handler file, built with the participant runtime (absolute path, or relative to the working directory). */
   readonly entry: string;
   /**
+   * The saga actions the handler defines (the keys of `actions` in `defineParticipant`). When given,
+   * a saga step naming an action the participant does not have fails synth.
+   * @default - not declared: steps are not checked against the handler
+   */
+  readonly actions?: readonly string[];
+  /**
+   * The saga compensations the handler defines (the keys of `compensations` in `defineParticipant`).
+   * When given, a step's compensation is checked against them at synth.
+   * @default - not declared: compensations are not checked
+   */
+  readonly compensations?: readonly string[];
+  /**
+   * The TCC handlers the handler defines (`tcc.try`, `tcc.confirm`, `tcc.cancel` in
+   * `defineParticipant`), checked against `TccTransaction` participants at synth.
+   * @default - not declared: TCC phases are not checked
+   */
+  readonly tcc?: {
+    readonly try: readonly string[];
+    readonly confirm: readonly string[];
+    readonly cancel: readonly string[];
+  };
+  /**
    * The exported handler.
    * @default 'handler'
    */

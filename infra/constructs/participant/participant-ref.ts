@@ -1,8 +1,29 @@
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 
+/**
+ * What a participant's handler offers, by name, as declared in `defineParticipant`. Sagas and TCC
+ * transactions check their steps against it at synth.
+ */
+export interface ParticipantOperations {
+  /** Saga actions (`actions` of `defineParticipant`). */
+  readonly actions?: readonly string[];
+  /** Saga compensations (`compensations` of `defineParticipant`). */
+  readonly compensations?: readonly string[];
+  /** TCC try handlers (`tcc.try`). */
+  readonly try?: readonly string[];
+  /** TCC confirm handlers (`tcc.confirm`). */
+  readonly confirm?: readonly string[];
+  /** TCC cancel handlers (`tcc.cancel`). */
+  readonly cancel?: readonly string[];
+}
+
 /** Anything that exposes the Lambda function a saga step invokes (the `Participant` construct does). */
 export interface IParticipant {
   readonly function: lambda.IFunction;
+  /** The participant's name in messages. */
+  readonly participantName?: string;
+  /** What the handler offers; undefined when not declared (then steps are not checked). */
+  readonly operations?: ParticipantOperations;
 }
 
 /** A saga step's participant: a bare function or an {@link IParticipant}. */

@@ -6,8 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { acknowledgeNoAsyncInvoke } from '../shared/inherent-findings.js';
+import { declaredOperations } from './participant-operations.js';
 import type { ParticipantProps } from './participant-props.js';
-import type { IParticipant } from './participant-ref.js';
+import type { IParticipant, ParticipantOperations } from './participant-ref.js';
 import { checkParticipantTable, PARTICIPANT_TABLE_SHAPE } from './participant-table-check.js';
 
 export const MIN_BARRIER_RETENTION_DAYS = 7;
@@ -35,10 +36,13 @@ export class Participant extends Construct implements IParticipant {
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
   public readonly participantName: string;
+  /** The actions, compensations and TCC handlers the participant declared, if it did. */
+  public readonly operations: ParticipantOperations | undefined;
 
   constructor(scope: Construct, id: string, props: ParticipantProps) {
     super(scope, id);
     this.participantName = props.participantName ?? id;
+    this.operations = declaredOperations(this.participantName, props);
     const retentionDays = props.barrierRetentionDays ?? DEFAULT_BARRIER_RETENTION_DAYS;
     if (
       !Token.isUnresolved(retentionDays) &&

@@ -1,5 +1,6 @@
 import { NOTIFICATION_ID_ATTRIBUTE } from '../../../functions/notifier/notification-id.js';
 import { ErrorNames } from '../../../functions/runtime/errors.js';
+import { type SagaOutcomeType, SagaOutcomeTypes } from '../../../functions/runtime/saga-outcome-message.js';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
 import { parkState } from '../orchestration/park-state.js';
 import { participantRequest } from '../orchestration/participant-request.js';
@@ -11,7 +12,6 @@ import {
   retrier,
   TRANSIENT_ERRORS,
 } from '../orchestration/task-errors.js';
-import { type SagaOutcomeType, SagaOutcomeTypes } from './saga-outcome-message.js';
 import {
   OUTCOME_RETRY,
   OUTCOME_TIMEOUT_SECONDS,

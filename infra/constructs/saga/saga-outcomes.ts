@@ -1,6 +1,6 @@
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { type SagaOutcomeType, SagaOutcomeTypes } from '../../../functions/runtime/saga-outcome-message.js';
 import type { NotificationChannel } from '../notification-channel/notification-channel.js';
-import { type SagaOutcomeType, SagaOutcomeTypes } from './saga-outcome-message.js';
 
 /**
  * Where a saga publishes its outcome (`SagaSucceeded`, `SagaCompensated`, `SagaParked`): a

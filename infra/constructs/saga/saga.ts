@@ -4,12 +4,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import type { SagaOutcomeType } from '../../../functions/runtime/saga-outcome-message.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS, worstCase } from './saga-limits.js';
-import type { SagaOutcomeType } from './saga-outcome-message.js';
 import { ALL_OUTCOMES, outcomeQueue } from './saga-outcomes.js';
 import {
   DEFAULT_PERSISTENT_RETRY,
@@ -29,6 +29,7 @@ import {
   validateStepDeclarations,
   validateTimeout,
 } from './saga-validation.js';
+import { checkStepOperations } from './step-operations-check.js';
 
 export { SAGA_METRICS_NAMESPACE } from '../orchestration/orchestrated-transaction.js';
 
@@ -59,6 +60,7 @@ export class Saga extends OrchestratedTransaction {
 
     validateSagaName(sagaName);
     validateStepDeclarations(sagaName, props.steps);
+    checkStepOperations(sagaName, props.steps);
     const steps = resolveSteps(props.steps);
     validateKinds(sagaName, steps);
     for (const step of steps) {

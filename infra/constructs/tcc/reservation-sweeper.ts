@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -15,9 +14,10 @@ import {
 import { DEFAULT_SWEEP_LIMIT, SweeperEnv } from '../../../functions/tcc/sweeper-config.js';
 import { SagaValidationError } from '../saga/saga-validation.js';
 import { createBundledFunction } from '../shared/bundled-function.js';
+import { libraryHandlerEntry } from '../shared/library-handler.js';
 import type { ReservationSweeperProps } from './reservation-sweeper-props.js';
 
-const SWEEPER_ENTRY = fileURLToPath(new URL('../../../functions/tcc/sweeper-handler.ts', import.meta.url));
+const SWEEPER_ENTRY = libraryHandlerEntry('tcc/sweeper-handler');
 
 export const RESERVATION_SWEEPER_DEFAULTS = {
   every: Duration.minutes(5),

@@ -11,6 +11,7 @@ import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS } from '../saga/saga-l
 import { durationSeconds } from '../saga/saga-plan.js';
 import type { SagaLogLevel, SagaType } from '../saga/saga-props.js';
 import { SagaValidationError, validateRetry, validateTimeout } from '../saga/saga-validation.js';
+import { checkTccOperations } from '../saga/step-operations-check.js';
 import { buildTccDefinition, type TccDefinition } from './tcc-definition.js';
 import { tccWorstCase } from './tcc-limits.js';
 import { type ResolvedTccParticipant, resolveTccPlan, type TccPlan } from './tcc-plan.js';
@@ -45,6 +46,13 @@ export class TccTransaction extends OrchestratedTransaction {
     validateTransactionName(name);
     validateParticipantDeclarations(name, props.participants);
     const plan = resolveTccPlan(props);
+    checkTccOperations(
+      name,
+      plan.participants.map((resolved, i) => ({
+        ...resolved,
+        participant: props.participants[i]!.participant,
+      })),
+    );
     for (const participant of plan.participants) {
       const where = `TccTransaction "${name}", participant "${participant.name}"`;
       validateRetry(where, 'tryRetry', participant.tryRetry);

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, Token, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -15,6 +14,7 @@ import { HoldingTable } from '../../../functions/transactional-message/message-i
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { alarmOnAnyError, alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
 import { acknowledgeNoAsyncInvoke, acknowledgeTerminalQueue } from '../shared/inherent-findings.js';
+import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
 import type { TransactionalMessageProps } from './transactional-message-props.js';
@@ -49,12 +49,8 @@ export const RESOLVED_MESSAGE_FILTER = {
   },
 };
 
-const RELAY_ENTRY = fileURLToPath(
-  new URL('../../../functions/transactional-message/relay-handler.ts', import.meta.url),
-);
-const SWEEPER_ENTRY = fileURLToPath(
-  new URL('../../../functions/transactional-message/sweeper-handler.ts', import.meta.url),
-);
+const RELAY_ENTRY = libraryHandlerEntry('transactional-message/relay-handler');
+const SWEEPER_ENTRY = libraryHandlerEntry('transactional-message/sweeper-handler');
 
 /**
  * Transactional messages with check-back (RocketMQ's half messages) for producers whose local

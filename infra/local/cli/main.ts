@@ -15,10 +15,14 @@ import { CliUsageError } from './state-machines.js';
 const USAGE = `stepsaga — sagas on AWS serverless, locally or on AWS
 
 Usage:
-  stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-      Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The synthesized
-      app is cached in .stepsaga/synth while the project's sources are unchanged, and definitions that passed
-      ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and re-validates.
+  stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
+      Create a new CDK app with one saga, two participants and a test on the local cloud.
+  stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
+      Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
+      "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
+      file (built in-process), a command or a cloud assembly folder. The synthesized app is cached in
+      .stepsaga/synth while the project's files are unchanged, and definitions that passed ASL
+      validation in .stepsaga/asl-valid; --no-cache re-synthesizes and re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
@@ -55,6 +59,8 @@ const OPTIONS = {
   'no-schedules': { type: 'boolean' },
   messages: { type: 'boolean' },
   to: { type: 'string' },
+  force: { type: 'boolean' },
+  'package-spec': { type: 'string' },
 } as const;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -85,17 +91,17 @@ async function localUp(values: {
   'no-schedules'?: boolean;
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
-  const [{ hostLocalCloud }, { lazyAppFactory, loadAppSource }, { resourcesTable }] = await Promise.all([
+  const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
     import('./host.js'),
-    import('./load-app.js'),
+    import('./app-source.js'),
     import('./resources-table.js'),
   ]);
   const port = parsePort(values.port);
-  const entry = values.app ?? 'infra/app.ts';
   const began = Date.now();
   const cached = !values['no-cache'];
-  out(`Loading the CDK app from ${entry} ...`);
-  const app = cached ? lazyAppFactory(entry) : await loadAppSource(entry);
+  out(values.app ? `Loading the CDK app from ${values.app} ...` : 'Synthesizing the CDK app of cdk.json ...');
+  const plan = await planLocalApp({ app: values.app, cwd: process.cwd(), cached });
+  out(`App: ${plan.description}`);
   out('Starting the local cloud (synth, DynamoDB Local, SQS emulator, state machines, functions) ...');
   // A signal during start-up must not kill the process before the engines can be stopped: that would
   // orphan DynamoDB Local's JVM. Note it, let start-up finish, then stop cleanly.
@@ -113,8 +119,8 @@ async function localUp(values: {
   let hosted: Awaited<ReturnType<typeof hostLocalCloud>>;
   try {
     hosted = await hostLocalCloud({
-      app,
-      synthCache: cached ? { name: entry } : undefined,
+      app: plan.app,
+      synthCache: plan.synthCache,
       port,
       region: values.region,
       runSchedules: !values['no-schedules'],
@@ -134,9 +140,7 @@ async function localUp(values: {
   out(resourcesTable(cloud.resources, gateway.endpoint));
   out(`\nEndpoint: ${gateway.endpoint}  (region ${cloud.region}; SigV4 signatures are not verified)`);
   out(`  export AWS_ENDPOINT_URL=${gateway.endpoint} AWS_REGION=${cloud.region}`);
-  out(
-    `  npm run stepsaga -- run PlaceOrder --input '{"orderId":"o-1","customerId":"c-1","sku":"sku-1","quantity":1,"amount":500}'`,
-  );
+  out("  npx stepsaga run <SagaName> --input '{...}'");
   out('Press Ctrl-C to stop.');
 
   return new Promise<number>((resolve) => {
@@ -211,6 +215,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     region: values.region,
   });
   switch (command) {
+    case 'init': {
+      const { initApp } = await import('./init.js');
+      const created = initApp({
+        directory: rest[0] ?? '.',
+        name: values.name,
+        force: values.force,
+        packageSpec: values['package-spec'],
+      });
+      out(created.summary);
+      return 0;
+    }
     case 'local': {
       if (rest[0] !== 'up')
         throw new CliUsageError(`Unknown "local" command "${rest[0] ?? ''}"; did you mean "local up"?`);
@@ -279,16 +294,20 @@ function isEntryModule(): boolean {
   }
 }
 
+/** Runs a command line and turns every failure into a message and exit code 2. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (error instanceof CliUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`stepsaga: ${(error as Error).message}`);
+      return 2;
+    }
+    err(`stepsaga: ${(error as Error).stack ?? String(error)}`);
+    return 2;
+  }
+}
+
 if (isEntryModule()) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof CliUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-        err(`stepsaga: ${(error as Error).message}`);
-        process.exit(2);
-      }
-      err(`stepsaga: ${(error as Error).stack ?? String(error)}`);
-      process.exit(2);
-    },
-  );
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

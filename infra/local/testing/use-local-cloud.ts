@@ -1,7 +1,16 @@
 import type { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll } from 'vitest';
-import { startLocalCloud } from './local-cloud.js';
-import type { LocalCloud, LocalCloudOptions } from './types.js';
+import { startLocalCloud } from '../local-cloud.js';
+import type { LocalCloud, LocalCloudOptions } from '../types.js';
+
+export interface UseLocalCloudOptions extends Omit<LocalCloudOptions, 'app'> {
+  /**
+   * How long the suite's `beforeAll` may take to start the cloud: a first start synthesizes the app
+   * and bundles every function, which takes tens of seconds on a small machine.
+   * @default 180 seconds
+   */
+  readonly startTimeoutMs?: number;
+}
 
 export interface UseLocalCloud {
   /** The running cloud; throws when read outside the tests of the suite (before `beforeAll`). */
@@ -18,15 +27,16 @@ export interface UseLocalCloud {
  */
 export function useLocalCloud(
   app: LocalCloudOptions['app'] | (() => App | Promise<App>),
-  options: Omit<LocalCloudOptions, 'app'> = {},
+  options: UseLocalCloudOptions = {},
 ): UseLocalCloud {
+  const { startTimeoutMs = 180_000, ...cloudOptions } = options;
   let cloud: LocalCloud | undefined;
   beforeAll(async () => {
-    cloud = await startLocalCloud({ ...options, app });
-  });
+    cloud = await startLocalCloud({ ...cloudOptions, app });
+  }, startTimeoutMs);
   afterAll(async () => {
     await cloud?.stop();
-  });
+  }, 60_000);
   return {
     get cloud(): LocalCloud {
       if (!cloud)
@@ -36,22 +46,4 @@ export function useLocalCloud(
       return cloud;
     },
   };
-}
-
-/** Polls DescribeExecution until the execution leaves RUNNING; returns the final description. */
-export async function waitForExecution(
-  cloud: LocalCloud,
-  executionArn: string,
-  timeoutMs = 30_000,
-): Promise<{ status: string; output?: string; error?: string; cause?: string; [key: string]: unknown }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const described = (await cloud.stepFunctions.call('DescribeExecution', { executionArn })) as {
-      status: string;
-    };
-    if (described.status !== 'RUNNING') return described;
-    if (Date.now() > deadline)
-      throw new Error(`execution ${executionArn} still RUNNING after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
