@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ZodType } from 'zod';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { StepHandler, UndoHandler } from './context.js';
 
 /** The phases of a TCC participant: try reserves, confirm makes it final, cancel releases the reservation. */
@@ -12,8 +12,12 @@ export interface TccHandlers<I> {
 export interface ParticipantDefinition<I> {
   /** The participant's name, used in logs, metrics and error messages (e.g. `Inventory`). */
   readonly name: string;
-  /** Schema of the saga input; an input that fails it is refused with `SagaInvalidRequest` before anything runs. */
-  readonly input: ZodType<I>;
+  /**
+   * Schema of the saga input; an input that fails it is refused with `SagaInvalidRequest` before
+   * anything runs. Any synchronous Standard Schema: zod 4 (`zod` or the smaller `zod/mini`),
+   * valibot, ArkType.
+   */
+  readonly input: StandardSchemaV1<unknown, I>;
   /** Saga forward actions by name (`phase: "action"`). */
   readonly actions?: Readonly<Record<string, StepHandler<I>>>;
   /** Saga compensations by name (`phase: "compensation"`); they run only if their action committed. */

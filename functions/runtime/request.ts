@@ -1,36 +1,77 @@
-import { z } from 'zod';
-import { type ParticipantRequest, PHASES } from './contract.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { type ParticipantRequest, PHASES, type Phase } from './contract.js';
 import { InvalidRequestError } from './errors.js';
 
-const requestSchema = z.object({
-  sagaId: z.string().min(1),
-  sagaName: z.string().min(1),
-  step: z.string().min(1),
-  phase: z.enum(PHASES as [ParticipantRequest['phase'], ...ParticipantRequest['phase'][]]),
-  action: z.string().min(1),
-  input: z.unknown(),
-  results: z.record(z.string(), z.unknown()).optional(),
-});
-
-/** Checks the envelope the state machine sends; the saga input is validated separately by the participant's schema. */
-export function parseRequest(event: unknown): ParticipantRequest {
-  const parsed = requestSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new InvalidRequestError(
-      `The invocation is not a ParticipantRequest (fields sagaId, sagaName, step, phase, action, input, results): ` +
-        `${z.prettifyError(parsed.error)}`,
-    );
-  }
-  return { ...parsed.data, input: parsed.data.input, results: parsed.data.results ?? {} };
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function parseInput<I>(schema: z.ZodType<I>, request: ParticipantRequest, participant: string): I {
-  const parsed = schema.safeParse(request.input);
-  if (!parsed.success) {
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * Checks the envelope the state machine sends; the saga input is validated separately by the
+ * participant's schema. Written by hand rather than with a schema library so that a participant's
+ * bundle carries no validation library it did not choose.
+ */
+export function parseRequest(event: unknown): ParticipantRequest {
+  const problems: string[] = [];
+  if (!isRecord(event)) {
+    problems.push(`expected an object, got ${Array.isArray(event) ? 'an array' : typeof event}`);
+  } else {
+    for (const field of ['sagaId', 'sagaName', 'step', 'action'] as const) {
+      if (!nonEmptyString(event[field])) problems.push(`${field}: expected a non-empty string`);
+    }
+    if (!PHASES.includes(event.phase as Phase)) {
+      problems.push(`phase: expected one of ${PHASES.join(', ')}`);
+    }
+    if (!('input' in event)) problems.push('input: missing');
+    if (event.results !== undefined && !isRecord(event.results)) problems.push('results: expected an object');
+  }
+  if (problems.length > 0 || !isRecord(event)) {
     throw new InvalidRequestError(
-      `Saga ${request.sagaName} (${request.sagaId}) sent ${participant}.${request.action} an input that does not ` +
-        `match the participant's schema: ${z.prettifyError(parsed.error)}`,
+      `The invocation is not a ParticipantRequest (fields sagaId, sagaName, step, phase, action, input, results): ${problems.join('; ')}`,
     );
   }
-  return parsed.data;
+  return {
+    ...(event as unknown as ParticipantRequest),
+    results: isRecord(event.results) ? event.results : {},
+  };
+}
+
+function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
+  return issues
+    .map((issue) => {
+      const path = (issue.path ?? [])
+        .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+        .join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+/**
+ * Validates the saga input with the participant's schema: any Standard Schema (zod 4 and zod/mini,
+ * valibot, ArkType, ...). Validation must be synchronous: a compensation parses its input lazily,
+ * inside the transaction's preparation.
+ */
+export function parseInput<I>(
+  schema: StandardSchemaV1<unknown, I>,
+  request: ParticipantRequest,
+  participant: string,
+): I {
+  const result = schema['~standard'].validate(request.input);
+  if (result instanceof Promise) {
+    throw new InvalidRequestError(
+      `Participant ${participant}: its input schema validates asynchronously, which the participant runtime does not support; use a synchronous schema.`,
+    );
+  }
+  if (result.issues) {
+    throw new InvalidRequestError(
+      `Saga ${request.sagaName} (${request.sagaId}) sent ${participant}.${request.action} an input that does not ` +
+        `match the participant's schema: ${describeIssues(result.issues)}`,
+    );
+  }
+  return result.value;
 }

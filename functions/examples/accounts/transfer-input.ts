@@ -1,14 +1,14 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The Transfer transaction's input, shared by the Debit and Credit account services. */
 export const transferInput = z.object({
-  transferId: z.string().min(1),
+  transferId: z.string().check(z.minLength(1)),
   /** The account money leaves (held by the Debit service). */
-  fromAccount: z.string().min(1),
+  fromAccount: z.string().check(z.minLength(1)),
   /** The account money arrives at (held by the Credit service). */
-  toAccount: z.string().min(1),
+  toAccount: z.string().check(z.minLength(1)),
   /** In integer cents. */
-  amount: z.number().int().positive(),
+  amount: z.int().check(z.positive()),
 });
 
 export type TransferInput = z.infer<typeof transferInput>;

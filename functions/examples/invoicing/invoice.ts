@@ -1,12 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** What the invoicing service is asked to issue, and the payload of its InvoiceIssued message. */
 export const invoiceInput = z.object({
   /** Chosen by the caller, so that a retried request issues the same invoice. */
-  invoiceId: z.string().min(1).max(100),
-  customerId: z.string().min(1),
+  invoiceId: z.string().check(z.minLength(1), z.maxLength(100)),
+  customerId: z.string().check(z.minLength(1)),
   /** In integer cents. */
-  amount: z.number().int().positive(),
+  amount: z.int().check(z.positive()),
 });
 
 export type Invoice = z.infer<typeof invoiceInput>;
