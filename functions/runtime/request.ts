@@ -4,7 +4,12 @@ import { InvalidRequestError } from './errors.js';
 
 const requestSchema = z.object({
   sagaId: z.string().min(1),
-  sagaName: z.string().min(1),
+  // The saga name is part of the barrier key, where `#` separates it from the saga id; state
+  // machine names cannot contain `#` either.
+  sagaName: z
+    .string()
+    .min(1)
+    .refine((name) => !name.includes('#'), { message: 'sagaName cannot contain "#"' }),
   step: z.string().min(1),
   phase: z.enum(PHASES as [ParticipantRequest['phase'], ...ParticipantRequest['phase'][]]),
   action: z.string().min(1),

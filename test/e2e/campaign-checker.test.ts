@@ -12,7 +12,7 @@ const setup: RunSetup = {
   creditAccounts: { P: 0 },
 };
 const barrier = (sagaId: string, sk: string, status = 'committed'): Item => ({
-  pk: `BARRIER#${sagaId}`,
+  pk: `BARRIER#${/^(Debit|Credit)#/.test(sk) ? 'Transfer' : 'PlaceOrder'}#${sagaId}`,
   sk,
   itemType: 'barrier',
   status,

@@ -165,7 +165,7 @@ describe('Transfer account services (TCC phases on DynamoDB Local)', () => {
 
     expect(await debitAccount(from)).toEqual({ balance: 100, held: 0 });
     expect(await creditAccount(to)).toEqual({ balance: 0, pendingCredit: undefined });
-    expect(await getItem(client, debitTable, reservationKey(sagaId, 'Debit'))).toBeUndefined();
+    expect(await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'))).toBeUndefined();
   });
 
   it('applies a duplicate Confirm once and answers it with the first result', async () => {
@@ -193,7 +193,7 @@ describe('Transfer account services (TCC phases on DynamoDB Local)', () => {
     const sagaId = uniqueId('transfer');
     await call('Debit', sagaId, 'try', input);
 
-    expect(await getItem(client, debitTable, reservationKey(sagaId, 'Debit'))).toMatchObject({
+    expect(await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'))).toMatchObject({
       itemType: 'tcc-reservation',
       status: 'pending',
       sagaName: 'Transfer',
@@ -203,7 +203,7 @@ describe('Transfer account services (TCC phases on DynamoDB Local)', () => {
       [PENDING_ATTRIBUTE]: 'PENDING',
     });
     await call('Debit', sagaId, 'confirm', input);
-    const settled = await getItem(client, debitTable, reservationKey(sagaId, 'Debit'));
+    const settled = await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'));
     expect(settled).toMatchObject({ status: 'confirmed', settledAt: NOW.toISOString() });
     expect(settled).not.toHaveProperty(PENDING_ATTRIBUTE);
   });
