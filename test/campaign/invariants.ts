@@ -305,7 +305,7 @@ function checkTransfer(
         add('barrier-order', id, `${step}: confirm or cancel committed without its try (${show})`);
       if (p.confirm === 'committed' && p.cancel === 'committed')
         add('barrier-order', id, `${step}: both confirm and cancel committed (${show})`);
-      const marker = tables.item(participant, `RESERVATION#${id}`, step);
+      const marker = tables.item(participant, `RESERVATION#Transfer#${id}`, step);
       const status = marker?.status;
       if ((marker !== undefined) !== (p.try === 'committed'))
         add(

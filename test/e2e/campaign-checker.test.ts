@@ -28,7 +28,7 @@ const outbox = (sagaId: string, step: string, eventType: string, id: string): It
   eventId: id,
 });
 const reservation = (sagaId: string, step: string, status: string): Item => ({
-  pk: `RESERVATION#${sagaId}`,
+  pk: `RESERVATION#Transfer#${sagaId}`,
   sk: step,
   itemType: 'tcc-reservation',
   status,
