@@ -15,7 +15,7 @@ import { createParticipantTable, localDynamoClient } from '../test/support/dynam
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
-const { defineParticipant } = await import('../functions/runtime/index.js');
+const { defineParticipant, requestFingerprint } = await import('../functions/runtime/index.js');
 const { startDynamoDbLocal } = await import('../infra/local/dynamodb-local.js');
 
 const iterations = Number(process.argv[2] ?? 400);
@@ -80,7 +80,7 @@ try {
             Put: {
               TableName: table,
               Item: marshall({
-                pk: `BARRIER#${sagaId}`,
+                pk: `BARRIER#Bench#${sagaId}`,
                 sk: 'Reserve#action',
                 itemType: 'barrier',
                 sagaId,
@@ -90,6 +90,8 @@ try {
                 action: 'reserve',
                 status: 'committed',
                 result: JSON.stringify({ reserved: 1 }),
+                fingerprint: requestFingerprint({ quantity: 1 }),
+                input: JSON.stringify({ quantity: 1 }),
                 committedAt: now.toISOString(),
                 expiresAt,
               }),

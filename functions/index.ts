@@ -31,7 +31,14 @@ export {
 } from './notifier/status-store.js';
 export { sharedDynamoDbClient } from './runtime/client.js';
 export { LOG_PAYLOADS_ENV, RETENTION_ENV, TABLE_NAME_ENV } from './runtime/config.js';
-export type { ForwardRecord, StepContext, StepHandler, UndoContext, UndoHandler } from './runtime/context.js';
+export type {
+  PhaseContext,
+  RecordedAction,
+  StepContext,
+  StepHandler,
+  UndoContext,
+  UndoHandler,
+} from './runtime/context.js';
 export type { ParkedSagaMessage, ParticipantRequest, Phase } from './runtime/contract.js';
 export { defineParticipant, type ParticipantHandler } from './runtime/define-participant.js';
 export type { ParticipantDefinition, TccHandlers } from './runtime/definition.js';
@@ -41,6 +48,7 @@ export {
   type ErrorName,
   ErrorNames,
   InvalidRequestError,
+  RequestMismatchError,
   TransactionLimitError,
   TransientError,
 } from './runtime/errors.js';

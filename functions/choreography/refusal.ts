@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { barrierItem, putBarrierIfAbsent } from '../runtime/barrier.js';
 import type { ParticipantRequest } from '../runtime/contract.js';
+import { requestFingerprint } from '../runtime/fingerprint.js';
 import { newEventId, outboxItem } from '../runtime/outbox.js';
 import { ChoreographyTransientError } from './errors.js';
 
@@ -51,7 +52,11 @@ export async function commitRefusal(
             barrierItem(
               scope,
               'action',
-              request.action,
+              {
+                action: request.action,
+                fingerprint: requestFingerprint(request.input),
+                inputJson: JSON.stringify(request.input ?? null),
+              },
               'committed',
               JSON.stringify({ refused: refusal }),
               now,

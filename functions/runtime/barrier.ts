@@ -25,31 +25,48 @@ export interface BarrierRecord {
   readonly status: BarrierStatus;
   /** The phase's result as JSON; `null` for `empty` and `blocked`. */
   readonly result: string;
+  /** {@link requestFingerprint} of the request that wrote the barrier. */
+  readonly fingerprint?: string;
+  /**
+   * The saga input the phase ran with, as JSON; kept on actions and tries, whose compensation or
+   * cancel must undo what they did rather than what its own request says.
+   */
+  readonly input?: string;
   readonly committedAt: string;
   readonly expiresAt: number;
 }
 
 export const BARRIER_ITEM_TYPE = 'barrier';
 
+/** What a barrier records about the request that wrote it. */
+export interface BarrierRequest {
+  readonly action: string;
+  readonly fingerprint: string;
+  /** The saga input as JSON, for phases that an undo reverses; left out otherwise. */
+  readonly inputJson?: string;
+}
+
 export function barrierItem(
   scope: BarrierScope,
   phase: Phase,
-  action: string,
+  request: BarrierRequest,
   status: BarrierStatus,
   resultJson: string,
   now: Date,
   retentionDays: number,
 ): Record<string, AttributeValue> {
   return marshall({
-    ...barrierKey(scope.sagaId, scope.step, phase),
+    ...barrierKey(scope.sagaName, scope.sagaId, scope.step, phase),
     itemType: BARRIER_ITEM_TYPE,
     sagaId: scope.sagaId,
     sagaName: scope.sagaName,
     step: scope.step,
     phase,
-    action,
+    action: request.action,
     status,
     result: resultJson,
+    fingerprint: request.fingerprint,
+    ...(request.inputJson === undefined ? {} : { input: request.inputJson }),
     committedAt: now.toISOString(),
     [TTL_ATTRIBUTE]: expiresAt(now, retentionDays),
   });
@@ -71,15 +88,32 @@ export function putBarrierIfAbsent(table: string, item: Record<string, Attribute
   };
 }
 
-/** A `ConditionCheck` that another phase of the same step has committed. */
-export function requireCommitted(table: string, scope: BarrierScope, phase: Phase): TransactWriteItem {
+/**
+ * A `ConditionCheck` that another phase of the same step has committed; with `fingerprint`, also
+ * that it ran with the same request input (a confirm must settle what its try reserved).
+ */
+export function requireCommitted(
+  table: string,
+  scope: BarrierScope,
+  phase: Phase,
+  fingerprint?: string,
+): TransactWriteItem {
   return {
     ConditionCheck: {
       TableName: table,
-      Key: marshall(barrierKey(scope.sagaId, scope.step, phase)),
-      ConditionExpression: '#status = :committed',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':committed': { S: 'committed' } },
+      Key: marshall(barrierKey(scope.sagaName, scope.sagaId, scope.step, phase)),
+      ConditionExpression:
+        fingerprint === undefined
+          ? '#status = :committed'
+          : '#status = :committed AND #fingerprint = :fingerprint',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        ...(fingerprint === undefined ? {} : { '#fingerprint': 'fingerprint' }),
+      },
+      ExpressionAttributeValues: {
+        ':committed': { S: 'committed' },
+        ...(fingerprint === undefined ? {} : { ':fingerprint': { S: fingerprint } }),
+      },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },
   };
@@ -90,7 +124,7 @@ export function requireAbsent(table: string, scope: BarrierScope, phase: Phase):
   return {
     ConditionCheck: {
       TableName: table,
-      Key: marshall(barrierKey(scope.sagaId, scope.step, phase)),
+      Key: marshall(barrierKey(scope.sagaName, scope.sagaId, scope.step, phase)),
       ConditionExpression: 'attribute_not_exists(pk)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     },

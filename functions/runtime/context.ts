@@ -11,11 +11,11 @@ import type {
 } from './operations.js';
 
 /**
- * What a phase handler sees. Reads happen immediately (consistent); writes and events are staged and
- * committed together with the step's barrier in one DynamoDB transaction after the handler returns,
- * so either all of them happen exactly once or none does.
+ * What every phase handler sees. Reads happen immediately (consistent); writes and events are staged
+ * and committed together with the step's barrier in one DynamoDB transaction after the handler
+ * returns, so either all of them happen exactly once or none does.
  */
-export interface StepContext<I> {
+export interface PhaseContext<I> {
   /** The invocation as the state machine sent it (`request.input` is the raw saga input). */
   readonly request: ParticipantRequest;
   /** The saga input, parsed by the participant's schema. */
@@ -26,7 +26,6 @@ export interface StepContext<I> {
   readonly sagaName: string;
   readonly step: string;
   readonly phase: Phase;
-  readonly action: string;
   /** The participant's own table (barrier and outbox items live there too). */
   readonly tableName: string;
   /** Powertools logger carrying sagaId, step, phase and action. */
@@ -45,17 +44,30 @@ export interface StepContext<I> {
   emit(eventType: string, payload: unknown, options?: EmitOptions): string;
 }
 
-/** The forward phase (action or try) an undo phase reverses, as its barrier recorded it. */
-export interface ForwardRecord {
+/** What an action, try or confirm handler sees. */
+export interface StepContext<I> extends PhaseContext<I> {
+  /** The name of the handler being run, e.g. `reserve`. */
   readonly action: string;
-  /** The result the forward phase returned. */
+}
+
+/** The forward phase (action or try) an undo phase reverses, as its barrier recorded it. */
+export interface RecordedAction<I> {
+  /** The action's (or try's) name, e.g. `reserve`. */
+  readonly name: string;
+  /** The saga input the action ran with, parsed by the participant's schema. */
+  readonly input: I;
+  /** The result the action returned. */
   readonly result: unknown;
   readonly committedAt: string;
 }
 
-/** What a compensation or cancel handler sees; it only runs when its forward phase committed. */
-export interface UndoContext<I> extends StepContext<I> {
-  readonly forward: ForwardRecord;
+/**
+ * What a compensation or cancel handler sees; it only runs when its action (or try) committed.
+ * `action` is that action as its barrier recorded it: undo what it says, not what this request's
+ * `input` says, which is only the saga's view and may differ from what the action did.
+ */
+export interface UndoContext<I> extends PhaseContext<I> {
+  readonly action: RecordedAction<I>;
 }
 
 export type StepHandler<I> = (context: StepContext<I>) => unknown;

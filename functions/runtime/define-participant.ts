@@ -67,7 +67,11 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
           logPayloads,
           telemetry,
         },
-        { request, input },
+        {
+          request,
+          input,
+          recordedInput: (raw) => parseInput(definition.input, { ...request, input: raw }, definition.name),
+        },
       );
       return undo
         ? await runner.undo(handler as UndoHandler<I>)

@@ -15,6 +15,11 @@ export const ErrorNames = {
   actionRefused: 'SagaActionRefused',
   /** The request or a handler's staged writes break a DynamoDB transaction limit; retrying cannot help. */
   limitExceeded: 'SagaTransactionLimitExceeded',
+  /**
+   * The phase already committed for this saga instance and step, from a request with another
+   * input: refused for good instead of answering with a result that belongs to another request.
+   */
+  requestMismatch: 'SagaRequestMismatch',
   /** The request did not match the participant's contract or input schema. */
   invalidRequest: 'SagaInvalidRequest',
   /** Terminal error of an execution whose completed steps were all compensated. */
@@ -67,4 +72,9 @@ export class TransactionLimitError extends SagaError {
 
 export class InvalidRequestError extends SagaError {
   override readonly name = ErrorNames.invalidRequest;
+}
+
+/** Like Powertools' `IdempotencyValidationError`: same barrier, different request fingerprint. */
+export class RequestMismatchError extends SagaError {
+  override readonly name = ErrorNames.requestMismatch;
 }

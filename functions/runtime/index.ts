@@ -9,11 +9,19 @@ export {
   RETENTION_ENV,
   TABLE_NAME_ENV,
 } from './config.js';
-export type { ForwardRecord, StepContext, StepHandler, UndoContext, UndoHandler } from './context.js';
+export type {
+  PhaseContext,
+  RecordedAction,
+  StepContext,
+  StepHandler,
+  UndoContext,
+  UndoHandler,
+} from './context.js';
 export * from './contract.js';
 export { defineParticipant, type ParticipantHandler } from './define-participant.js';
 export type { ParticipantDefinition, TccHandlers } from './definition.js';
 export * from './errors.js';
+export { canonicalJson, requestFingerprint } from './fingerprint.js';
 export {
   BARRIER_PREFIX,
   barrierKey,

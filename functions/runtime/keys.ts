@@ -14,9 +14,15 @@ export interface TableKey {
   readonly sk: string;
 }
 
-/** The barrier of one phase of one step of one saga instance. */
-export function barrierKey(sagaId: string, step: string, phase: Phase): TableKey {
-  return { pk: `${BARRIER_PREFIX}${sagaId}`, sk: `${step}#${phase}` };
+/**
+ * The barrier of one phase of one step of one saga instance. A saga instance is the saga's name
+ * (its state machine's name) and its execution name together: Step Functions keeps execution names
+ * unique per state machine only, so two sagas started with one business id (an order id for
+ * PlaceOrder and for ReturnOrder) are two instances. The saga name cannot contain `#` (state
+ * machine names cannot; the runtime refuses it), so the key reads back unambiguously.
+ */
+export function barrierKey(sagaName: string, sagaId: string, step: string, phase: Phase): TableKey {
+  return { pk: `${BARRIER_PREFIX}${sagaName}#${sagaId}`, sk: `${step}#${phase}` };
 }
 
 export function outboxKey(eventId: string): TableKey {

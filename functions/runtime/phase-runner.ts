@@ -9,6 +9,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   type BarrierRecord,
+  type BarrierRequest,
   type BarrierScope,
   barrierItem,
   parseBarrier,
@@ -16,7 +17,7 @@ import {
   requireAbsent,
   requireCommitted,
 } from './barrier.js';
-import type { StepContext, StepHandler, UndoContext, UndoHandler } from './context.js';
+import type { PhaseContext, StepContext, StepHandler, UndoContext, UndoHandler } from './context.js';
 import {
   EXCLUSIVE_PHASE,
   type ParticipantRequest,
@@ -25,7 +26,14 @@ import {
   UNDO_PHASE,
 } from './contract.js';
 import { classifyTransactionError, mapSdkError, type TransactionRole } from './error-mapping.js';
-import { ActionRefusedError, BusinessError, TransientError } from './errors.js';
+import {
+  ActionRefusedError,
+  BusinessError,
+  InvalidRequestError,
+  RequestMismatchError,
+  TransientError,
+} from './errors.js';
+import { requestFingerprint } from './fingerprint.js';
 import { barrierKey, itemIdentity, outboxKey } from './keys.js';
 import { checkResultSize, checkTransactionLimits, type OperationLabel } from './limits.js';
 import type { Item, Key } from './operations.js';
@@ -51,7 +59,12 @@ export interface Invocation<I> {
    * cannot keep its compensation from completing.
    */
   readonly input: () => I;
+  /** Parses the saga input an action's barrier recorded, for the compensation that undoes it. */
+  readonly recordedInput: (raw: unknown) => I;
 }
+
+/** Phases whose barrier keeps the request input: an undo phase reverses them from the record. */
+const UNDONE_PHASES: ReadonlySet<Phase> = new Set(Object.values(UNDO_PHASE));
 
 /**
  * Runs one phase of one step under the barrier (docs/architecture.md, "Barrier algorithm").
@@ -60,6 +73,7 @@ export interface Invocation<I> {
 export class PhaseRunner<I> {
   private readonly scope: BarrierScope;
   private readonly what: string;
+  private readonly recorded: BarrierRequest;
 
   constructor(
     private readonly settings: RunnerSettings,
@@ -68,6 +82,11 @@ export class PhaseRunner<I> {
     const { request } = invocation;
     this.scope = { sagaId: request.sagaId, sagaName: request.sagaName, step: request.step };
     this.what = `${settings.participant}.${request.action} (${request.phase} of step ${request.step}, saga ${request.sagaId})`;
+    this.recorded = {
+      action: request.action,
+      fingerprint: requestFingerprint(request.input),
+      ...(UNDONE_PHASES.has(request.phase) ? { inputJson: JSON.stringify(request.input ?? null) } : {}),
+    };
   }
 
   private get phase(): Phase {
@@ -83,7 +102,10 @@ export class PhaseRunner<I> {
     const stage = this.newStage();
     let returned: unknown;
     try {
-      returned = await handler(this.context(stage));
+      returned = await handler({
+        ...this.context(stage),
+        action: this.invocation.request.action,
+      } satisfies StepContext<I>);
     } catch (error) {
       if (error instanceof BusinessError) {
         // A redelivery whose first delivery consumed the resource sees the business rule fail;
@@ -105,7 +127,7 @@ export class PhaseRunner<I> {
         barrierItem(
           this.scope,
           this.phase,
-          this.invocation.request.action,
+          this.recorded,
           'committed',
           resultJson,
           now,
@@ -116,7 +138,8 @@ export class PhaseRunner<I> {
     roles.push({ kind: 'barrier', phase: this.phase });
     const required = REQUIRES_PHASE[this.phase];
     if (required) {
-      items.push(requireCommitted(this.settings.table, this.scope, required));
+      // The same input as the phase it requires: a confirm settles what its try reserved.
+      items.push(requireCommitted(this.settings.table, this.scope, required, this.recorded.fingerprint));
       roles.push({ kind: 'required', phase: required });
     }
     this.excludeRival(items, roles);
@@ -131,6 +154,7 @@ export class PhaseRunner<I> {
     const existing = failure.existingKnown ? failure.existing : await this.readBarrier(failure.role.phase);
     if (failure.role.kind === 'excluded') throw this.refusedByRival(failure.role.phase);
     if (failure.role.kind === 'required') {
+      if (existing?.status === 'committed') throw this.mismatch(existing);
       this.settings.telemetry.count(MetricNames.refused);
       this.log.warn('Phase refused: its required phase has not committed', {
         required: failure.role.phase,
@@ -177,7 +201,7 @@ export class PhaseRunner<I> {
               barrierItem(
                 this.scope,
                 forwardPhase,
-                this.invocation.request.action,
+                this.recorded,
                 'blocked',
                 'null',
                 now,
@@ -201,10 +225,12 @@ export class PhaseRunner<I> {
       const stage = this.newStage();
       let returned: unknown;
       try {
+        // The barrier read above already holds the action's record, so undoing from it costs nothing.
         returned = await handler({
           ...this.context(stage),
-          forward: {
-            action: forward.action,
+          action: {
+            name: forward.action,
+            input: this.recordedInput(forward),
             result: JSON.parse(forward.result),
             committedAt: forward.committedAt,
           },
@@ -257,6 +283,7 @@ export class PhaseRunner<I> {
 
   private answerFromForwardBarrier(existing: BarrierRecord): unknown {
     if (existing.status === 'committed') {
+      if (!this.sameRequest(existing)) throw this.mismatch(existing);
       this.settings.telemetry.count(MetricNames.duplicates);
       this.log.info('Duplicate delivery: returning the recorded result');
       return JSON.parse(existing.result);
@@ -269,11 +296,50 @@ export class PhaseRunner<I> {
     );
   }
 
+  /** Whether a committed barrier of this phase was written by a request like this one. */
+  private sameRequest(existing: BarrierRecord): boolean {
+    return existing.action === this.recorded.action && existing.fingerprint === this.recorded.fingerprint;
+  }
+
+  /** The refusal of a request whose phase committed from another request (or whose try did, for a confirm). */
+  private mismatch(existing: BarrierRecord): RequestMismatchError {
+    this.settings.telemetry.count(MetricNames.refused);
+    this.log.warn('Phase refused: it committed from a request with another input', {
+      recordedPhase: existing.phase,
+      recordedAction: existing.action,
+    });
+    if (existing.phase !== this.phase) {
+      return new RequestMismatchError(
+        `${this.what} is refused: the ${existing.phase} it settles ran with another input ` +
+          `(${existing.fingerprint ?? 'unrecorded'}; this request: ${this.recorded.fingerprint}), and a ` +
+          `${this.phase} settles what its ${existing.phase} reserved. Send the input the ${existing.phase} ran with.`,
+      );
+    }
+    return new RequestMismatchError(
+      `${this.what} is refused: the ${existing.phase} of step ${this.scope.step} in saga ${this.scope.sagaName} ` +
+        `already committed from another request (action "${existing.action}", input ${existing.fingerprint ?? 'unrecorded'}; ` +
+        `this request: action "${this.recorded.action}", input ${this.recorded.fingerprint}). Its result belongs to ` +
+        'that request, and applying this one as well would do the step twice. Send the input the step first ran ' +
+        'with, or start a new saga instance.',
+    );
+  }
+
+  /** The input the forward phase ran with, from its barrier. */
+  private recordedInput(forward: BarrierRecord): I {
+    if (forward.input === undefined) {
+      throw new InvalidRequestError(
+        `${this.what}: the ${forward.phase} barrier of step ${this.scope.step} records no input, so there is ` +
+          'nothing to undo from. It was written by something other than the participant runtime.',
+      );
+    }
+    return this.invocation.recordedInput(JSON.parse(forward.input));
+  }
+
   private barrier(status: 'committed' | 'empty', resultJson: string, now: Date) {
     return barrierItem(
       this.scope,
       this.phase,
-      this.invocation.request.action,
+      this.recorded,
       status,
       resultJson,
       now,
@@ -338,7 +404,7 @@ export class PhaseRunner<I> {
         };
       }
       default: {
-        const key = barrierKey(this.scope.sagaId, this.scope.step, role.phase);
+        const key = barrierKey(this.scope.sagaName, this.scope.sagaId, this.scope.step, role.phase);
         return {
           description: `the ${role.phase} barrier ${JSON.stringify(key)}`,
           identity: itemIdentity(this.settings.table, key),
@@ -365,7 +431,7 @@ export class PhaseRunner<I> {
     };
   }
 
-  private context(stage: WriteStage): StepContext<I> {
+  private context(stage: WriteStage): PhaseContext<I> {
     const { request } = this.invocation;
     const input = this.invocation.input();
     const get = async (tableOrKey: string | Key, maybeKey?: Key): Promise<Item | undefined> => {
@@ -388,10 +454,9 @@ export class PhaseRunner<I> {
       sagaName: request.sagaName,
       step: request.step,
       phase: request.phase,
-      action: request.action,
       tableName: this.settings.table,
       logger: this.settings.telemetry.logger,
-      get: get as StepContext<I>['get'],
+      get: get as PhaseContext<I>['get'],
       put: (op) => stage.put(op),
       update: (op) => stage.update(op),
       delete: (op) => stage.delete(op),
@@ -407,7 +472,9 @@ export class PhaseRunner<I> {
   /** Consistent reads of this step's barriers in one request. */
   private async readBarriers(phases: readonly Phase[]): Promise<Map<Phase, BarrierRecord>> {
     const found = new Map<Phase, BarrierRecord>();
-    let keys = phases.map((phase) => marshall(barrierKey(this.scope.sagaId, this.scope.step, phase)));
+    let keys = phases.map((phase) =>
+      marshall(barrierKey(this.scope.sagaName, this.scope.sagaId, this.scope.step, phase)),
+    );
     for (let round = 0; round < 4 && keys.length > 0; round += 1) {
       let output: BatchGetItemCommandOutput;
       try {

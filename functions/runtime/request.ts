@@ -23,6 +23,11 @@ export function parseRequest(event: unknown): ParticipantRequest {
     for (const field of ['sagaId', 'sagaName', 'step', 'action'] as const) {
       if (!nonEmptyString(event[field])) problems.push(`${field}: expected a non-empty string`);
     }
+    // The saga name is part of the barrier key, where `#` separates it from the saga id; state
+    // machine names cannot contain `#` either.
+    if (typeof event.sagaName === 'string' && event.sagaName.includes('#')) {
+      problems.push('sagaName: cannot contain "#"');
+    }
     if (!PHASES.includes(event.phase as Phase)) {
       problems.push(`phase: expected one of ${PHASES.join(', ')}`);
     }

@@ -1,4 +1,4 @@
-import type { StepContext } from '../runtime/context.js';
+import type { PhaseContext, StepContext } from '../runtime/context.js';
 import { ActionRefusedError, BusinessError } from '../runtime/errors.js';
 import { TTL_ATTRIBUTE } from '../runtime/keys.js';
 import type { Item } from '../runtime/operations.js';
@@ -40,8 +40,9 @@ export interface ReservationRecord {
   readonly settledAt?: string;
 }
 
-export function reservationKey(sagaId: string, step: string): { pk: string; sk: string } {
-  return { pk: `${RESERVATION_PREFIX}${sagaId}`, sk: step };
+/** Keyed like the barrier: one transaction instance is its name and its execution name together. */
+export function reservationKey(sagaName: string, sagaId: string, step: string): { pk: string; sk: string } {
+  return { pk: `${RESERVATION_PREFIX}${sagaName}#${sagaId}`, sk: step };
 }
 
 export interface HoldOptions {
@@ -69,7 +70,7 @@ export function holdReservation<I>(context: StepContext<I>, options: HoldOptions
   const now = (options.now ?? (() => new Date()))();
   const deadlineAt = Math.floor(now.getTime() / 1000) + options.deadlineSeconds;
   const record: ReservationRecord & Item = {
-    ...reservationKey(context.sagaId, context.step),
+    ...reservationKey(context.sagaName, context.sagaId, context.step),
     itemType: RESERVATION_ITEM_TYPE,
     status: 'pending',
     sagaId: context.sagaId,
@@ -97,11 +98,11 @@ export function holdReservation<I>(context: StepContext<I>, options: HoldOptions
  * A Try that did not call {@link holdReservation} has no marker; then nothing is staged.
  */
 export async function settleReservation<I>(
-  context: StepContext<I>,
+  context: PhaseContext<I>,
   now: Date = new Date(),
 ): Promise<ReservationRecord | undefined> {
   const outcome = statusOf(context.phase);
-  const key = reservationKey(context.sagaId, context.step);
+  const key = reservationKey(context.sagaName, context.sagaId, context.step);
   const marker = (await context.get(key)) as ReservationRecord | undefined;
   if (!marker) return undefined;
   if (marker.status !== 'pending') throw conflict(context, marker, outcome);
@@ -125,18 +126,18 @@ function statusOf(phase: string): 'confirmed' | 'cancelled' {
   );
 }
 
-function describe<I>(context: StepContext<I>): string {
+function describe<I>(context: PhaseContext<I>): string {
   return `The reservation of step ${context.step} in transaction ${context.sagaId}`;
 }
 
-function missing<I>(context: StepContext<I>): Error {
+function missing<I>(context: PhaseContext<I>): Error {
   return new BusinessError(
     `${describe(context)} disappeared while it was being settled.`,
     'RESERVATION_MISSING',
   );
 }
 
-function conflict<I>(context: StepContext<I>, marker: ReservationRecord, outcome: ReservationStatus): Error {
+function conflict<I>(context: PhaseContext<I>, marker: ReservationRecord, outcome: ReservationStatus): Error {
   if (marker.status === outcome) {
     // A redelivery: the runtime reads the barrier on a business error and returns the first result.
     return new BusinessError(`${describe(context)} is already ${outcome}.`, 'RESERVATION_SETTLED');

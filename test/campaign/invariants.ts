@@ -109,13 +109,26 @@ class Tables {
     return this.byKey.get(`${participant}|${pk}|${sk}`);
   }
 
-  barrier(participant: ParticipantName, sagaId: string, step: string, phase: string): string | undefined {
-    const status = this.item(participant, `BARRIER#${sagaId}`, `${step}#${phase}`)?.status;
+  /** A barrier's status; each workload's saga name is its state machine's name. */
+  barrier(
+    participant: ParticipantName,
+    saga: WorkloadName,
+    sagaId: string,
+    step: string,
+    phase: string,
+  ): string | undefined {
+    const status = this.item(participant, `BARRIER#${saga}#${sagaId}`, `${step}#${phase}`)?.status;
     return typeof status === 'string' ? status : undefined;
   }
 
-  committed(participant: ParticipantName, sagaId: string, step: string, phase: string): boolean {
-    return this.barrier(participant, sagaId, step, phase) === 'committed';
+  committed(
+    participant: ParticipantName,
+    saga: WorkloadName,
+    sagaId: string,
+    step: string,
+    phase: string,
+  ): boolean {
+    return this.barrier(participant, saga, sagaId, step, phase) === 'committed';
   }
 }
 
@@ -185,7 +198,7 @@ function checkPlaceOrder(
     const outcome = outcomes.get(id);
     const kind = outcome ? outcomeKind(outcome) : 'unexpected';
     const st = (participant: ParticipantName, step: string, phase: string) =>
-      tables.barrier(participant, id, step, phase);
+      tables.barrier(participant, 'PlaceOrder', id, step, phase);
     const reserve = st('Inventory', 'ReserveInventory', 'action');
     const release = st('Inventory', 'ReserveInventory', 'compensation');
     const charge = st('Payment', 'ChargePayment', 'action');
@@ -276,9 +289,9 @@ function checkTransfer(
     const outcome = outcomes.get(id);
     const kind = outcome ? outcomeKind(outcome) : 'unexpected';
     const phases = (participant: ParticipantName, step: string) => ({
-      try: tables.barrier(participant, id, step, 'try'),
-      confirm: tables.barrier(participant, id, step, 'confirm'),
-      cancel: tables.barrier(participant, id, step, 'cancel'),
+      try: tables.barrier(participant, 'Transfer', id, step, 'try'),
+      confirm: tables.barrier(participant, 'Transfer', id, step, 'confirm'),
+      cancel: tables.barrier(participant, 'Transfer', id, step, 'cancel'),
     });
     const d = phases('DebitAccounts', 'Debit');
     const c = phases('CreditAccounts', 'Credit');
@@ -292,7 +305,7 @@ function checkTransfer(
         add('barrier-order', id, `${step}: confirm or cancel committed without its try (${show})`);
       if (p.confirm === 'committed' && p.cancel === 'committed')
         add('barrier-order', id, `${step}: both confirm and cancel committed (${show})`);
-      const marker = tables.item(participant, `RESERVATION#${id}`, step);
+      const marker = tables.item(participant, `RESERVATION#Transfer#${id}`, step);
       const status = marker?.status;
       if ((marker !== undefined) !== (p.try === 'committed'))
         add(
@@ -404,21 +417,27 @@ function checkOutbox(snapshot: CampaignSnapshot, tables: Tables, setup: RunSetup
     }
   }
   const expected = new Map<string, number>();
-  const expect = (participant: ParticipantName, sagaId: string, step: string, phase: string) => {
+  const expect = (
+    participant: ParticipantName,
+    saga: WorkloadName,
+    sagaId: string,
+    step: string,
+    phase: string,
+  ) => {
     const eventType = EMITTED_EVENTS[`${step}#${phase}`];
-    if (eventType && tables.committed(participant, sagaId, step, phase))
+    if (eventType && tables.committed(participant, saga, sagaId, step, phase))
       expected.set(`${participant}|${sagaId}|${step}|${eventType}`, 1);
   };
   for (const { sagaId } of setup.orders) {
     for (const phase of ['action', 'compensation']) {
-      expect('Inventory', sagaId, 'ReserveInventory', phase);
-      expect('Payment', sagaId, 'ChargePayment', phase);
+      expect('Inventory', 'PlaceOrder', sagaId, 'ReserveInventory', phase);
+      expect('Payment', 'PlaceOrder', sagaId, 'ChargePayment', phase);
     }
-    expect('Shipping', sagaId, 'ShipOrder', 'action');
+    expect('Shipping', 'PlaceOrder', sagaId, 'ShipOrder', 'action');
   }
   for (const { sagaId } of setup.transfers) {
-    expect('DebitAccounts', sagaId, 'Debit', 'confirm');
-    expect('CreditAccounts', sagaId, 'Credit', 'confirm');
+    expect('DebitAccounts', 'Transfer', sagaId, 'Debit', 'confirm');
+    expect('CreditAccounts', 'Transfer', sagaId, 'Credit', 'confirm');
   }
   for (const key of new Set([...found.keys(), ...expected.keys()])) {
     const [participant, sagaId, step, eventType] = key.split('|');

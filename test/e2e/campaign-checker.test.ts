@@ -12,7 +12,7 @@ const setup: RunSetup = {
   creditAccounts: { P: 0 },
 };
 const barrier = (sagaId: string, sk: string, status = 'committed'): Item => ({
-  pk: `BARRIER#${sagaId}`,
+  pk: `BARRIER#${/^(Debit|Credit)#/.test(sk) ? 'Transfer' : 'PlaceOrder'}#${sagaId}`,
   sk,
   itemType: 'barrier',
   status,
@@ -28,7 +28,7 @@ const outbox = (sagaId: string, step: string, eventType: string, id: string): It
   eventId: id,
 });
 const reservation = (sagaId: string, step: string, status: string): Item => ({
-  pk: `RESERVATION#${sagaId}`,
+  pk: `RESERVATION#Transfer#${sagaId}`,
   sk: step,
   itemType: 'tcc-reservation',
   status,

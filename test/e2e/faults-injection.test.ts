@@ -32,7 +32,7 @@ const stock = async (sku: string) =>
 const balance = async (customer: string) =>
   Number((await getItem(dynamodb(), table('Payment'), `ACCOUNT#${customer}`, 'BALANCE'))?.balance?.N);
 const barrier = async (participant: string, sagaId: string, sk: string) =>
-  (await getItem(dynamodb(), table(participant), `BARRIER#${sagaId}`, sk))?.status?.S;
+  (await getItem(dynamodb(), table(participant), `BARRIER#PlaceOrder#${sagaId}`, sk))?.status?.S;
 
 const shipment = async (orderId: string) =>
   getItem(dynamodb(), table('Shipping'), `ORDER#${orderId}`, 'SHIPMENT');

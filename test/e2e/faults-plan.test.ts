@@ -113,7 +113,7 @@ describe('fault plans', () => {
           Put: {
             TableName: 'Payment',
             Item: {
-              pk: { S: `BARRIER#${sagaId}` },
+              pk: { S: `BARRIER#PlaceOrder#${sagaId}` },
               sk: { S: `ChargePayment#${phase}` },
               action: { S: 'refund' },
             },

@@ -60,7 +60,7 @@ describe('PlaceOrder saga on the local cloud', () => {
     const barrier = await getItem(
       engineClients(local.cloud).dynamodb,
       table('Shipping'),
-      'BARRIER#order-ok-1',
+      'BARRIER#PlaceOrder#order-ok-1',
       'ShipOrder#action',
     );
     expect(barrier?.status).toEqual({ S: 'committed' });

@@ -103,14 +103,14 @@ describe('Transfer TCC on the local cloud', () => {
     const debitCancel = await getItem(
       dynamodb(),
       table('DebitAccounts'),
-      'BARRIER#transfer-overdraw-1',
+      'BARRIER#Transfer#transfer-overdraw-1',
       'Debit#cancel',
     );
     expect(debitCancel?.status?.S).toBe('empty');
     const creditCancel = await getItem(
       dynamodb(),
       table('CreditAccounts'),
-      'BARRIER#transfer-overdraw-1',
+      'BARRIER#Transfer#transfer-overdraw-1',
       'Credit#cancel',
     );
     expect(creditCancel?.status?.S).toBe('committed');
@@ -154,7 +154,12 @@ describe('Transfer TCC on the local cloud', () => {
     // The debit sweeper, on its own schedule, invokes the service's cancel phase for the hold.
     const cancelled = await eventually(
       async () => {
-        const barrier = await getItem(dynamodb(), table('DebitAccounts'), 'BARRIER#orphan-1', 'Debit#cancel');
+        const barrier = await getItem(
+          dynamodb(),
+          table('DebitAccounts'),
+          'BARRIER#Transfer#orphan-1',
+          'Debit#cancel',
+        );
         return barrier?.status?.S === 'committed' ? barrier : undefined;
       },
       15_000,

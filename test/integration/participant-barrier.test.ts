@@ -1,6 +1,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
-import { ActionRefusedError, BusinessError, ErrorNames } from '../../functions/runtime/index.js';
+import {
+  ActionRefusedError,
+  BusinessError,
+  ErrorNames,
+  RequestMismatchError,
+  requestFingerprint,
+} from '../../functions/runtime/index.js';
 import { countRequests, type RequestCounter } from '../support/dynamo-faults.js';
 import {
   type HandlerRuns,
@@ -58,7 +64,10 @@ describe('forward action', () => {
     expect(Object.fromEntries(counter.counts)).toEqual({ TransactWriteItemsCommand: 1 });
     expect(await stock()).toBe(7);
 
-    const barrier = await getItem(client, table, { pk: `BARRIER#${sagaId}`, sk: 'ReserveStock#action' });
+    const barrier = await getItem(client, table, {
+      pk: `BARRIER#PlaceOrder#${sagaId}`,
+      sk: 'ReserveStock#action',
+    });
     expect(barrier).toMatchObject({
       itemType: 'barrier',
       sagaId,
@@ -167,7 +176,149 @@ describe('forward action', () => {
   });
 });
 
+describe('barrier identity', () => {
+  // PlaceOrder and ReturnOrder both start their execution with the order id, and both reserve
+  // stock in a step named ReserveStock on the same participant.
+  const returnOrder = (sagaId: string, input: unknown, phase: 'action' | 'compensation' = 'action') =>
+    request(sagaId, input, phase, undefined, 'ReserveStock', 'ReturnOrder');
+
+  it('keeps two sagas that share a participant, a step name and an execution name apart', async () => {
+    const orderId = nextSaga();
+
+    const placed = await handler(request(orderId, { sku, quantity: 3 }));
+    const returned = await handler(returnOrder(orderId, { sku, quantity: 2 }));
+
+    expect(placed).toEqual({ reserved: 3, run: 1 });
+    expect(returned).toEqual({ reserved: 2, run: 2 });
+    expect(await stock()).toBe(5);
+    const barriers = await itemsOfType(client, table, 'barrier', orderId);
+    expect(barriers.map((b) => [b.pk, b.sk, b.sagaName, b.status]).sort()).toEqual([
+      [`BARRIER#PlaceOrder#${orderId}`, 'ReserveStock#action', 'PlaceOrder', 'committed'],
+      [`BARRIER#ReturnOrder#${orderId}`, 'ReserveStock#action', 'ReturnOrder', 'committed'],
+    ]);
+
+    // Each saga's compensation undoes its own action, once.
+    await expect(handler(returnOrder(orderId, { sku, quantity: 2 }, 'compensation'))).resolves.toEqual({
+      released: 2,
+      run: 1,
+    });
+    expect(await stock()).toBe(7);
+    await expect(handler(request(orderId, { sku, quantity: 3 }, 'compensation'))).resolves.toEqual({
+      released: 3,
+      run: 2,
+    });
+    expect(await stock()).toBe(10);
+  });
+
+  it("does not let one saga's empty compensation block the other saga's action", async () => {
+    const orderId = nextSaga();
+
+    await expect(handler(returnOrder(orderId, { sku, quantity: 2 }, 'compensation'))).resolves.toBeNull();
+    await expect(handler(request(orderId, { sku, quantity: 3 }))).resolves.toEqual({ reserved: 3, run: 1 });
+
+    expect(await stock()).toBe(7);
+    await expect(handler(returnOrder(orderId, { sku, quantity: 2 }))).rejects.toMatchObject({
+      name: ErrorNames.actionRefused,
+    });
+    expect(await stock()).toBe(7);
+  });
+
+  it('refuses a saga name that would make the barrier key ambiguous', async () => {
+    await expect(
+      handler(request(nextSaga(), { sku, quantity: 1 }, 'action', 'reserve', 'ReserveStock', 'Place#Order')),
+    ).rejects.toMatchObject({ name: ErrorNames.invalidRequest });
+    expect(await stock()).toBe(10);
+  });
+});
+
+describe('request fingerprint', () => {
+  it('records the fingerprint and the input of the request with the barrier', async () => {
+    const sagaId = nextSaga();
+    await handler(request(sagaId, { sku, quantity: 3 }));
+
+    const barrier = await getItem(client, table, {
+      pk: `BARRIER#PlaceOrder#${sagaId}`,
+      sk: 'ReserveStock#action',
+    });
+    expect(barrier).toMatchObject({
+      fingerprint: requestFingerprint({ quantity: 3, sku }),
+      input: JSON.stringify({ sku, quantity: 3 }),
+    });
+  });
+
+  it('answers a repeat whose input differs only in key order with the first result', async () => {
+    const sagaId = nextSaga();
+    const first = await handler(request(sagaId, { sku, quantity: 3 }));
+
+    await expect(handler(request(sagaId, { quantity: 3, sku }))).resolves.toEqual(first);
+    expect(await stock()).toBe(7);
+  });
+
+  it('refuses a repeat with another input with SagaRequestMismatch and changes nothing', async () => {
+    const sagaId = nextSaga();
+    await handler(request(sagaId, { sku, quantity: 3 }));
+    const key = { pk: `BARRIER#PlaceOrder#${sagaId}`, sk: 'ReserveStock#action' };
+    const recorded = await getItem(client, table, key);
+    counter.reset();
+
+    const repeat = handler(request(sagaId, { sku, quantity: 5 }));
+
+    await expect(repeat).rejects.toBeInstanceOf(RequestMismatchError);
+    await expect(repeat).rejects.toMatchObject({ name: 'SagaRequestMismatch' });
+    await expect(repeat).rejects.toThrow(
+      `Stock.reserve (action of step ReserveStock, saga ${sagaId}) is refused: the action of step ReserveStock ` +
+        `in saga PlaceOrder already committed from another request (action "reserve", input ` +
+        `${requestFingerprint({ sku, quantity: 3 })}; this request: action "reserve", input ` +
+        `${requestFingerprint({ sku, quantity: 5 })}).`,
+    );
+    // The refusal came from the failed barrier condition: still one request per delivery.
+    expect(Object.fromEntries(counter.counts)).toEqual({ TransactWriteItemsCommand: 1 });
+    expect(await stock()).toBe(7);
+    expect(await getItem(client, table, key)).toEqual(recorded);
+    expect(await itemsOfType(client, table, 'outbox', sagaId)).toHaveLength(1);
+  });
+
+  it('refuses a mismatched repeat that fails a business check in the handler', async () => {
+    const sagaId = nextSaga();
+    await handler(request(sagaId, { sku, quantity: 10 }, 'action', 'reserveChecked'));
+
+    await expect(
+      handler(request(sagaId, { sku, quantity: 9 }, 'action', 'reserveChecked')),
+    ).rejects.toMatchObject({ name: 'SagaRequestMismatch' });
+    expect(await stock()).toBe(0);
+  });
+
+  it('refuses a repeat that names another action for the same step', async () => {
+    const sagaId = nextSaga();
+    await handler(request(sagaId, { sku, quantity: 3 }));
+
+    await expect(
+      handler(request(sagaId, { sku, quantity: 3 }, 'action', 'reserveChecked')),
+    ).rejects.toMatchObject({ name: 'SagaRequestMismatch' });
+    expect(await stock()).toBe(7);
+  });
+});
+
 describe('compensation', () => {
+  it('undoes what its action recorded, whatever quantity its own request carries', async () => {
+    const sagaId = nextSaga();
+    await handler(request(sagaId, { sku, quantity: 3 }));
+
+    const undo = await handler(request(sagaId, { sku, quantity: 50 }, 'compensation'));
+
+    expect(undo).toEqual({ released: 3, run: 1 });
+    expect(await stock()).toBe(10);
+    const released = (await itemsOfType(client, table, 'outbox', sagaId)).filter(
+      (e) => e.eventType === 'StockReleased',
+    );
+    expect(released.map((e) => JSON.parse(String(e.payload)))).toEqual([
+      { sku, quantity: 3, undid: { reserved: 3, run: 1 } },
+    ]);
+    // A repeat of the honest compensation gets the recorded result and changes nothing.
+    await expect(handler(request(sagaId, { sku, quantity: 3 }, 'compensation'))).resolves.toEqual(undo);
+    expect(await stock()).toBe(10);
+  });
+
   it('undoes a committed action once, seeing its recorded result', async () => {
     const sagaId = nextSaga();
     await handler(request(sagaId, { sku, quantity: 3 }));
@@ -255,7 +406,10 @@ describe('barrier retention', () => {
       const sagaId = nextSaga();
       const before = Math.floor(Date.now() / 1000);
       await nineDays(request(sagaId, { sku, quantity: 1 }));
-      const barrier = await getItem(client, table, { pk: `BARRIER#${sagaId}`, sk: 'ReserveStock#action' });
+      const barrier = await getItem(client, table, {
+        pk: `BARRIER#PlaceOrder#${sagaId}`,
+        sk: 'ReserveStock#action',
+      });
       expect(barrier?.expiresAt).toBeGreaterThanOrEqual(before + 9 * DAY);
       expect(barrier?.expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 9 * DAY);
     } finally {

@@ -102,6 +102,26 @@ describe('Inventory example', () => {
     ]);
   });
 
+  it('releases what the reservation recorded when the compensation carries another quantity', async () => {
+    const sku = uniqueId('sku');
+    await putItem(client, table, { pk: `SKU#${sku}`, sk: 'STOCK', available: 5 });
+    const sagaId = uniqueId('saga');
+    const input = order({ sku, quantity: 3 });
+    await call(inventory, 'ReserveInventory', 'action', 'reserve', input, sagaId);
+
+    await expect(
+      call(inventory, 'ReserveInventory', 'compensation', 'release', { ...input, quantity: 50 }, sagaId),
+    ).resolves.toEqual({ sku, released: 3 });
+
+    expect((await getItem(client, table, { pk: `SKU#${sku}`, sk: 'STOCK' }))?.available).toBe(5);
+    const released = (await itemsOfType(client, table, 'outbox', sagaId)).filter(
+      (e) => e.eventType === 'StockReleased',
+    );
+    expect(released.map((e) => JSON.parse(String(e.payload)))).toEqual([
+      { orderId: input.orderId, sku, quantity: 3 },
+    ]);
+  });
+
   it('refuses an unknown SKU and an oversized quantity as business errors', async () => {
     const sku = uniqueId('sku');
     await expect(

@@ -132,7 +132,7 @@ describe('transaction limits', () => {
 
   it("refuses a write on the step's own barrier item", async () => {
     const { sagaId, outcome } = await run((ctx) =>
-      ctx.put({ item: { pk: `BARRIER#${ctx.sagaId}`, sk: 'Act#action' } }),
+      ctx.put({ item: { pk: `BARRIER#${ctx.sagaName}#${ctx.sagaId}`, sk: 'Act#action' } }),
     );
     await expectRefusedBeforeDynamo(sagaId, outcome, 'touch the same item');
   });

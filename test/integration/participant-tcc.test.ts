@@ -59,14 +59,14 @@ function accountParticipant() {
         },
       },
       cancel: {
-        releaseHold: ({ input, update, forward }) => {
+        releaseHold: ({ action: { input, result }, update }) => {
           runs.releaseHold += 1;
           update({
             key: accountKey(input.account),
             update: 'SET balance = balance + :amount, held = held - :amount',
             values: { ':amount': input.amount },
           });
-          return { released: input.amount, tried: forward.result };
+          return { released: input.amount, tried: result };
         },
       },
     },

@@ -43,7 +43,7 @@ async function commitStep(
 ) {
   const now = new Date().toISOString();
   const barrier = {
-    pk: `BARRIER#${sagaId}`,
+    pk: `BARRIER#PlaceOrder#${sagaId}`,
     sk: `${step}#action`,
     itemType: 'barrier',
     sagaId,

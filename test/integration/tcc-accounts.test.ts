@@ -165,7 +165,7 @@ describe('Transfer account services (TCC phases on DynamoDB Local)', () => {
 
     expect(await debitAccount(from)).toEqual({ balance: 100, held: 0 });
     expect(await creditAccount(to)).toEqual({ balance: 0, pendingCredit: undefined });
-    expect(await getItem(client, debitTable, reservationKey(sagaId, 'Debit'))).toBeUndefined();
+    expect(await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'))).toBeUndefined();
   });
 
   it('applies a duplicate Confirm once and answers it with the first result', async () => {
@@ -193,7 +193,7 @@ describe('Transfer account services (TCC phases on DynamoDB Local)', () => {
     const sagaId = uniqueId('transfer');
     await call('Debit', sagaId, 'try', input);
 
-    expect(await getItem(client, debitTable, reservationKey(sagaId, 'Debit'))).toMatchObject({
+    expect(await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'))).toMatchObject({
       itemType: 'tcc-reservation',
       status: 'pending',
       sagaName: 'Transfer',
@@ -203,9 +203,48 @@ describe('Transfer account services (TCC phases on DynamoDB Local)', () => {
       [PENDING_ATTRIBUTE]: 'PENDING',
     });
     await call('Debit', sagaId, 'confirm', input);
-    const settled = await getItem(client, debitTable, reservationKey(sagaId, 'Debit'));
+    const settled = await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'));
     expect(settled).toMatchObject({ status: 'confirmed', settledAt: NOW.toISOString() });
     expect(settled).not.toHaveProperty(PENDING_ATTRIBUTE);
+  });
+
+  it('cancels exactly what the Try held, whatever amount the Cancel request carries', async () => {
+    const { from, to } = await openAccounts(100, 0);
+    const input = { transferId: 't-7', fromAccount: from, toAccount: to, amount: 3 };
+    const forged = { ...input, amount: 50 };
+    const sagaId = uniqueId('transfer');
+    await call('Debit', sagaId, 'try', input);
+    await call('Credit', sagaId, 'try', input);
+    const before = await totalMoney();
+
+    await expect(call('Debit', sagaId, 'cancel', forged)).resolves.toEqual({ account: from, released: 3 });
+    await expect(call('Credit', sagaId, 'cancel', forged)).resolves.toEqual({ account: to, dropped: 3 });
+
+    expect(await debitAccount(from)).toEqual({ balance: 100, held: 0 });
+    expect(await creditAccount(to)).toEqual({ balance: 0, pendingCredit: 0 });
+    expect(await totalMoney()).toBe(before);
+  });
+
+  it('refuses a Confirm whose input differs from its Try with SagaRequestMismatch, changing nothing', async () => {
+    const { from, to } = await openAccounts(100, 0);
+    const input = { transferId: 't-8', fromAccount: from, toAccount: to, amount: 3 };
+    const sagaId = uniqueId('transfer');
+    await call('Debit', sagaId, 'try', input);
+
+    const confirm = call('Debit', sagaId, 'confirm', { ...input, amount: 50 });
+
+    await expect(confirm).rejects.toMatchObject({ name: ErrorNames.requestMismatch });
+    await expect(confirm).rejects.toThrow('a confirm settles what its try reserved');
+    expect(await debitAccount(from)).toEqual({ balance: 97, held: 3 });
+    expect(await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'))).toMatchObject({
+      status: 'pending',
+    });
+    expect((await itemsOfType(client, debitTable, 'barrier', sagaId)).map((b) => b.sk)).toEqual([
+      'Debit#try',
+    ]);
+    // The Confirm the coordinator sends, with the Try's input, still settles the hold.
+    await expect(call('Debit', sagaId, 'confirm', input)).resolves.toEqual({ account: from, debited: 3 });
+    expect(await debitAccount(from)).toEqual({ balance: 97, held: 0 });
   });
 
   it('refuses a Confirm after the reservation was cancelled, and a Cancel after it was confirmed', async () => {

@@ -106,7 +106,7 @@ describe('reservation deadline sweep (DynamoDB Local)', () => {
     expect(result.cancelled).toContain(`${sagaId}/Debit`);
     expect(result.failed).toEqual([]);
     expect(await account(input)).toEqual({ balance: 100, held: 0 });
-    const marker = await getItem(client, table, reservationKey(sagaId, 'Debit'));
+    const marker = await getItem(client, table, reservationKey('Transfer', sagaId, 'Debit'));
     expect(marker).toMatchObject({ status: 'cancelled', settledAt: AFTER_DEADLINE.toISOString() });
     expect(marker).not.toHaveProperty(PENDING_ATTRIBUTE);
     expect((await itemsOfType(client, table, 'barrier', sagaId)).map((b) => [b.sk, b.status]).sort()).toEqual(

@@ -49,14 +49,14 @@ export function stockParticipant(client: DynamoDBClient, tableName: string, runs
       },
     },
     compensations: {
-      release: ({ input, update, emit, forward }) => {
+      release: ({ action: { input, result }, update, emit }) => {
         runs.release += 1;
         update({
           key: stockKey(input.sku),
           update: 'SET available = available + :qty',
           values: { ':qty': input.quantity },
         });
-        emit('StockReleased', { sku: input.sku, quantity: input.quantity, undid: forward.result });
+        emit('StockReleased', { sku: input.sku, quantity: input.quantity, undid: result });
         return { released: input.quantity, run: runs.release };
       },
     },
@@ -69,6 +69,7 @@ export function request(
   phase: Phase = 'action',
   action = phase === 'compensation' ? 'release' : 'reserve',
   step = 'ReserveStock',
+  sagaName = 'PlaceOrder',
 ) {
-  return { sagaId, sagaName: 'PlaceOrder', step, phase, action, input, results: {} };
+  return { sagaId, sagaName, step, phase, action, input, results: {} };
 }

@@ -197,6 +197,17 @@ describe('Choreography construct: validation', () => {
     );
   });
 
+  it('refuses a saga name with "#", which participants refuse in their barrier keys', () => {
+    const stack = stackOf();
+    expect(
+      () =>
+        new Choreography(stack, 'Orders', {
+          sagaName: 'Orders#2',
+          participants: [{ member: member(stack, 'Order'), emits: { OrderPlaced: done('Place') } }],
+        }),
+    ).toThrow('Choreography "Orders#2": the saga name contains "#", which participants refuse');
+  });
+
   it('refuses an event type with two producers and a participant name used twice', () => {
     const stack = stackOf();
     expect(

@@ -3,11 +3,17 @@ import { resolveRetentionDays, resolveTableName } from '../../functions/runtime/
 import { barrierKey, itemIdentity, outboxKey } from '../../functions/runtime/keys.js';
 
 describe('keys', () => {
-  it('keys a barrier by saga id, then step and phase', () => {
-    expect(barrierKey('exec-1', 'ReserveInventory', 'compensation')).toEqual({
-      pk: 'BARRIER#exec-1',
+  it('keys a barrier by saga name and saga id, then step and phase', () => {
+    expect(barrierKey('PlaceOrder', 'exec-1', 'ReserveInventory', 'compensation')).toEqual({
+      pk: 'BARRIER#PlaceOrder#exec-1',
       sk: 'ReserveInventory#compensation',
     });
+  });
+
+  it('gives two sagas with one execution name two barriers', () => {
+    expect(barrierKey('PlaceOrder', 'order-1', 'Reserve', 'action')).not.toEqual(
+      barrierKey('ReturnOrder', 'order-1', 'Reserve', 'action'),
+    );
   });
 
   it('keys an outbox event by its id', () => {

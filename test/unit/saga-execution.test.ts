@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ParticipantRequest } from '../../functions/runtime/contract.js';
-import { BusinessError, ErrorNames, TransientError } from '../../functions/runtime/errors.js';
+import {
+  BusinessError,
+  ErrorNames,
+  RequestMismatchError,
+  TransientError,
+} from '../../functions/runtime/errors.js';
 import { buildSaga, tripSteps } from './saga-fixtures.js';
 import { type Behaviour, PARKED_AT, runSaga, type SagaRun } from './saga-local-harness.js';
 
@@ -96,6 +101,36 @@ describe('Saga execution on the local interpreter', () => {
       expect(run.parked).toEqual([]);
     });
   }
+
+  it('compensates without retrying when a step is refused with SagaRequestMismatch, undoing that step too', async () => {
+    // The step's barrier holds a commit of this saga instance from another request, so the step did
+    // happen: its compensation runs as well (it undoes what the barrier recorded).
+    const run = await runSaga(definition, input, {
+      behaviours: { BookFlight: fail(new RequestMismatchError('BookFlight ran with another input')) },
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe(ErrorNames.compensated);
+    expect(calls(run)).toEqual([
+      'action:BookHotel',
+      'action:BookFlight',
+      'compensation:BookFlight',
+      'compensation:BookHotel',
+    ]);
+    expect(JSON.parse(run.cause!)).toEqual({
+      BookFlight: { Error: ErrorNames.requestMismatch, Cause: 'BookFlight ran with another input' },
+    });
+    expect(run.parked).toEqual([]);
+  });
+
+  it('parks rather than compensate around a pivot refused with SagaRequestMismatch', async () => {
+    const run = await runSaga(definition, input, {
+      behaviours: { ChargeCard: fail(new RequestMismatchError('ChargeCard ran with another input')) },
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe(ErrorNames.parked);
+    expect(calls(run)).toEqual(['action:BookHotel', 'action:BookFlight', 'action:ChargeCard']);
+    expect(run.parked).toHaveLength(1);
+  });
 
   it('sends a compensation the compensation action and the results so far', async () => {
     const run = await runSaga(definition, input, {

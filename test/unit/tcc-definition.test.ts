@@ -94,7 +94,7 @@ describe('TccTransaction state machine definition', () => {
       Resource: fakeFunctionArn(logicalId('DebitFn')),
       Parameters: { step: 'Debit', phase: 'confirm', action: 'settle', 'results.$': '$.results' },
       Retry: [
-        { ErrorEquals: [ErrorNames.actionRefused], MaxAttempts: 0 },
+        { ErrorEquals: [ErrorNames.actionRefused, ErrorNames.requestMismatch], MaxAttempts: 0 },
         {
           ErrorEquals: ['States.ALL'],
           IntervalSeconds: 2,
@@ -190,7 +190,7 @@ describe('TccTransaction state machine definition', () => {
     expect(task('Try', 'Try A')['Retry']).toBeUndefined();
     expect(task('Try', 'Try B')['Retry']).toMatchObject([{ MaxAttempts: 5 }]);
     expect(task('Confirm', 'Confirm B')['Retry']).toMatchObject([
-      { ErrorEquals: [ErrorNames.actionRefused], MaxAttempts: 0 },
+      { ErrorEquals: [ErrorNames.actionRefused, ErrorNames.requestMismatch], MaxAttempts: 0 },
       { ErrorEquals: ['States.ALL'], MaxAttempts: 9, IntervalSeconds: 3, JitterStrategy: 'NONE' },
     ]);
     expect(task('Cancel', 'Cancel B')['Retry']).toBeUndefined();

@@ -4,6 +4,7 @@ import {
   ActionRefusedError,
   BusinessError,
   ErrorNames,
+  RequestMismatchError,
   TransientError,
 } from '../../functions/runtime/errors.js';
 import { type Behaviour, PARKED_AT, runSaga, type SagaRun } from './saga-local-harness.js';
@@ -158,6 +159,30 @@ describe('TccTransaction execution on the local interpreter', () => {
     expect(JSON.parse(run.cause!)).toEqual({
       Confirm: { Error: ErrorNames.actionRefused, Cause: 'the reservation was cancelled at its deadline' },
     });
+  });
+
+  it('parks at once, without retrying, when a Confirm carries another input than its Try', async () => {
+    const run = await runSaga(definition, input, {
+      behaviours: { 'Confirm Fees': fail(() => new RequestMismatchError('the try ran with another input')) },
+    });
+    expect(run.error).toBe(ErrorNames.parked);
+    expect(count(run, 'confirm:Fees')).toBe(1);
+    expect(JSON.parse(run.cause!)).toEqual({
+      Confirm: { Error: ErrorNames.requestMismatch, Cause: 'the try ran with another input' },
+    });
+  });
+
+  it('cancels every participant, without retrying, when a Try is refused with SagaRequestMismatch', async () => {
+    const run = await runSaga(definition, input, {
+      behaviours: { 'Try Credit': fail(() => new RequestMismatchError('the try ran with another input')) },
+    });
+    expect(run.error).toBe(ErrorNames.cancelled);
+    expect(count(run, 'try:Credit')).toBe(1);
+    expect(calls(run).filter((c) => c.startsWith('cancel:'))).toEqual([
+      'cancel:Credit',
+      'cancel:Debit',
+      'cancel:Fees',
+    ]);
   });
 
   it('parks the transaction when a Cancel exhausts its retries, keeping the Try error', async () => {

@@ -58,8 +58,12 @@ export function creditService(options: AccountServiceOptions = {}) {
         },
       },
       cancel: {
+        // Releases what the try recorded, whatever amount this request carries.
         drop: async (context) => {
-          const { input, update } = context;
+          const {
+            action: { input },
+            update,
+          } = context;
           await settleReservation(context, now());
           update({
             key: accountKey(input.toAccount),

@@ -64,8 +64,12 @@ export function debitService(options: AccountServiceOptions = {}) {
         },
       },
       cancel: {
+        // Releases what the try recorded, whatever amount this request carries.
         release: async (context) => {
-          const { input, update } = context;
+          const {
+            action: { input },
+            update,
+          } = context;
           await settleReservation(context, now());
           update({
             key: accountKey(input.fromAccount),

@@ -29,7 +29,8 @@ export const inventoryParticipant: ParticipantDefinition<PlaceOrderInput> = {
     },
   },
   compensations: {
-    release: ({ input, update, emit }) => {
+    // The triggering event (PaymentFailed) is only the choreography's view; release what `reserve` recorded.
+    release: ({ action: { input }, update, emit }) => {
       update({
         key: stockKey(input.sku),
         update: 'SET available = available + :qty',

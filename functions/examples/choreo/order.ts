@@ -33,7 +33,8 @@ export const orderParticipant: ParticipantDefinition<PlaceOrderInput> = {
     },
   },
   compensations: {
-    cancel: ({ input, update, emit }) => {
+    // Cancel the order `place` recorded, not whatever order the triggering event names.
+    cancel: ({ action: { input }, update, emit }) => {
       update({
         key: orderKey(input.orderId),
         update: 'SET #status = :cancelled',

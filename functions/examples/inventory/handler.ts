@@ -31,7 +31,8 @@ export const handler = defineParticipant({
     },
   },
   compensations: {
-    release: ({ input, update, emit }) => {
+    // Releases what `reserve` recorded, whatever quantity this request carries.
+    release: ({ action: { input }, update, emit }) => {
       update({
         key: stockKey(input.sku),
         update: 'SET available = available + :qty',

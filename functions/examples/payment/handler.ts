@@ -31,7 +31,8 @@ export const handler = defineParticipant({
     },
   },
   compensations: {
-    refund: ({ input, update, emit }) => {
+    // Refunds what `charge` recorded, whatever amount this request carries.
+    refund: ({ action: { input }, update, emit }) => {
       update({
         key: accountKey(input.customerId),
         update: 'SET balance = balance + :amount',

@@ -44,7 +44,8 @@ export interface ChoreographyProps {
   /** The participants; no coordinator: each reacts to the events it consumes. */
   readonly participants: readonly ChoreographyParticipant[];
   /**
-   * The saga's name, for descriptions and alarms.
+   * The saga's name, for descriptions and alarms; participants' barriers are keyed by it, so it
+   * cannot contain `#`. Start the choreography with it as the request's `sagaName`.
    * @default - the construct id
    */
   readonly sagaName?: string;

@@ -66,6 +66,12 @@ export class Choreography extends Construct {
     super(scope, id);
     this.sagaName = props.sagaName ?? id;
     const where = `Choreography "${this.sagaName}"`;
+    // Participants key their barriers by saga name and saga id, separated by `#`.
+    if (!Token.isUnresolved(this.sagaName) && this.sagaName.includes('#')) {
+      throw new Error(
+        `${where}: the saga name contains "#", which participants refuse (it separates the saga name from the saga id in their barrier keys). Pass a \`sagaName\` without "#".`,
+      );
+    }
     const participants = this.resolve(where, props);
     const maxReceiveCount = props.maxReceiveCount ?? CHOREOGRAPHY_DEFAULTS.maxReceiveCount;
     const batchSize = props.batchSize ?? CHOREOGRAPHY_DEFAULTS.batchSize;

@@ -27,6 +27,9 @@ export const CRASH_ERRORS: readonly string[] = [
  * refusals follow from the request itself, which every attempt repeats (an earlier attempt with the
  * same request would have been refused too). Any other error, even a transient one that merely
  * outlasted the retries, may follow an attempt that committed and then crashed or timed out.
+ * `SagaRequestMismatch` is not here on purpose: it means the step's barrier holds a commit of this
+ * saga instance from another request, so the step did happen and its compensation must run (a
+ * compensatable step's catch-all does that; a pivot parks rather than compensate around it).
  */
 export const NOTHING_COMMITTED_ERRORS: readonly string[] = [
   ErrorNames.business,

@@ -102,10 +102,11 @@ export function buildTccDefinition(input: TccDefinitionInput): TccDefinition {
   };
   states[TccStateNames.confirm] = {
     ...parallel(input, 'confirm', `Make every reservation final: ${names}`, () => [
-      // A refused Confirm (its Try was cancelled, or never committed) stays refused: park at once.
+      // A refused Confirm (its Try was cancelled, or never committed, or ran with another input)
+      // stays refused: park at once.
       ...(input.confirmRetry.attempts === 0
         ? []
-        : [{ ErrorEquals: [ErrorNames.actionRefused], MaxAttempts: 0 }]),
+        : [{ ErrorEquals: [ErrorNames.actionRefused, ErrorNames.requestMismatch], MaxAttempts: 0 }]),
       ...retrier(['States.ALL'], input.confirmRetry),
     ]),
     ResultPath: null,

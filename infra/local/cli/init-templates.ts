@@ -162,8 +162,8 @@ export const handler = defineParticipant({
   },
   compensations: {
     // Undo what the action recorded, not what this request says: the barrier keeps the action's result.
-    release: ({ forward, update }) => {
-      const { sku, reserved } = forward.result as { sku: string; reserved: number };
+    release: ({ action, update }) => {
+      const { sku, reserved } = action.result as { sku: string; reserved: number };
       update({
         key: reservedKey(sku),
         update: 'SET reserved = reserved - :quantity',

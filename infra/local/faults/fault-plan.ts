@@ -17,7 +17,7 @@ export interface FaultFrequency {
 /**
  * Narrows a Lambda or DynamoDB rule to one saga, step, phase or action. Lambda rules compare these
  * with the `ParticipantRequest` in the payload; DynamoDB rules with the barrier item of the request
- * (`BARRIER#<sagaId>`, `<step>#<phase>`). A field left out matches anything.
+ * (`BARRIER#<sagaName>#<sagaId>`, `<step>#<phase>`). A field left out matches anything.
  */
 export interface ParticipantMatch {
   readonly sagaId?: string;

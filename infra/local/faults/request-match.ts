@@ -31,10 +31,13 @@ function barrierOf(item: AttributeMap | undefined): EventCoordinates | undefined
   const pk = item?.pk?.S;
   const sk = item?.sk?.S;
   if (!pk?.startsWith('BARRIER#') || !sk) return undefined;
+  // `BARRIER#<sagaName>#<sagaId>`: a saga name has no `#`, a saga id may.
+  const instance = pk.slice('BARRIER#'.length);
+  const afterName = instance.indexOf('#');
   const hash = sk.lastIndexOf('#');
   const action = item?.action?.S;
   return {
-    sagaId: pk.slice('BARRIER#'.length),
+    sagaId: afterName >= 0 ? instance.slice(afterName + 1) : instance,
     ...(hash > 0 ? { step: sk.slice(0, hash), phase: sk.slice(hash + 1) } : {}),
     ...(action ? { action } : {}),
   };
