@@ -175,6 +175,30 @@ describe('refusing bad requests before anything runs', () => {
     expect(counter.total()).toBe(0);
   });
 
+  it.each([
+    ['action', 'constructor'],
+    ['action', '__proto__'],
+    ['action', 'toString'],
+    ['compensation', 'hasOwnProperty'],
+    ['compensation', 'constructor'],
+  ] as const)(
+    'refuses a %s named "%s" instead of finding it on the object prototype',
+    async (phase, action) => {
+      const sagaId = nextSaga();
+      const outcome = stockParticipant(
+        client,
+        table,
+        runs,
+      )(request(sagaId, { sku, quantity: 1 }, phase, action));
+      await expect(outcome).rejects.toMatchObject({
+        name: ErrorNames.invalidRequest,
+        message: expect.stringContaining(`has no ${phase} handler named "${action}"`),
+      });
+      expect(counter.total()).toBe(0);
+      await expectNothingWritten(sagaId);
+    },
+  );
+
   it('propagates an unexpected handler error unchanged and writes nothing', async () => {
     const sagaId = nextSaga();
     const boom = new Error('payment gateway returned garbage');
