@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { SagaOutcomeType } from '../../../functions/runtime/saga-outcome-message.js';
+import { validateBarrierRetention } from '../orchestration/barrier-retention.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
@@ -131,6 +132,14 @@ export class Saga extends OrchestratedTransaction {
       props.outcomes !== undefined,
     );
     if (worst.unresolved) return;
+    validateBarrierRetention({
+      where: `Saga "${sagaName}"`,
+      worstCaseDescription:
+        'every attempt timing out, every retry wait at its longest, then every compensation and the park',
+      worstCaseSeconds: worst.durationSeconds,
+      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      uses: props.steps.map((step) => ({ usedBy: `step "${step.name}"`, participant: step.participant })),
+    });
     if (type === 'STANDARD' && worst.historyEvents > MAX_HISTORY_EVENTS) {
       throw new SagaValidationError(
         `Saga "${sagaName}": its worst-case execution writes ${worst.historyEvents} history events (every retry and compensation attempt used), over Step Functions' limit of ${MAX_HISTORY_EVENTS}. Lower \`retry.attempts\` or \`compensationRetry.attempts\`, or split the saga.`,
