@@ -10,6 +10,7 @@ import type { StepHandler, UndoHandler } from './context.js';
 import type { Phase } from './contract.js';
 import type { ParticipantDefinition } from './definition.js';
 import { ActionRefusedError, BusinessError, InvalidRequestError, TransientError } from './errors.js';
+import { checkSagaInput } from './limits.js';
 import { shapeOutgoingError } from './outgoing-error.js';
 import { PhaseRunner } from './phase-runner.js';
 import { parseInput, parseRequest } from './request.js';
@@ -55,6 +56,7 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
             `(declared: ${declared.length > 0 ? declared.join(', ') : 'none'}). Check the saga step's ${request.phase} name.`,
         );
       }
+      checkSagaInput(request);
       const undo = request.phase === 'compensation' || request.phase === 'cancel';
       // A forward phase refuses bad input before anything else. An undo parses it only when its
       // forward phase committed: otherwise it is an empty undo, which needs no input, and the saga

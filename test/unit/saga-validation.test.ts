@@ -43,7 +43,7 @@ describe('Saga validation at synth', () => {
 
   it('refuses step names reserved for generated states', () => {
     expect(() => build([comp('Book'), pivot('SagaParked')])).toThrow(
-      'Saga "Trip", step "SagaParked": the name is reserved for a state the saga generates ("Validate input", "Park saga", "SagaSucceeded", "SagaCompensated", "SagaParked", "SagaInputInvalid", or names starting with "Compensate"). Rename the step.',
+      'Saga "Trip", step "SagaParked": the name is reserved for a state the saga generates ("Validate input", "Park saga", "SagaSucceeded", "SagaCompensated", "SagaParked", "SagaInputInvalid", "Record input refusal", "Input refused", or names starting with "Compensate"). Rename the step.',
     );
   });
 

@@ -20,6 +20,7 @@ import {
   resolveSteps,
 } from './saga-plan.js';
 import type { SagaLogLevel, SagaProps, SagaType } from './saga-props.js';
+import { planStateBudget, type SagaStateBudget } from './saga-state-budget.js';
 import { StateNames } from './saga-state-names.js';
 import {
   SagaValidationError,
@@ -50,6 +51,8 @@ export class Saga extends OrchestratedTransaction {
   /** The generated definition; function ARNs and the queue URL are tokens until synthesis. */
   public readonly definition: SagaDefinition;
   public readonly steps: readonly ResolvedStep[];
+  /** How the 256 KiB saga state is shared: the input budget and each step's result budget. */
+  public readonly stateBudget: SagaStateBudget;
   protected readonly logLevel: SagaLogLevel;
 
   constructor(scope: Construct, id: string, props: SagaProps) {
@@ -75,6 +78,7 @@ export class Saga extends OrchestratedTransaction {
     const timeoutSeconds = props.timeout ? durationSeconds(props.timeout) : undefined;
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
+    this.stateBudget = planStateBudget(sagaName, props.steps, props.maxInputBytes);
     this.steps = steps;
 
     const parked = createParkedQueue(this, {
@@ -100,6 +104,7 @@ export class Saga extends OrchestratedTransaction {
       ...(props.outcomes?.publish ? { publishOutcomes: props.outcomes.publish } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
+      budget: this.stateBudget,
     });
 
     const machine = createOrchestrationStateMachine(this, {
