@@ -47,8 +47,10 @@ export {
   BusinessError,
   type ErrorName,
   ErrorNames,
+  InputInvalidError,
   InvalidRequestError,
   RequestMismatchError,
+  ResultTooLargeError,
   TransactionLimitError,
   TransientError,
 } from './runtime/errors.js';

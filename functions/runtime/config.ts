@@ -1,6 +1,8 @@
 export const TABLE_NAME_ENV = 'STEPSAGA_TABLE_NAME';
 export const RETENTION_ENV = 'STEPSAGA_BARRIER_RETENTION_DAYS';
 export const LOG_PAYLOADS_ENV = 'STEPSAGA_LOG_PAYLOADS';
+/** `true` keeps stack traces in the errors a participant returns to its caller (off: they carry file paths). */
+export const ERROR_STACK_TRACES_ENV = 'STEPSAGA_ERROR_STACK_TRACES';
 
 export const DEFAULT_RETENTION_DAYS = 30;
 /** Shorter retention would let a barrier expire while a saga can still retry or compensate the step. */
@@ -47,4 +49,11 @@ export function resolveLogPayloads(
   env: NodeJS.ProcessEnv = process.env,
 ): boolean {
   return explicit ?? env[LOG_PAYLOADS_ENV] === 'true';
+}
+
+export function resolveErrorStackTraces(
+  explicit: boolean | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
+  return explicit ?? env[ERROR_STACK_TRACES_ENV] === 'true';
 }

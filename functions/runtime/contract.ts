@@ -46,6 +46,20 @@ export interface ParticipantRequest<I = unknown> {
   readonly input: I;
   /** Results of the forward steps that completed so far, keyed by step name. */
   readonly results: Readonly<Record<string, unknown>>;
+  /**
+   * The step's share of the saga state, set at synth by the `Saga` construct so that the input and
+   * every result fit Step Functions' 256 KiB state. Absent for TCC and choreography requests, whose
+   * results are held to the 256 KiB payload limit alone.
+   */
+  readonly budget?: StateBudget;
+}
+
+/** Sizes in UTF-8 bytes of JSON, as Step Functions measures its payloads. */
+export interface StateBudget {
+  /** Most the execution input may take; a larger or non-object input is refused as `SagaInputInvalid`. */
+  readonly inputBytes: number;
+  /** Most this step's forward result may take; a larger one is refused as `SagaResultTooLarge`. */
+  readonly resultBytes: number;
 }
 
 /** Top-level key of the state-machine state under which step results accumulate. */

@@ -1,10 +1,17 @@
 import type { Context } from 'aws-lambda';
 import { sharedDynamoDbClient } from './client.js';
-import { resolveLogPayloads, resolveRetentionDays, resolveTableName } from './config.js';
+import {
+  resolveErrorStackTraces,
+  resolveLogPayloads,
+  resolveRetentionDays,
+  resolveTableName,
+} from './config.js';
 import type { StepHandler, UndoHandler } from './context.js';
 import type { Phase } from './contract.js';
 import type { ParticipantDefinition } from './definition.js';
 import { ActionRefusedError, BusinessError, InvalidRequestError, TransientError } from './errors.js';
+import { checkSagaInput } from './limits.js';
+import { shapeOutgoingError } from './outgoing-error.js';
 import { PhaseRunner } from './phase-runner.js';
 import { parseInput, parseRequest } from './request.js';
 import { createTelemetry } from './telemetry.js';
@@ -29,6 +36,7 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
 
   return async (event, context) => {
     if (context) logger.addContext(context);
+    const logPayloads = resolveLogPayloads(definition.logPayloads);
     try {
       const request = parseRequest(event);
       logger.appendKeys({
@@ -48,6 +56,7 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
             `(declared: ${declared.length > 0 ? declared.join(', ') : 'none'}). Check the saga step's ${request.phase} name.`,
         );
       }
+      checkSagaInput(request);
       const undo = request.phase === 'compensation' || request.phase === 'cancel';
       // A forward phase refuses bad input before anything else. An undo parses it only when its
       // forward phase committed: otherwise it is an empty undo, which needs no input, and the saga
@@ -55,7 +64,6 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
       const input = undo
         ? lazyInput(() => parseInput(definition.input, request, definition.name))
         : eagerInput(parseInput(definition.input, request, definition.name));
-      const logPayloads = resolveLogPayloads(definition.logPayloads);
       if (logPayloads) logger.debug('Invocation', { input: request.input, results: request.results });
       const runner = new PhaseRunner<I>(
         {
@@ -78,13 +86,17 @@ export function defineParticipant<I>(definition: ParticipantDefinition<I>): Part
         : await runner.forward(handler as StepHandler<I>);
     } catch (error) {
       if (error instanceof BusinessError || error instanceof ActionRefusedError) {
-        logger.info('Phase refused', { error });
+        // A refusal is expected, and its message often quotes business data (an amount, a
+        // customer): logged only with the payloads.
+        logger.info('Phase refused', {
+          error: logPayloads ? error : { name: error.name, ...('code' in error ? { code: error.code } : {}) },
+        });
       } else if (error instanceof TransientError) {
         logger.warn('Phase failed transiently; the saga retries it', { error });
       } else {
         logger.error('Phase failed', { error });
       }
-      throw error;
+      throw shapeOutgoingError(error, resolveErrorStackTraces(definition.errorStackTraces));
     } finally {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.resetKeys();

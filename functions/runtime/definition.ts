@@ -35,6 +35,11 @@ export interface ParticipantDefinition<I> {
   readonly keyAttributes?: Readonly<Record<string, readonly string[]>>;
   /** Log saga inputs, results and event payloads (they may hold personal data). @default process.env.STEPSAGA_LOG_PAYLOADS === 'true' */
   readonly logPayloads?: boolean;
+  /**
+   * Keep stack traces in the errors the handler returns to Step Functions (they reach the execution
+   * history, parked and outcome messages, and show file paths). @default process.env.STEPSAGA_ERROR_STACK_TRACES === 'true'
+   */
+  readonly errorStackTraces?: boolean;
   /** A DynamoDB client to use instead of the shared one (tests inject faults this way). @default the module-scope client */
   readonly client?: DynamoDBClient;
 }

@@ -28,8 +28,16 @@ export const ErrorNames = {
   cancelled: 'SagaCancelled',
   /** Terminal error of an execution that could not finish or compensate; an operator must act. */
   parked: 'SagaParked',
-  /** Terminal error of an execution whose input failed the saga's input schema; nothing ran. */
+  /**
+   * The execution input failed the saga's input schema, is not a JSON object, or is over the saga's
+   * input budget; nothing committed. Also the terminal error of such an execution.
+   */
   inputInvalid: 'SagaInputInvalid',
+  /**
+   * A forward phase's result is over the step's share of the saga state (256 KiB in all); refused
+   * before anything committed, so the saga compensates as for a business error.
+   */
+  resultTooLarge: 'SagaResultTooLarge',
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -77,4 +85,12 @@ export class InvalidRequestError extends SagaError {
 /** Like Powertools' `IdempotencyValidationError`: same barrier, different request fingerprint. */
 export class RequestMismatchError extends SagaError {
   override readonly name = ErrorNames.requestMismatch;
+}
+
+export class InputInvalidError extends SagaError {
+  override readonly name = ErrorNames.inputInvalid;
+}
+
+export class ResultTooLargeError extends SagaError {
+  override readonly name = ErrorNames.resultTooLarge;
 }

@@ -3,6 +3,7 @@ export { BARRIER_ITEM_TYPE } from './barrier.js';
 export { sharedDynamoDbClient } from './client.js';
 export {
   DEFAULT_RETENTION_DAYS,
+  ERROR_STACK_TRACES_ENV,
   LOG_PAYLOADS_ENV,
   MIN_RETENTION_DAYS,
   ParticipantConfigError,
@@ -51,4 +52,5 @@ export type {
   WriteOptions,
 } from './operations.js';
 export { OUTBOX_ITEM_TYPE, type OutboxRecord } from './outbox.js';
+export { MAX_ERROR_MESSAGE_CHARS } from './outgoing-error.js';
 export { DEFAULT_METRICS_NAMESPACE, MetricNames } from './telemetry.js';

@@ -1,5 +1,6 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import { TransactionLimitError } from './errors.js';
+import type { ParticipantRequest } from './contract.js';
+import { InputInvalidError, ResultTooLargeError, TransactionLimitError } from './errors.js';
 import { itemSize, utf8, valueSize } from './item-size.js';
 
 /** DynamoDB's TransactWriteItems limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html). */
@@ -80,12 +81,48 @@ export function checkEventPayload(eventType: string, payloadJson: string): void 
   }
 }
 
-export function checkResultSize(what: string, resultJson: string): void {
+/**
+ * A forward result lands in the saga state: it must fit the step's budget when the saga set one, and
+ * Step Functions' payload limit in any case. An undo's result only goes to its barrier.
+ */
+export function checkResultSize(what: string, resultJson: string, request: ParticipantRequest): void {
   const size = utf8(resultJson);
+  const budget = request.phase === 'action' ? request.budget?.resultBytes : undefined;
+  if (budget !== undefined && budget < MAX_RESULT_BYTES && size > budget) {
+    throw new ResultTooLargeError(
+      `${what} returned a ${size}-byte result, above the step's ${budget}-byte share of the saga state ` +
+        `(input and every result must fit Step Functions' ${MAX_RESULT_BYTES}-byte state). Nothing was committed. ` +
+        "Return identifiers, not data, or raise the step's `maxResultBytes`.",
+    );
+  }
   if (size > MAX_RESULT_BYTES) {
-    throw new TransactionLimitError(
+    throw new ResultTooLargeError(
       `${what} returned a ${size}-byte result, above the ${MAX_RESULT_BYTES}-byte Step Functions payload limit. ` +
-        'Return identifiers, not data.',
+        'Nothing was committed. Return identifiers, not data.',
+    );
+  }
+}
+
+/**
+ * The saga input must be a JSON object (the state machine merges results into it) within the
+ * saga's input budget. Checked by every forward phase of a saga, before anything runs, so that the
+ * first step refuses a bad input and the saga ends as `SagaInputInvalid` with nothing committed.
+ */
+export function checkSagaInput(request: ParticipantRequest): void {
+  const { budget, input } = request;
+  if (budget === undefined || request.phase !== 'action') return;
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    const shown = Array.isArray(input) ? 'an array' : input === null ? 'null' : `a ${typeof input}`;
+    throw new InputInvalidError(
+      `Saga ${request.sagaName} (${request.sagaId}) was started with ${shown} as input; a saga input must be a JSON object. Nothing ran.`,
+    );
+  }
+  const size = utf8(JSON.stringify(input));
+  if (size > budget.inputBytes) {
+    throw new InputInvalidError(
+      `Saga ${request.sagaName} (${request.sagaId}) was started with a ${size}-byte input, above its ${budget.inputBytes}-byte ` +
+        'input budget (the rest of the 256 KiB state is kept for step results). Nothing ran. Pass identifiers, not data, ' +
+        "or raise the saga's `maxInputBytes`.",
     );
   }
 }

@@ -417,7 +417,7 @@ export class PhaseRunner<I> {
     const json = JSON.stringify(value ?? null);
     if (json === undefined)
       throw new TypeError(`${this.what} returned a value that is not JSON-serializable`);
-    checkResultSize(this.what, json);
+    checkResultSize(this.what, json, this.invocation.request);
     return json;
   }
 

@@ -6,6 +6,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isBudget(value: unknown): boolean {
+  const positive = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
+  return isRecord(value) && positive(value.inputBytes) && positive(value.resultBytes);
+}
+
 function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
 }
@@ -33,6 +38,9 @@ export function parseRequest(event: unknown): ParticipantRequest {
     }
     if (!('input' in event)) problems.push('input: missing');
     if (event.results !== undefined && !isRecord(event.results)) problems.push('results: expected an object');
+    if (event.budget !== undefined && !isBudget(event.budget)) {
+      problems.push('budget: expected {inputBytes, resultBytes}, positive whole numbers');
+    }
   }
   if (problems.length > 0 || !isRecord(event)) {
     throw new InvalidRequestError(

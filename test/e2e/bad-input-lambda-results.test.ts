@@ -47,6 +47,42 @@ function badResultsApp(): App {
       ),
     });
   }
+  // Two results of 150 KB each: either fits a task result, both together overflow the state.
+  const half = inline(stack, 'Half', `exports.handler = async () => 'x'.repeat(150000);`);
+  const firstHalf = new tasks.LambdaInvoke(stack, 'FirstHalf', {
+    lambdaFunction: half,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    resultPath: '$.first',
+  });
+  const secondHalf = new tasks.LambdaInvoke(stack, 'SecondHalf', {
+    lambdaFunction: half,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    resultPath: '$.second',
+  });
+  secondHalf.addCatch(new sfn.Pass(stack, 'SecondHalfCaught'), {
+    errors: ['States.ALL'],
+    resultPath: '$.errors',
+  });
+  new sfn.StateMachine(stack, 'MergedState', {
+    stateMachineName: 'MergedState',
+    definitionBody: sfn.DefinitionBody.fromChainable(
+      firstHalf.next(secondHalf).next(new sfn.Pass(stack, 'AfterBothHalves')),
+    ),
+  });
+  // Parameters that double a 150 KB input: the task's input is over the limit before any call.
+  const wide = new tasks.LambdaInvoke(stack, 'WideCall', {
+    lambdaFunction: half,
+    payload: sfn.TaskInput.fromObject({ a: sfn.JsonPath.stringAt('$.s'), b: sfn.JsonPath.stringAt('$.s') }),
+    retryOnServiceExceptions: false,
+  });
+  wide.addCatch(new sfn.Pass(stack, 'WideCaught'), { errors: ['States.ALL'], resultPath: '$.errors' });
+  new sfn.StateMachine(stack, 'WideParameters', {
+    stateMachineName: 'WideParameters',
+    definitionBody: sfn.DefinitionBody.fromChainable(wide),
+  });
+  inline(stack, 'Giant', `exports.handler = async () => 'x'.repeat(6300000);`);
   const dlq = new sqs.Queue(stack, 'PoisonDlq');
   const queue = new sqs.Queue(stack, 'Work', {
     visibilityTimeout: Duration.seconds(1),
@@ -69,11 +105,11 @@ function badResultsApp(): App {
 const logs: LocalLogLine[] = [];
 const local = useLocalCloud(badResultsApp, { onLog: (line) => logs.push(line), pollIntervalMs: 50 });
 
-const run = async (name: string) => {
+const run = async (name: string, input = '{}') => {
   const machine = local.cloud.resources.find(name, 'stateMachine');
   const { executionArn } = (await local.cloud.stepFunctions.call('StartExecution', {
     stateMachineArn: machine.arn,
-    input: '{}',
+    input,
   })) as { executionArn: string };
   return { executionArn, done: await waitForExecution(local.cloud, executionArn) };
 };
@@ -89,6 +125,56 @@ describe('bad results and poison messages on the local cloud', () => {
     const types = (await historyOf(local.cloud, executionArn)).map((e) => e.type);
     expect(types).toContain('ExecutionFailed');
     expect(types).not.toContain('PassStateEntered');
+  });
+
+  it('fails the execution with States.DataLimitExceeded when a result merged by ResultPath makes the state too large, past any Catch', async () => {
+    const { executionArn, done } = await run('MergedState');
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('States.DataLimitExceeded');
+    expect(done.cause).toBe(
+      "The state/task 'SecondHalf' returned a result with a size exceeding the maximum number of bytes service limit.",
+    );
+    const history = await historyOf(local.cloud, executionArn);
+    // The second result came back whole; the state it made never left SecondHalf.
+    expect(history.filter((e) => e.type === 'LambdaFunctionSucceeded')).toHaveLength(2);
+    expect(history.filter((e) => e.type === 'TaskStateExited')).toHaveLength(1);
+    expect(history.map((e) => e.type)).not.toContain('PassStateEntered');
+  });
+
+  it('fails the execution with States.DataLimitExceeded when a task input after Parameters is too large, before calling anything', async () => {
+    const { executionArn, done } = await run('WideParameters', JSON.stringify({ s: 'y'.repeat(150_000) }));
+    expect(done.error).toBe('States.DataLimitExceeded');
+    expect(done.cause).toBe(
+      "The state/task 'WideCall' has an input with a size exceeding the maximum number of bytes service limit.",
+    );
+    const types = (await historyOf(local.cloud, executionArn)).map((e) => e.type);
+    expect(types).not.toContain('TaskScheduled');
+    expect(types).not.toContain('PassStateEntered');
+  });
+
+  it('answers a synchronous invocation over 6 MB as Lambda does: the request refused, the response a function error', async () => {
+    const giant = local.cloud.resources.find('Giant', 'function');
+    const response = (await local.cloud.lambda.call('Invoke', {
+      FunctionName: giant.name,
+      Payload: '{}',
+    })) as {
+      FunctionError?: string;
+      Payload: string;
+    };
+    expect(response.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(response.Payload)).toEqual({
+      errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+      errorType: 'Function.ResponseSizeTooLarge',
+    });
+    await expect(
+      local.cloud.lambda.call('Invoke', {
+        FunctionName: giant.name,
+        Payload: JSON.stringify({ blob: 'z'.repeat(6_300_000) }),
+      }),
+    ).rejects.toMatchObject({
+      code: 'RequestEntityTooLargeException',
+      message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation',
+    });
   });
 
   it('fails the task with the serialization error when a handler returns something JSON cannot carry', async () => {

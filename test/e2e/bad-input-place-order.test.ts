@@ -88,8 +88,15 @@ describe('bad inputs to PlaceOrder', () => {
     expect(JSON.parse(caught.ReserveInventory?.Cause ?? '{}').errorMessage).toMatch(
       /Saga PlaceOrder \(bad-schema-1\) sent Inventory\.reserve an input that does not match the participant's schema: [\s\S]*customerId[\s\S]*quantity[\s\S]*amount/,
     );
+    // The error keeps its name and message; no stack trace, so no file path of the bundle.
+    const payload = JSON.parse(caught.ReserveInventory?.Cause ?? '{}');
+    expect(payload.trace).toEqual(`SagaInvalidRequest: ${payload.errorMessage}`.split('\n'));
+    expect(done.cause).not.toMatch(/\.m?js:\d+|\/var\/task|node_modules|file:\/\//);
     // Refused once, not retried; its compensation is empty and needs no input.
     const history = await historyOf(local.cloud, executionArn);
+    for (const failed of history.filter((e) => e.type === 'LambdaFunctionFailed')) {
+      expect(JSON.stringify(failed)).not.toMatch(/\.m?js:\d+|\/var\/task|node_modules/);
+    }
     expect(history.filter((e) => e.type === 'LambdaFunctionFailed')).toHaveLength(1);
     expect(history.filter((e) => e.type === 'LambdaFunctionSucceeded')).toHaveLength(1);
     // No business item changed: the Inventory table holds only the saga's two barrier records (the

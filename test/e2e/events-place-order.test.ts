@@ -5,6 +5,7 @@ import { ulid } from 'ulid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { outcomeKey } from '../../functions/examples/notifications/outcome-log.js';
 import { orderSummaryKey } from '../../functions/examples/order-events/order-history.js';
+import { inboxKey } from '../../functions/inbox/inbox-item.js';
 import { getNotificationStatus } from '../../functions/notifier/index.js';
 import { buildExampleApp } from '../../infra/app.js';
 import { StreamsApi } from '../../infra/local/event-sources/streams-api.js';
@@ -199,6 +200,35 @@ describe('PlaceOrder events and notifications on the local cloud', () => {
       reserved: 0,
       charged: 0,
     });
+  });
+
+  it('ignores events whose type names an object prototype member: a forged payload changes no order', async () => {
+    const forged = ['constructor', '__proto__', 'toString'].map((eventType) => ({
+      eventId: ulid(),
+      eventType,
+      sagaId: 'forged-1',
+      sagaName: 'PlaceOrder',
+      step: 'ChargePayment',
+      createdAt: new Date().toISOString(),
+      payload: { orderId: 'forged-1', reserved: 99, charged: 5_000 },
+    }));
+    for (const envelope of forged) {
+      await clients().sqs.send(
+        new SendMessageCommand({ QueueUrl: queueUrl('OrderEvents'), MessageBody: JSON.stringify(envelope) }),
+      );
+    }
+    // The inbox records every event it consumed, applied or not: once all three are recorded, the
+    // consumer has decided about each of them.
+    const history = tableName('OrderHistory/Table');
+    for (const envelope of forged) {
+      const key = inboxKey(envelope.eventId);
+      await eventually(
+        () => getItem(clients().dynamodb, history, key.pk, key.sk),
+        20_000,
+        `the inbox record of the ${envelope.eventType} event`,
+      );
+    }
+    expect(await summaryOf('forged-1')).toBeUndefined();
   });
 
   it('retries and bisects a failing relay batch, relays the good events, and sends the poison record to the on-failure queue', async () => {

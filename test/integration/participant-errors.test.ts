@@ -1,7 +1,13 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
-import { defineParticipant, ErrorNames, TransientError } from '../../functions/runtime/index.js';
+import {
+  BusinessError,
+  defineParticipant,
+  ErrorNames,
+  MAX_ERROR_MESSAGE_CHARS,
+  TransientError,
+} from '../../functions/runtime/index.js';
 import { countRequests, failNextTransactions, type RequestCounter } from '../support/dynamo-faults.js';
 import {
   type HandlerRuns,
@@ -175,6 +181,30 @@ describe('refusing bad requests before anything runs', () => {
     expect(counter.total()).toBe(0);
   });
 
+  it.each([
+    ['action', 'constructor'],
+    ['action', '__proto__'],
+    ['action', 'toString'],
+    ['compensation', 'hasOwnProperty'],
+    ['compensation', 'constructor'],
+  ] as const)(
+    'refuses a %s named "%s" instead of finding it on the object prototype',
+    async (phase, action) => {
+      const sagaId = nextSaga();
+      const outcome = stockParticipant(
+        client,
+        table,
+        runs,
+      )(request(sagaId, { sku, quantity: 1 }, phase, action));
+      await expect(outcome).rejects.toMatchObject({
+        name: ErrorNames.invalidRequest,
+        message: expect.stringContaining(`has no ${phase} handler named "${action}"`),
+      });
+      expect(counter.total()).toBe(0);
+      await expectNothingWritten(sagaId);
+    },
+  );
+
   it('propagates an unexpected handler error unchanged and writes nothing', async () => {
     const sagaId = nextSaga();
     const boom = new Error('payment gateway returned garbage');
@@ -195,5 +225,69 @@ describe('refusing bad requests before anything runs', () => {
     await expect(handler({ ...request(sagaId, { sku }), action: 'act' })).rejects.toBe(boom);
     expect(counter.total()).toBe(0);
     await expectNothingWritten(sagaId);
+  });
+});
+
+describe('what a failed phase returns to its caller', () => {
+  const handlerFailing = (error: Error, errorStackTraces?: boolean) =>
+    defineParticipant({
+      name: 'Broken',
+      input: z.object({ sku: z.string() }),
+      client,
+      tableName: table,
+      ...(errorStackTraces === undefined ? {} : { errorStackTraces }),
+      actions: {
+        act: () => {
+          throw error;
+        },
+      },
+    });
+
+  it('keeps the name and message of an error but drops its stack trace, so no file path leaves the function', async () => {
+    const refused = await handlerFailing(new BusinessError('card 4111 declined', 'DECLINED'))({
+      ...request(nextSaga(), { sku }),
+      action: 'act',
+    }).then(
+      () => expect.fail('the phase should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(refused).toMatchObject({ name: ErrorNames.business, message: 'card 4111 declined' });
+    // The Lambda runtime reports `stack.split('\n')` as the trace: one line, no frames.
+    expect(refused.stack).toBe('SagaBusinessError: card 4111 declined');
+
+    const crashed = await handlerFailing(new TypeError('x is not a function'))({
+      ...request(nextSaga(), { sku }),
+      action: 'act',
+    }).then(
+      () => expect.fail('the phase should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(crashed.stack).toBe('TypeError: x is not a function');
+  });
+
+  it('keeps the stack trace when the participant opts in', async () => {
+    const crashed = await handlerFailing(
+      new TypeError('x is not a function'),
+      true,
+    )({
+      ...request(nextSaga(), { sku }),
+      action: 'act',
+    }).then(
+      () => expect.fail('the phase should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(crashed.stack).toMatch(/^TypeError: x is not a function\n\s+at /);
+  });
+
+  it('cuts a message longer than the saga state can hold for an error', async () => {
+    const failed = await handlerFailing(new Error('y'.repeat(10_000)))({
+      ...request(nextSaga(), { sku }),
+      action: 'act',
+    }).then(
+      () => expect.fail('the phase should have failed'),
+      (e: unknown) => e as Error,
+    );
+    expect(failed.message).toHaveLength(MAX_ERROR_MESSAGE_CHARS);
+    expect(failed.message.endsWith('… (truncated)')).toBe(true);
   });
 });

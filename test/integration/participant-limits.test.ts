@@ -37,7 +37,11 @@ function participantRunning(body: (ctx: Ctx) => unknown) {
   });
 }
 
-async function run(body: (ctx: Ctx) => unknown, n = 0) {
+async function run(
+  body: (ctx: Ctx) => unknown,
+  n = 0,
+  extra: { input?: unknown; budget?: { inputBytes: number; resultBytes: number } } = {},
+) {
   const sagaId = uniqueId('limits');
   const outcome = participantRunning(body)({
     sagaId,
@@ -45,8 +49,9 @@ async function run(body: (ctx: Ctx) => unknown, n = 0) {
     step: 'Act',
     phase: 'action',
     action: 'act',
-    input: { n },
+    input: 'input' in extra ? extra.input : { n },
     results: {},
+    ...(extra.budget ? { budget: extra.budget } : {}),
   });
   return { sagaId, outcome };
 }
@@ -66,8 +71,9 @@ async function expectRefusedBeforeDynamo(
   sagaId: string,
   outcome: Promise<unknown>,
   message: string | RegExp,
+  name: string = ErrorNames.limitExceeded,
 ) {
-  await expect(outcome).rejects.toMatchObject({ name: ErrorNames.limitExceeded });
+  await expect(outcome).rejects.toMatchObject({ name });
   await expect(outcome).rejects.toThrow(message);
   expect(counter.counts.get('TransactWriteItemsCommand')).toBeUndefined();
   expect(
@@ -152,7 +158,72 @@ describe('transaction limits', () => {
     await expectRefusedBeforeDynamo(
       sagaId,
       outcome,
-      `${what(sagaId)} returned a 262146-byte result, above the 262144-byte Step Functions payload limit.`,
+      `${what(sagaId)} returned a 262146-byte result, above the 262144-byte Step Functions payload limit. Nothing was committed.`,
+      ErrorNames.resultTooLarge,
+    );
+  });
+});
+
+describe('the saga state budget', () => {
+  const budget = { inputBytes: 1_024, resultBytes: 2_048 };
+
+  it("refuses a result over the step's share of the saga state with SagaResultTooLarge, committing none of its writes", async () => {
+    const { sagaId, outcome } = await run(
+      (ctx) => {
+        ctx.put({ item: { pk: `ITEM#${ctx.sagaId}`, sk: 'written' } });
+        ctx.emit('Done', {});
+        return { blob: 'x'.repeat(2_100) };
+      },
+      0,
+      { budget },
+    );
+    await expectRefusedBeforeDynamo(
+      sagaId,
+      outcome,
+      `${what(sagaId)} returned a 2111-byte result, above the step's 2048-byte share of the saga state (input and every result must fit Step Functions' 262144-byte state). Nothing was committed.`,
+      ErrorNames.resultTooLarge,
+    );
+    expect(await itemsOfType(client, table, 'barrier', sagaId)).toEqual([]);
+    expect(await itemsOfType(client, table, 'outbox', sagaId)).toEqual([]);
+  });
+
+  it('commits a result that fits its share', async () => {
+    const { outcome } = await run(() => ({ blob: 'x'.repeat(2_000) }), 0, { budget });
+    await expect(outcome).resolves.toEqual({ blob: 'x'.repeat(2_000) });
+  });
+
+  it.each([
+    ['an array', [1]],
+    ['a string', 'order-1'],
+    ['null', null],
+  ])('refuses %s as saga input with SagaInputInvalid before the handler runs', async (shown, input) => {
+    let ran = false;
+    const { sagaId, outcome } = await run(
+      () => {
+        ran = true;
+      },
+      0,
+      { input, budget },
+    );
+    await expectRefusedBeforeDynamo(
+      sagaId,
+      outcome,
+      `Saga Limits (${sagaId}) was started with ${shown} as input; a saga input must be a JSON object. Nothing ran.`,
+      ErrorNames.inputInvalid,
+    );
+    expect(ran).toBe(false);
+  });
+
+  it("refuses an input over the saga's input budget with SagaInputInvalid", async () => {
+    const { sagaId, outcome } = await run(() => null, 0, {
+      input: { n: 1, note: 'x'.repeat(1_100) },
+      budget,
+    });
+    await expectRefusedBeforeDynamo(
+      sagaId,
+      outcome,
+      /was started with a 1\d{3}-byte input, above its 1024-byte input budget/,
+      ErrorNames.inputInvalid,
     );
   });
 });

@@ -124,6 +124,8 @@ describe('example app (StepsagaExample)', () => {
           'SagaActionRefused',
           'SagaTransactionLimitExceeded',
           'SagaInvalidRequest',
+          'SagaInputInvalid',
+          'SagaResultTooLarge',
         ],
         ResultPath: '$.errors.ShipOrder',
         Next: 'Compensate ChargePayment',

@@ -6,6 +6,7 @@ import {
   RequestMismatchError,
   TransientError,
 } from '../../functions/runtime/errors.js';
+import { checkResultSize, checkSagaInput } from '../../functions/runtime/limits.js';
 import { buildSaga, tripSteps } from './saga-fixtures.js';
 import { type Behaviour, PARKED_AT, runSaga, type SagaRun } from './saga-local-harness.js';
 
@@ -66,6 +67,8 @@ describe('Saga execution on the local interpreter', () => {
       action: 'book',
       input,
       results: {},
+      // The step's share of the 256 KiB state: 64 KiB input, 32 KiB errors, keys, then four steps.
+      budget: { inputBytes: 65_536, resultBytes: Math.floor((262_144 - 65_536 - 32_768 - 96 * 5) / 4) },
     });
     expect(second).toMatchObject({ step: 'BookFlight', results: { BookHotel: { hotel: 'H-1' } } });
   });
@@ -248,5 +251,77 @@ describe('Saga execution on the local interpreter', () => {
     const good = await runSaga(validated.definition, { tripId: 'trip-7', amount: 1 });
     expect(good.status).toBe('SUCCEEDED');
     expect(good.statesEntered).toHaveLength(1 + 4 + 1);
+  });
+
+  describe('inputs and results that would not fit the saga state', () => {
+    /** What the participant runtime does with a request before and after its handler runs. */
+    const runtime =
+      (result: () => unknown = () => ({ ok: 'yes' })): Behaviour =>
+      (request) => {
+        checkSagaInput(request);
+        const json = JSON.stringify(result());
+        checkResultSize(`${request.step}.${request.action}`, json, request);
+        return JSON.parse(json);
+      };
+    const everyStep = (behaviour: Behaviour) =>
+      Object.fromEntries(
+        ['BookHotel', 'BookFlight', 'ChargeCard', 'SendItinerary'].map((n) => [n, behaviour]),
+      );
+
+    it.each([
+      ['an array', ['trip-7'], 'an array'],
+      ['a string', 'trip-7', 'a string'],
+      ['a number', 7, 'a number'],
+      ['null', null, 'null'],
+    ])(
+      "fails %s input as SagaInputInvalid, with the first step's refusal as the cause and nothing else run",
+      async (_, bad, shown) => {
+        const run = await runSaga(definition, bad as never, { behaviours: everyStep(runtime()) });
+        expect(run.error).toBe(ErrorNames.inputInvalid);
+        expect(JSON.parse(run.cause!)).toEqual({
+          BookHotel: {
+            Error: ErrorNames.inputInvalid,
+            Cause: `Saga Trip (order-0001) was started with ${shown} as input; a saga input must be a JSON object. Nothing ran.`,
+          },
+        });
+        expect(calls(run)).toEqual(['action:BookHotel']);
+        expect(run.statesEntered).toEqual(['BookHotel', 'Record input refusal', 'Input refused']);
+      },
+    );
+
+    it("fails an input over the saga's input budget as SagaInputInvalid before any step commits", async () => {
+      const run = await runSaga(
+        definition,
+        { ...input, note: 'x'.repeat(70_000) },
+        { behaviours: everyStep(runtime()) },
+      );
+      expect(run.error).toBe(ErrorNames.inputInvalid);
+      expect(JSON.parse(run.cause!).BookHotel.Cause).toMatch(
+        /was started with a 700\d\d-byte input, above its 65536-byte input budget/,
+      );
+      expect(calls(run)).toEqual(['action:BookHotel']);
+    });
+
+    it("compensates a result over its step's share like a business error, and keeps the happy path at N + 1", async () => {
+      const big = () => ({ blob: 'x'.repeat(41_000) });
+      const run = await runSaga(definition, input, {
+        behaviours: { ...everyStep(runtime()), BookFlight: runtime(big) },
+      });
+      expect(run.error).toBe(ErrorNames.compensated);
+      expect(JSON.parse(run.cause!).BookFlight.Error).toBe(ErrorNames.resultTooLarge);
+      expect(calls(run)).toEqual([
+        'action:BookHotel',
+        'action:BookFlight',
+        'compensation:BookFlight',
+        'compensation:BookHotel',
+      ]);
+
+      const fits = await runSaga(definition, input, {
+        behaviours: everyStep(runtime(() => ({ blob: 'x'.repeat(40_000) }))),
+      });
+      expect(fits.status).toBe('SUCCEEDED');
+      expect(fits.statesEntered).toHaveLength(4 + 1);
+      expect(Buffer.byteLength(JSON.stringify(fits.output))).toBeLessThan(262_144);
+    });
   });
 });

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ErrorNames, TransientError } from '../../functions/runtime/errors.js';
+import { checkSagaInput } from '../../functions/runtime/limits.js';
 import {
   NotificationChannel,
   NotificationTarget,
@@ -279,6 +280,7 @@ describe('Saga outcome messages: execution on the local interpreter', () => {
     expect(Object.keys(definition.States).filter((name) => name.startsWith('Publish '))).toEqual([
       'Publish SagaCompensated',
       'Publish SagaParked',
+      'Publish input refusal',
     ]);
 
     const succeeded = await runSaga(definition, input, { executionName: 'trip-7' });
@@ -408,5 +410,35 @@ describe('Saga outcome messages: execution on the local interpreter', () => {
     const run = await runSaga(definitionFromTemplate(Template.fromStack(stack)), { tripId: 7 });
     expect(run.error).toBe(ErrorNames.inputInvalid);
     expect(run.sent).toEqual([]);
+  });
+
+  it('publishes a refused input that is not a JSON object as a SagaCompensated outcome, and fails SagaInputInvalid', async () => {
+    const stack = new Stack(new App(), 'SagaTest');
+    const queue = new sqs.Queue(stack, 'Outcomes');
+    new Saga(stack, 'Trip', { steps: tripSteps(stack), outcomes: { queue } });
+    const definition = definitionFromTemplate(Template.fromStack(stack));
+    for (const bad of [['trip-7'], 'trip-7']) {
+      const run = await runSaga(definition, bad as never, {
+        behaviours: {
+          BookHotel: (request) => {
+            checkSagaInput(request);
+            return {};
+          },
+        },
+      });
+      expect(run.error).toBe(ErrorNames.inputInvalid);
+      expect(run.statesEntered.slice(-3)).toEqual([
+        'Record input refusal',
+        'Publish input refusal',
+        'Input refused',
+      ]);
+      const [outcome] = outcomesOf(run);
+      expect(outcome!.body).toMatchObject({
+        type: 'SagaCompensated',
+        sagaName: 'Trip',
+        summary: { BookHotel: { Error: ErrorNames.inputInvalid } },
+      });
+      expect(run.parked).toEqual([]);
+    }
   });
 });

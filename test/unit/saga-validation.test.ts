@@ -43,7 +43,7 @@ describe('Saga validation at synth', () => {
 
   it('refuses step names reserved for generated states', () => {
     expect(() => build([comp('Book'), pivot('SagaParked')])).toThrow(
-      'Saga "Trip", step "SagaParked": the name is reserved for a state the saga generates ("Validate input", "Park saga", "SagaSucceeded", "SagaCompensated", "SagaParked", "SagaInputInvalid", or names starting with "Compensate"). Rename the step.',
+      'Saga "Trip", step "SagaParked": the name is reserved for a state the saga generates ("Validate input", "Park saga", "SagaSucceeded", "SagaCompensated", "SagaParked", "SagaInputInvalid", "Record input refusal", "Input refused", or names starting with "Compensate"). Rename the step.',
     );
   });
 
@@ -170,5 +170,65 @@ describe('Saga validation at synth', () => {
     expect(() => build([comp('Book')], { sagaName: 'Place Order' })).toThrow(
       `Saga name "Place Order" contains " ", which a state machine name cannot contain`,
     );
+  });
+
+  describe('barrier retention against how long the saga can still deliver a phase', () => {
+    function withRetention(
+      days: number,
+      props: Omit<SagaProps, 'steps'> = {},
+      timeout = Duration.seconds(30),
+    ) {
+      const stack = new Stack(new App(), 'RetentionTest');
+      const hotel = {
+        function: inlineFunction(stack, 'Hotel', timeout),
+        participantName: 'Hotel',
+        barrierRetentionDays: days,
+      };
+      const card = {
+        function: inlineFunction(stack, 'Card'),
+        participantName: 'Card',
+        barrierRetentionDays: 90,
+      };
+      return new Saga(stack, 'Trip', {
+        ...props,
+        steps: [
+          { name: 'BookHotel', participant: hotel, action: 'book', compensation: 'cancel' },
+          { name: 'ChargeCard', participant: card, action: 'charge', kind: 'pivot' },
+        ],
+      });
+    }
+
+    it('refuses a participant whose barriers expire before the redrive window closes', () => {
+      expect(() => withRetention(7)).toThrow(
+        'Saga "Trip": participant "Hotel" (step "BookHotel") keeps its barriers 7 days, but the saga can still deliver its phases 15 days after starting: a worst case of 0.01 days (every attempt timing out, every retry wait at its longest, then every compensation and the park) plus Step Functions\' 14-day redrive window, which the parked-sagas queue\'s 14-day retention matches. An expired barrier makes a late compensation undo nothing and lets a replayed action apply again. Set `barrierRetentionDays` of "Hotel" to at least 15, or lower the retry budgets, step timeouts or `timeout`.',
+      );
+      expect(() => withRetention(14)).toThrow('at least 15');
+      expect(() => withRetention(15)).not.toThrow();
+    });
+
+    it('counts the retry budgets: days of waiting between compensation attempts need days of retention', () => {
+      // 40 compensation retries of up to a day each: about 40 days before the saga parks.
+      const patient = {
+        compensationRetry: { attempts: 40, interval: Duration.hours(1), maxDelay: Duration.days(1) },
+      };
+      expect(() => withRetention(30, patient)).toThrow(
+        /keeps its barriers 30 days, but the saga can still deliver its phases 5\d days after starting: a worst case of 3\d\.\d days/,
+      );
+      expect(() => withRetention(60, patient)).not.toThrow();
+    });
+
+    it('takes a saga timeout lower than the worst case as the bound', () => {
+      const patient = {
+        compensationRetry: { attempts: 40, interval: Duration.hours(1), maxDelay: Duration.days(1) },
+      };
+      expect(() => withRetention(30, { ...patient, timeout: Duration.days(10) })).not.toThrow();
+      expect(() => withRetention(20, { ...patient, timeout: Duration.days(10) })).toThrow(
+        /a worst case of 10\.0 days \(.*, cut short by `timeout`\) .* to at least 24,/,
+      );
+    });
+
+    it('passes with the default retention of 30 days for default budgets, even with 15-minute attempts', () => {
+      expect(() => withRetention(30, {}, Duration.minutes(15))).not.toThrow();
+    });
   });
 });

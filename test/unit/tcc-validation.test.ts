@@ -101,4 +101,22 @@ describe('TccTransaction validation at synth', () => {
       'TccTransaction "Transfer": its worst-case execution writes 30049 history events (every Try, Confirm and Cancel retry used), over Step Functions\' limit of 25000. Lower `tryRetry.attempts`, `confirmRetry.attempts` or `cancelRetry.attempts`, or split the transaction.',
     );
   });
+
+  it('refuses a participant whose barriers expire before the redrive window closes', () => {
+    const withRetention = (days: number) =>
+      synth((stack) => [
+        {
+          name: 'Debit',
+          participant: {
+            function: inlineFunction(stack, 'Fn'),
+            participantName: 'Accounts',
+            barrierRetentionDays: days,
+          },
+        },
+      ]);
+    expect(withRetention(10)).toThrow(
+      /^TccTransaction "Transfer": participant "Accounts" \(as "Debit"\) keeps its barriers 10 days, but the saga can still deliver its phases 15 days after starting: .* Set `barrierRetentionDays` of "Accounts" to at least 15,/,
+    );
+    expect(withRetention(15)).not.toThrow();
+  });
 });

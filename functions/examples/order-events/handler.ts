@@ -1,10 +1,5 @@
 import { createInboxHandler, TABLE_NAME_ENV } from 'stepsaga/runtime';
-import {
-  ORDER_EVENT_EFFECTS,
-  type OrderEventPayload,
-  orderEventKey,
-  orderSummaryKey,
-} from './order-history.js';
+import { type OrderEventPayload, orderEventEffect, orderEventKey, orderSummaryKey } from './order-history.js';
 
 /**
  * Consumes the `order-events` queue (PlaceOrder participants' outbox events, relayed) into the
@@ -15,7 +10,7 @@ export const handler = createInboxHandler<OrderEventPayload>({
   tableName: process.env[TABLE_NAME_ENV] ?? '',
   apply: (event, tx) => {
     const orderId = event.payload?.orderId;
-    const effect = ORDER_EVENT_EFFECTS[event.eventType];
+    const effect = orderEventEffect(event.eventType);
     // Not an order event: the inbox still records it, so it is not offered again.
     if (typeof orderId !== 'string' || !effect) return;
     const { reserved = 0, charged = 0 } = effect(event.payload);

@@ -18,13 +18,22 @@ export interface OrderEventPayload {
   readonly shipmentId?: string;
 }
 
-/** How each event type moves the summary's counters: `reserved` in units, `charged` in cents. */
-export const ORDER_EVENT_EFFECTS: Readonly<
-  Record<string, (payload: OrderEventPayload) => { reserved?: number; charged?: number }>
-> = {
-  StockReserved: (p) => ({ reserved: p.quantity ?? 0 }),
-  StockReleased: (p) => ({ reserved: -(p.quantity ?? 0) }),
-  PaymentCharged: (p) => ({ charged: p.amount ?? 0 }),
-  PaymentRefunded: (p) => ({ charged: -(p.amount ?? 0) }),
-  OrderShipped: () => ({}),
-};
+type OrderEventEffect = (payload: OrderEventPayload) => { reserved?: number; charged?: number };
+
+/**
+ * How each event type moves the summary's counters: `reserved` in units, `charged` in cents. A Map,
+ * not an object literal: the event type comes from the message, and a lookup on a plain object
+ * would find `constructor` or `toString` on its prototype and apply a forged payload.
+ */
+const ORDER_EVENT_EFFECTS: ReadonlyMap<string, OrderEventEffect> = new Map<string, OrderEventEffect>([
+  ['StockReserved', (p) => ({ reserved: p.quantity ?? 0 })],
+  ['StockReleased', (p) => ({ reserved: -(p.quantity ?? 0) })],
+  ['PaymentCharged', (p) => ({ charged: p.amount ?? 0 })],
+  ['PaymentRefunded', (p) => ({ charged: -(p.amount ?? 0) })],
+  ['OrderShipped', () => ({})],
+]);
+
+/** The effect of an order event type, or undefined for any other type (including prototype names). */
+export function orderEventEffect(eventType: unknown): OrderEventEffect | undefined {
+  return typeof eventType === 'string' ? ORDER_EVENT_EFFECTS.get(eventType) : undefined;
+}

@@ -1,3 +1,4 @@
+import type { StateBudget } from '../../../functions/runtime/contract.js';
 import type { AslState } from './asl-value.js';
 
 export interface ParticipantRequestOptions {
@@ -7,6 +8,8 @@ export interface ParticipantRequestOptions {
   readonly action: string;
   /** Whether `$.results` exists when the Task runs; when it does not, the request carries `{}`. */
   readonly resultsExist: boolean;
+  /** The step's share of the saga state, which the participant runtime enforces. */
+  readonly budget?: StateBudget;
 }
 
 /**
@@ -22,5 +25,6 @@ export function participantRequest(options: ParticipantRequestOptions): AslState
     action: options.action,
     'input.$': '$$.Execution.Input',
     ...(options.resultsExist ? { 'results.$': '$.results' } : { results: {} }),
+    ...(options.budget ? { budget: { ...options.budget } } : {}),
   };
 }

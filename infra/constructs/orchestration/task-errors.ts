@@ -36,6 +36,8 @@ export const NOTHING_COMMITTED_ERRORS: readonly string[] = [
   ErrorNames.actionRefused,
   ErrorNames.limitExceeded,
   ErrorNames.invalidRequest,
+  ErrorNames.inputInvalid,
+  ErrorNames.resultTooLarge,
 ];
 
 /** `Fail` cause: every caught `{Error, Cause}` keyed by state name, as one JSON string. */

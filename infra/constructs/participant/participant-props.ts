@@ -71,6 +71,13 @@ export interface ParticipantProps {
    */
   readonly extraTables?: readonly dynamodb.ITable[];
   /**
+   * Keep stack traces in the errors the participant returns to its saga. They reach the execution
+   * history, `$.errors`, and parked and outcome messages, and show the bundle's file paths, so they
+   * are off; the function's own log keeps them either way.
+   * @default false
+   */
+  readonly errorStackTraces?: boolean;
+  /**
    * More environment variables for the handler.
    * @default - none
    */

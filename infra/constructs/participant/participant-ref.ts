@@ -24,6 +24,11 @@ export interface IParticipant {
   readonly participantName?: string;
   /** What the handler offers; undefined when not declared (then steps are not checked). */
   readonly operations?: ParticipantOperations;
+  /**
+   * Days its barrier items live; sagas that use the participant check it against how long they can
+   * still deliver a phase. Unknown for a bare function, which is not checked.
+   */
+  readonly barrierRetentionDays?: number;
 }
 
 /** A saga step's participant: a bare function or an {@link IParticipant}. */

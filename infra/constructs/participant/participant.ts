@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ERROR_STACK_TRACES_ENV } from '../../../functions/runtime/config.js';
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { acknowledgeNoAsyncInvoke } from '../shared/inherent-findings.js';
 import { declaredOperations } from './participant-operations.js';
@@ -38,12 +39,15 @@ export class Participant extends Construct implements IParticipant {
   public readonly participantName: string;
   /** The actions, compensations and TCC handlers the participant declared, if it did. */
   public readonly operations: ParticipantOperations | undefined;
+  /** Days barrier and outbox items live before TTL removes them. */
+  public readonly barrierRetentionDays: number;
 
   constructor(scope: Construct, id: string, props: ParticipantProps) {
     super(scope, id);
     this.participantName = props.participantName ?? id;
     this.operations = declaredOperations(this.participantName, props);
     const retentionDays = props.barrierRetentionDays ?? DEFAULT_BARRIER_RETENTION_DAYS;
+    this.barrierRetentionDays = retentionDays;
     if (
       !Token.isUnresolved(retentionDays) &&
       (!Number.isInteger(retentionDays) || retentionDays < MIN_BARRIER_RETENTION_DAYS)
@@ -81,6 +85,7 @@ export class Participant extends Construct implements IParticipant {
         ...props.environment,
         STEPSAGA_TABLE_NAME: this.table.tableName,
         STEPSAGA_BARRIER_RETENTION_DAYS: String(retentionDays),
+        ...(props.errorStackTraces ? { [ERROR_STACK_TRACES_ENV]: 'true' } : {}),
         POWERTOOLS_SERVICE_NAME: this.participantName,
         POWERTOOLS_METRICS_NAMESPACE: PARTICIPANT_METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',

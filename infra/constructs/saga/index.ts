@@ -5,5 +5,6 @@ export * from './saga-limits.js';
 export * from './saga-outcomes.js';
 export * from './saga-plan.js';
 export * from './saga-props.js';
+export * from './saga-state-budget.js';
 export * from './saga-state-names.js';
 export * from './saga-validation.js';

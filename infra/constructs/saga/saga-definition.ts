@@ -1,4 +1,5 @@
 import { NOTIFICATION_ID_ATTRIBUTE } from '../../../functions/notifier/notification-id.js';
+import { ERRORS_KEY } from '../../../functions/runtime/contract.js';
 import { ErrorNames } from '../../../functions/runtime/errors.js';
 import { type SagaOutcomeType, SagaOutcomeTypes } from '../../../functions/runtime/saga-outcome-message.js';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
@@ -19,6 +20,7 @@ import {
   type ResolvedStep,
 } from './saga-plan.js';
 import type { SagaInputField, SagaInputFieldType, SagaInputSchema } from './saga-props.js';
+import type { SagaStateBudget } from './saga-state-budget.js';
 import { compensationStateName, member, OutcomeStateNames, StateNames } from './saga-state-names.js';
 import { RESERVED_INPUT_KEYS } from './saga-validation.js';
 
@@ -43,6 +45,8 @@ export interface SagaDefinitionInput {
   readonly publishOutcomes?: readonly SagaOutcomeType[];
   readonly timeoutSeconds?: number;
   readonly inputSchema?: SagaInputSchema;
+  /** The state budget the participants enforce; without it they only hold results to 256 KiB. */
+  readonly budget?: SagaStateBudget;
 }
 
 const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
@@ -97,9 +101,35 @@ function request(
   step: ResolvedStep,
   phase: 'action' | 'compensation',
   action: string,
+  budget: SagaStateBudget | undefined,
 ): AslState {
-  // Nothing has run before the first step, so `$.results` does not exist yet.
-  return participantRequest({ sagaName, step: step.name, phase, action, resultsExist: step.index > 0 });
+  const resultBytes = budget?.resultBytes[step.index];
+  // Nothing has run before the first step, so `$.results` does not exist yet. Only a forward
+  // phase's result lands in the state, so only it carries the budget.
+  return participantRequest({
+    sagaName,
+    step: step.name,
+    phase,
+    action,
+    resultsExist: step.index > 0,
+    ...(phase === 'action' && budget && resultBytes !== undefined
+      ? { budget: { inputBytes: budget.inputBytes, resultBytes } }
+      : {}),
+  });
+}
+
+/**
+ * The first step's participant refuses an input that is not a JSON object, or is over the input
+ * budget, with `SagaInputInvalid` before anything commits. Its Catch cannot record the error under
+ * `$.errors` as usual: merging into an input that is not an object fails too
+ * (`States.ResultPathMatchFailure`), and ends the execution with no outcome. So this catcher
+ * replaces the state with the error, and a Pass state
+ * (on this failure path only; the happy path keeps N + 1 transitions) rebuilds `$.errors` from it.
+ */
+function inputRefusalCatcher(): AslValue {
+  // No ResultPath: a catcher's default, "$", replaces the state with the error whatever the input
+  // was (aws-local-stepfunctions refuses an explicit "$" on an input that is not an object).
+  return { ErrorEquals: [ErrorNames.inputInvalid], Next: StateNames.recordInputRefusal };
 }
 
 const TYPE_TESTS: Record<SagaInputFieldType, string> = {
@@ -219,19 +249,23 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
       Type: 'Task',
       Comment: `${step.kind} step: ${step.action}${step.compensation !== undefined ? ` (undone by ${step.compensation})` : ''}`,
       Resource: step.functionArn,
-      Parameters: request(sagaName, step, 'action', step.action),
+      Parameters: request(sagaName, step, 'action', step.action, input.budget),
       ResultPath: `$.results${member(step.name)}`,
       TimeoutSeconds: step.timeoutSeconds,
       ...forwardErrorHandling(step, compensationBefore(step.index)),
       Next: next,
     };
+    if (step.index === 0 && input.budget) {
+      const forward = states[step.name]!;
+      forward['Catch'] = [inputRefusalCatcher(), ...(forward['Catch'] as AslValue[])];
+    }
     if (step.compensation !== undefined) {
       const name = compensationStateName(step.name);
       states[name] = {
         Type: 'Task',
         Comment: `Undo ${step.name} with ${step.compensation}`,
         Resource: step.functionArn,
-        Parameters: request(sagaName, step, 'compensation', step.compensation),
+        Parameters: request(sagaName, step, 'compensation', step.compensation, input.budget),
         ResultPath: null,
         TimeoutSeconds: step.timeoutSeconds,
         Retry: retrier(['States.ALL'], compensationRetry),
@@ -258,6 +292,18 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
   states[StateNames.parked] = failWithCaughtErrors(ErrorNames.parked);
   states[StateNames.compensated] = failWithCaughtErrors(ErrorNames.compensated);
   states[StateNames.succeeded] = { Type: 'Succeed' };
+  if (input.budget) {
+    const toInputRefused = published.has(SagaOutcomeTypes.compensated)
+      ? OutcomeStateNames.inputRefused
+      : StateNames.inputRefused;
+    states[StateNames.recordInputRefusal] = {
+      Type: 'Pass',
+      Comment: `${first.name} refused the execution input; record its error where every failure is recorded`,
+      Parameters: { [ERRORS_KEY]: { [`${first.name}.$`]: '$' } },
+      Next: toInputRefused,
+    };
+    states[StateNames.inputRefused] = failWithCaughtErrors(ErrorNames.inputInvalid);
+  }
 
   if (outcomeQueueUrl !== undefined) {
     const outcomes: [SagaOutcomeType, string, string][] = [
@@ -267,6 +313,16 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     ];
     for (const [type, name, terminal] of outcomes) {
       if (published.has(type)) states[name] = publishOutcome(sagaName, outcomeQueueUrl, type, name, terminal);
+    }
+    // Nothing committed, as after a compensation: subscribers to compensations hear of it too.
+    if (input.budget && published.has(SagaOutcomeTypes.compensated)) {
+      states[OutcomeStateNames.inputRefused] = publishOutcome(
+        sagaName,
+        outcomeQueueUrl,
+        SagaOutcomeTypes.compensated,
+        OutcomeStateNames.inputRefused,
+        StateNames.inputRefused,
+      );
     }
   }
 

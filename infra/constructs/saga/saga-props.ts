@@ -61,6 +61,13 @@ export interface SagaStep {
    */
   readonly retry?: StepRetry;
   /**
+   * Most bytes the forward result may take in the saga state (UTF-8 JSON). The participant runtime
+   * refuses a larger result with `SagaResultTooLarge` before it commits, and the saga compensates.
+   * @default - an equal share of what the 256 KiB state leaves after the input budget, 32 KiB for
+   * errors and the results of steps that declare theirs
+   */
+  readonly maxResultBytes?: number;
+  /**
    * Task timeout of each attempt (forward phase and compensation); a timed-out attempt is retried.
    * @default - the function's timeout plus 5 seconds when known (a `lambda.Function`), else 900 seconds
    */
@@ -106,6 +113,13 @@ export interface SagaProps {
    * @default - no validation
    */
   readonly inputSchema?: SagaInputSchema;
+  /**
+   * Most bytes the execution input may take (UTF-8 JSON); the rest of the 256 KiB saga state is
+   * shared by the step results. The first step refuses a larger input (or one that is not a JSON
+   * object) with `SagaInputInvalid` before anything commits.
+   * @default 65536
+   */
+  readonly maxInputBytes?: number;
   /**
    * `ALL` is needed for {@link Saga.metricCompensated} (it counts `FailStateEntered` events).
    * @default 'ALL'

@@ -6,6 +6,10 @@ export const StateNames = {
   compensated: 'SagaCompensated',
   parked: 'SagaParked',
   inputInvalid: 'SagaInputInvalid',
+  /** After the first step refused the input (not an object, or over its budget): the error as `$.errors`. */
+  recordInputRefusal: 'Record input refusal',
+  /** Terminal `SagaInputInvalid` of an input the first step refused; its cause lists the error. */
+  inputRefused: 'Input refused',
 } as const;
 
 /**
@@ -16,6 +20,8 @@ export const OutcomeStateNames = {
   succeeded: `Publish ${StateNames.succeeded}`,
   compensated: `Publish ${StateNames.compensated}`,
   parked: `Publish ${StateNames.parked}`,
+  /** Published as a `SagaCompensated` outcome: nothing of the saga is left committed. */
+  inputRefused: 'Publish input refusal',
 } as const;
 
 export const COMPENSATE_PREFIX = 'Compensate ';

@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { SagaOutcomeType } from '../../../functions/runtime/saga-outcome-message.js';
+import { validateBarrierRetention } from '../orchestration/barrier-retention.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
@@ -19,6 +20,7 @@ import {
   resolveSteps,
 } from './saga-plan.js';
 import type { SagaLogLevel, SagaProps, SagaType } from './saga-props.js';
+import { planStateBudget, type SagaStateBudget } from './saga-state-budget.js';
 import { StateNames } from './saga-state-names.js';
 import {
   SagaValidationError,
@@ -49,6 +51,8 @@ export class Saga extends OrchestratedTransaction {
   /** The generated definition; function ARNs and the queue URL are tokens until synthesis. */
   public readonly definition: SagaDefinition;
   public readonly steps: readonly ResolvedStep[];
+  /** How the 256 KiB saga state is shared: the input budget and each step's result budget. */
+  public readonly stateBudget: SagaStateBudget;
   protected readonly logLevel: SagaLogLevel;
 
   constructor(scope: Construct, id: string, props: SagaProps) {
@@ -74,6 +78,7 @@ export class Saga extends OrchestratedTransaction {
     const timeoutSeconds = props.timeout ? durationSeconds(props.timeout) : undefined;
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
+    this.stateBudget = planStateBudget(sagaName, props.steps, props.maxInputBytes);
     this.steps = steps;
 
     const parked = createParkedQueue(this, {
@@ -99,6 +104,7 @@ export class Saga extends OrchestratedTransaction {
       ...(props.outcomes?.publish ? { publishOutcomes: props.outcomes.publish } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
+      budget: this.stateBudget,
     });
 
     const machine = createOrchestrationStateMachine(this, {
@@ -131,6 +137,14 @@ export class Saga extends OrchestratedTransaction {
       props.outcomes !== undefined,
     );
     if (worst.unresolved) return;
+    validateBarrierRetention({
+      where: `Saga "${sagaName}"`,
+      worstCaseDescription:
+        'every attempt timing out, every retry wait at its longest, then every compensation and the park',
+      worstCaseSeconds: worst.durationSeconds,
+      ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      uses: props.steps.map((step) => ({ usedBy: `step "${step.name}"`, participant: step.participant })),
+    });
     if (type === 'STANDARD' && worst.historyEvents > MAX_HISTORY_EVENTS) {
       throw new SagaValidationError(
         `Saga "${sagaName}": its worst-case execution writes ${worst.historyEvents} history events (every retry and compensation attempt used), over Step Functions' limit of ${MAX_HISTORY_EVENTS}. Lower \`retry.attempts\` or \`compensationRetry.attempts\`, or split the saga.`,

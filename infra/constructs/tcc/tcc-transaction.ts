@@ -4,6 +4,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { validateBarrierRetention } from '../orchestration/barrier-retention.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
@@ -63,6 +64,17 @@ export class TccTransaction extends OrchestratedTransaction {
     const timeoutSeconds = props.timeout ? durationSeconds(props.timeout) : undefined;
     if (timeoutSeconds !== undefined) validateTimeout(`TccTransaction "${name}"`, timeoutSeconds);
     validateLimits(name, type, plan, timeoutSeconds);
+    const worst = tccWorstCase(plan);
+    if (!worst.unresolved) {
+      validateBarrierRetention({
+        where: `TccTransaction "${name}"`,
+        worstCaseDescription:
+          'every Try, Confirm or Cancel attempt timing out and every retry wait at its longest, then the park',
+        worstCaseSeconds: worst.durationSeconds,
+        ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+        uses: props.participants.map((p) => ({ usedBy: `as "${p.name}"`, participant: p.participant })),
+      });
+    }
     this.participants = plan.participants;
 
     const parked = createParkedQueue(this, {

@@ -57,7 +57,7 @@ export class LambdaService implements LocalService {
     try {
       const fault = this.faults.forInvocation(fn.config.name, event);
       if (fault) return await invokeWithFault(fn, event, fault, this.onLog);
-      return await fn.invoke(event);
+      return limitResponse(await fn.invoke(event));
     } finally {
       this.running -= 1;
     }
@@ -80,6 +80,15 @@ export class LambdaService implements LocalService {
       throw new LocalServiceError('InvalidParameterValueException', 'FunctionName is required');
     }
     const fn = this.get(input.FunctionName);
+    const mode = input.InvocationType ?? 'RequestResponse';
+    const limit = mode === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
+    if (input.Payload !== undefined && Buffer.byteLength(input.Payload, 'utf8') > limit) {
+      throw new LocalServiceError(
+        'RequestEntityTooLargeException',
+        `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
+        413,
+      );
+    }
     let event: unknown = {};
     if (input.Payload !== undefined && input.Payload !== '') {
       try {
@@ -91,7 +100,7 @@ export class LambdaService implements LocalService {
         );
       }
     }
-    switch (input.InvocationType ?? 'RequestResponse') {
+    switch (mode) {
       case 'DryRun':
         return { StatusCode: 204, Payload: '' };
       case 'Event': {
@@ -118,4 +127,24 @@ export class LambdaService implements LocalService {
     await Promise.allSettled([...this.background]);
     await Promise.all(this.functions().map((fn) => fn.stop()));
   }
+}
+
+/** Lambda's payload quotas: 6 MB each way for a synchronous invocation, 1 MB for an asynchronous event. */
+export const MAX_SYNC_PAYLOAD_BYTES = 6_291_456;
+export const MAX_ASYNC_PAYLOAD_BYTES = 1_048_576;
+/** The response limit Lambda reports, as it reports it (the payload plus 100 bytes of framing). */
+const MAX_RESPONSE_REPORTED_BYTES = 6_291_556;
+
+/** A response over the synchronous limit reaches the caller as a function error, as on AWS. */
+function limitResponse(result: InvokeResult): InvokeResult {
+  if (result.functionError || Buffer.byteLength(result.payload, 'utf8') <= MAX_SYNC_PAYLOAD_BYTES)
+    return result;
+  return {
+    ...result,
+    functionError: 'Unhandled',
+    payload: JSON.stringify({
+      errorMessage: `Response payload size exceeded maximum allowed payload size (${MAX_RESPONSE_REPORTED_BYTES} bytes).`,
+      errorType: 'Function.ResponseSizeTooLarge',
+    }),
+  };
 }

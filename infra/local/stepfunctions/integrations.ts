@@ -10,7 +10,7 @@ import type { LambdaService } from '../lambda/lambda-service.js';
 import type { TaskBinding } from './definition.js';
 import type { HistoryRecorder } from './history.js';
 import { restoreJsonText } from './json-text-stand-in.js';
-import { checkTaskResultSize, TaskFailure } from './task-failure.js';
+import { checkTaskInputSize, checkTaskResultSize, TaskFailure } from './task-failure.js';
 import type { TaskTokens } from './task-tokens.js';
 
 export interface IntegrationDeps {
@@ -43,6 +43,7 @@ export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unkn
   const { binding, history } = run;
   const input = binding.hasJsonTextStandIns ? restoreJsonText(run.input) : run.input;
   if (binding.kind === 'pass') return input;
+  if (binding.kind !== 'fail') checkTaskInputSize(run.stateName, json(input));
   if (binding.kind === 'fail') {
     const fields = (input ?? {}) as Record<string, unknown>;
     const text = (field: string): string => {

@@ -5,7 +5,7 @@ import type { LocalLogLine, LocalService } from '../types.js';
 import type { AnalyzedDefinition } from './definition.js';
 import { type EventLog, HistoryRecorder } from './history.js';
 import { type IntegrationDeps, runTask } from './integrations.js';
-import { MAX_PAYLOAD_BYTES, TerminalTaskFailure } from './task-failure.js';
+import { MAX_PAYLOAD_BYTES, stateOutputFailure, TaskFailure, TerminalTaskFailure } from './task-failure.js';
 
 export interface LocalStateMachine {
   readonly stack: string;
@@ -269,6 +269,10 @@ export class StepFunctionsService implements LocalService {
         pendingToken = undefined;
         // Let the history catch up with the interpreter's events (TaskStateEntered) first.
         await new Promise((resolve) => setImmediate(resolve));
+        // The state before this one may have ended the execution (its output was over the limit)
+        // while the interpreter moved on: on AWS this Task never starts.
+        if (execution.status !== 'RUNNING')
+          throw new TaskFailure('States.Runtime', 'the execution has ended');
         try {
           return await runTask(this.deps, {
             executionArn: arn,
@@ -311,6 +315,15 @@ export class StepFunctionsService implements LocalService {
         : 'TaskTimedOut';
     const consume = async () => {
       for await (const event of running.eventLogs as AsyncGenerator<EventLog>) {
+        // A state's output is its input with the result merged in by ResultPath; AWS ends the
+        // execution when it is over the payload limit, instead of exiting the state, and no Catch sees it.
+        if (event.type === 'StateExited') {
+          const failure = stateOutputFailure(event.state.name, event.state.output);
+          if (failure) {
+            this.failTerminally(execution, failure);
+            continue;
+          }
+        }
         history.record(
           event,
           machine.roleArn,

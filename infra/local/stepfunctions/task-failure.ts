@@ -21,9 +21,36 @@ export class TerminalTaskFailure extends TaskFailure {}
 /** Throws `States.DataLimitExceeded` when a task's result is over the payload limit, as AWS does. */
 export function checkTaskResultSize(resource: string, payload: string): void {
   if (Buffer.byteLength(payload, 'utf8') > MAX_PAYLOAD_BYTES) {
-    throw new TerminalTaskFailure(
-      'States.DataLimitExceeded',
+    throw dataLimitExceeded(
       `The state/task '${resource}' returned a result with a size exceeding the maximum number of bytes service limit.`,
     );
   }
+}
+
+/**
+ * Throws `States.DataLimitExceeded` when a Task's input after `Parameters` (what it sends to the
+ * integration) is over the payload limit: AWS checks it before calling anything.
+ */
+export function checkTaskInputSize(stateName: string, inputJson: string): void {
+  if (Buffer.byteLength(inputJson, 'utf8') > MAX_PAYLOAD_BYTES) {
+    throw dataLimitExceeded(
+      `The state/task '${stateName}' has an input with a size exceeding the maximum number of bytes service limit.`,
+    );
+  }
+}
+
+/**
+ * The failure for a state whose output, after `ResultPath` merged a result into its input, is over
+ * the payload limit; undefined when it fits.
+ */
+export function stateOutputFailure(stateName: string, output: unknown): TerminalTaskFailure | undefined {
+  const json = JSON.stringify(output ?? null);
+  if (Buffer.byteLength(json, 'utf8') <= MAX_PAYLOAD_BYTES) return undefined;
+  return dataLimitExceeded(
+    `The state/task '${stateName}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+  );
+}
+
+function dataLimitExceeded(cause: string): TerminalTaskFailure {
+  return new TerminalTaskFailure('States.DataLimitExceeded', cause);
 }
