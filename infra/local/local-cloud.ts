@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FauxqsServer } from 'fauxqs';
 import { type LoadedAssembly, loadAssembly } from './cloud-assembly.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
@@ -10,6 +11,7 @@ import { DynamoDbStreamPoller } from './event-sources/dynamodb-stream-poller.js'
 import { ScheduleRunner } from './event-sources/schedule-rules.js';
 import { SqsPoller } from './event-sources/sqs-poller.js';
 import { StreamsApi } from './event-sources/streams-api.js';
+import { EventBridgeService, type EventTarget } from './eventbridge/event-bus-service.js';
 import { type DynamoDbFaultProxy, startDynamoDbFaultProxy } from './faults/dynamodb-fault-proxy.js';
 import { faultPlanFromEnv } from './faults/parse-fault-plan.js';
 import { Faults } from './faults.js';
@@ -27,8 +29,11 @@ import {
   provisionerFor,
   type Running,
   runProvisioners,
+  type TopicSubscription,
 } from './provisioners/index.js';
 import { ResourceIndex } from './resource-index.js';
+import { subscribeQueue } from './sns/emulator-subscribe.js';
+import { LambdaSubscription } from './sns/lambda-subscription.js';
 import { importSqsEmulator } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
@@ -155,10 +160,86 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   let faultProxy: DynamoDbFaultProxy | undefined;
   const lambda = new LambdaService(region, accountId, faults, onLog);
   const tokens = new TaskTokens();
-  const stepFunctions = new StepFunctionsService(
-    { region, accountId, lambda, dynamodb: dynamodbClient, sqs: sqsClient, tokens },
+  const stepFunctions: InstanceType<typeof StepFunctionsService> = new StepFunctionsService(
+    {
+      region,
+      accountId,
+      lambda,
+      dynamodb: dynamodbClient,
+      sqs: sqsClient,
+      tokens,
+      sns: {
+        publish: (request) => {
+          const topic = index.all.find((r) => r.kind === 'topic' && r.arn === request.topicArn);
+          if (!topic)
+            throw Object.assign(new Error(`Topic does not exist: ${request.topicArn}`), { code: 'NotFound' });
+          return fauxqs.publish(topic.name, request.message, {
+            region,
+            ...(request.subject ? { subject: request.subject } : {}),
+            ...(request.messageAttributes ? { messageAttributes: request.messageAttributes as never } : {}),
+            ...(request.messageGroupId ? { messageGroupId: request.messageGroupId } : {}),
+            ...(request.messageDeduplicationId
+              ? { messageDeduplicationId: request.messageDeduplicationId }
+              : {}),
+          });
+        },
+      },
+      eventBridge: { call: (operation, request) => eventBridge.call(operation, request) },
+      states: {
+        call: (operation, request) => stepFunctions.call(operation, request),
+        whenFinished: (arn) => stepFunctions.whenFinished(arn),
+      },
+    },
     onLog,
   );
+  const eventBridge = new EventBridgeService(
+    region,
+    accountId,
+    (target, text) => deliverEvent(target, text),
+    onLog,
+  );
+  // EventBridge invokes functions and starts executions asynchronously; a failure is the target's.
+  const deliverEvent = async (target: EventTarget, text: string): Promise<void> => {
+    switch (target.kind) {
+      case 'function': {
+        const result = await lambda.invoke(lambda.get(target.arn), JSON.parse(text));
+        if (result.functionError) throw new Error(result.payload.slice(0, 500));
+        return;
+      }
+      case 'queue':
+        await sqsClient.send(
+          new SendMessageCommand({
+            QueueUrl: index.find(target.arn, 'queue').url,
+            MessageBody: text,
+            ...(target.messageGroupId ? { MessageGroupId: target.messageGroupId } : {}),
+          }),
+        );
+        return;
+      case 'stateMachine':
+        await stepFunctions.call('StartExecution', { stateMachineArn: target.arn, input: text });
+        return;
+      case 'topic':
+        fauxqs.publish(index.find(target.arn, 'topic').name, text, { region });
+        return;
+      case 'bus': {
+        const event = JSON.parse(text) as Record<string, unknown>;
+        const { Entries } = eventBridge.putEvents({
+          Entries: [
+            {
+              Source: event.source,
+              DetailType: event['detail-type'],
+              Detail: JSON.stringify(event.detail ?? {}),
+              Resources: event.resources,
+              EventBusName: target.arn,
+            },
+          ],
+        });
+        const failure = Entries[0] as { ErrorMessage?: string };
+        if (failure.ErrorMessage) throw new Error(failure.ErrorMessage);
+        return;
+      }
+    }
+  };
   const serviceEndpoints: Record<string, string> = {};
   const pollers: Array<{ stop(): Promise<void> }> = [];
   let internalGateway: Gateway | undefined;
@@ -169,6 +250,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stopped = true;
     stepFunctions.stopAll();
     await Promise.allSettled(pollers.map((p) => p.stop()));
+    await eventBridge.drain();
     await internalGateway?.stop();
     await lambda.stop();
     await faultProxy?.stop();
@@ -186,7 +268,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // engine of its own) reaches this cloud through a loopback endpoint, never real AWS, whether or
     // not the caller also hosts a public gateway.
     internalGateway = await startGateway(
-      { region, dynamoDbEndpoint: dynamo.endpoint, sqsEndpoint: fauxqs.address, stepFunctions, lambda },
+      {
+        region,
+        dynamoDbEndpoint: dynamo.endpoint,
+        sqsEndpoint: fauxqs.address,
+        stepFunctions,
+        lambda,
+        eventBridge,
+      },
       { port: 0 },
     );
     for (const service of ['sfn', 'lambda', 'default'] as const) {
@@ -220,6 +309,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const queueUrl = (arn: string) => index.all.find((r) => r.kind === 'queue' && r.arn === arn)?.url;
     const pollIntervalMs = options.pollIntervalMs ?? 100;
     const starts: Array<() => Running> = [];
+    const subscriptionAttributes = (sub: TopicSubscription, raw: boolean): Record<string, string> => ({
+      ...(raw ? { RawMessageDelivery: 'true' } : {}),
+      ...(sub.filterPolicy
+        ? { FilterPolicy: sub.filterPolicy, FilterPolicyScope: sub.filterPolicyScope ?? 'MessageAttributes' }
+        : {}),
+    });
     const engines: ProvisionEngines = {
       createTable: (name, props) => createTable(dynamodbClient, name, props),
       createQueue: (name, props) => createQueue(fauxqs, name, region, props),
@@ -234,6 +329,55 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           }),
         ),
       registerStateMachine: (machine) => stepFunctions.register(machine),
+      createTopic: (name, attributes) => ({
+        arn: fauxqs.createTopic(name, { region, attributes }).topicArn,
+      }),
+      subscribe: async (sub) => {
+        if (sub.protocol === 'sqs') {
+          return {
+            arn: await subscribeQueue(
+              fauxqs.address,
+              region,
+              sub.topicArn,
+              sub.endpoint,
+              subscriptionAttributes(sub, sub.rawMessageDelivery),
+            ),
+          };
+        }
+        // SNS invokes a function asynchronously: the topic fans out to a hidden queue (the emulator
+        // applies the filter policy there) that a delivery loop turns into Lambda invocations.
+        const fn = lambda.get(sub.endpoint);
+        const digest = createHash('sha256').update(`${sub.topicArn} ${fn.config.name}`).digest('hex');
+        const hidden = createQueue(fauxqs, `stepsaga-sns-${digest.slice(0, 16)}`, region, {
+          VisibilityTimeout: 1,
+        });
+        const arn = await subscribeQueue(
+          fauxqs.address,
+          region,
+          sub.topicArn,
+          hidden.arn,
+          subscriptionAttributes(sub, false),
+        );
+        return {
+          arn,
+          start: () => {
+            const delivery = new LambdaSubscription(
+              {
+                subscriptionArn: arn,
+                topicArn: sub.topicArn,
+                functionName: fn.config.name,
+                queueUrl: hidden.url,
+              },
+              { sqs: sqsClient, lambda, pollIntervalMs, onLog },
+            );
+            delivery.start();
+            return delivery;
+          },
+        };
+      },
+      addEventBus: (name) => eventBridge.addBus(name),
+      addEventRule: (rule) => eventBridge.addRule(rule),
+
       validateDefinition: (definition) => {
         new StateMachine(definition as never, { validationOptions: { checkArn: false } });
       },
@@ -345,6 +489,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     resources: index,
     stepFunctions,
     lambda,
+    eventBridge,
     faults,
     invocationsInFlight: () => lambda.inFlight,
     startupMs,

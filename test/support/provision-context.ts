@@ -2,6 +2,7 @@ import type { CfnTemplate, StackTemplate } from '../../infra/local/cloud-assembl
 import type { TableProperties } from '../../infra/local/dynamodb-tables.js';
 import type { EventSourceMappingConfig } from '../../infra/local/event-sources/event-source-mapping.js';
 import type { ScheduleRuleConfig } from '../../infra/local/event-sources/schedule-rules.js';
+import type { EventPatternRule } from '../../infra/local/eventbridge/event-bus-service.js';
 import { IntrinsicResolver, type ResolvedResource } from '../../infra/local/intrinsics.js';
 import type { LocalFunctionConfig } from '../../infra/local/lambda/local-function.js';
 import type {
@@ -9,6 +10,7 @@ import type {
   ProvisionEngines,
   ProvisionEntry,
   Running,
+  TopicSubscription,
 } from '../../infra/local/provisioners/index.js';
 import { ResourceIndex } from '../../infra/local/resource-index.js';
 import type { LocalStateMachine } from '../../infra/local/stepfunctions/stepfunctions-service.js';
@@ -27,6 +29,10 @@ export interface FakeProvisioning {
   readonly machines: LocalStateMachine[];
   readonly mappings: EventSourceMappingConfig[];
   readonly schedules: ScheduleRuleConfig[];
+  readonly topics: string[];
+  readonly subscriptions: TopicSubscription[];
+  readonly buses: string[];
+  readonly rules: EventPatternRule[];
   readonly problems: string[];
   readonly logs: LocalLogLine[];
   /** Runs what the provisioners asked to start once the cloud is up. */
@@ -56,6 +62,10 @@ export function fakeProvisioning(
     machines: [] as LocalStateMachine[],
     mappings: [] as EventSourceMappingConfig[],
     schedules: [] as ScheduleRuleConfig[],
+    topics: [] as string[],
+    subscriptions: [] as TopicSubscription[],
+    buses: [] as string[],
+    rules: [] as EventPatternRule[],
     problems: [] as string[],
     logs: [] as LocalLogLine[],
   };
@@ -94,6 +104,19 @@ export function fakeProvisioning(
       out.schedules.push(schedule);
       return running;
     },
+    createTopic: (name) => {
+      out.topics.push(name);
+      return { arn: `arn:aws:sns:${REGION}:${ACCOUNT}:${name}` };
+    },
+    subscribe: async (subscription) => {
+      out.subscriptions.push(subscription);
+      return { arn: `${subscription.topicArn}:sub-${out.subscriptions.length}` };
+    },
+    addEventBus: (name) => {
+      out.buses.push(name);
+      return `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
+    },
+    addEventRule: (rule) => out.rules.push(rule),
   };
   const ctx: ProvisionContext = {
     region: REGION,

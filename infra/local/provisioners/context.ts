@@ -2,6 +2,7 @@ import type { CfnResource, LoadedAssembly, StackTemplate } from '../cloud-assemb
 import type { TableProperties } from '../dynamodb-tables.js';
 import type { EventSourceMappingConfig } from '../event-sources/event-source-mapping.js';
 import type { ScheduleRuleConfig } from '../event-sources/schedule-rules.js';
+import type { EventPatternRule } from '../eventbridge/event-bus-service.js';
 import type { LambdaService } from '../lambda/lambda-service.js';
 import type { LocalFunctionConfig } from '../lambda/local-function.js';
 import type { ResourceIndex } from '../resource-index.js';
@@ -46,6 +47,29 @@ export interface ProvisionEngines {
   startMapping(mapping: EventSourceMappingConfig): Running;
   /** Starts firing a scheduled rule. */
   startSchedule(schedule: ScheduleRuleConfig): Running;
+  /** Creates an SNS topic on the emulator; its ARN carries the emulator's account. */
+  createTopic(name: string, attributes: Record<string, string>): { readonly arn: string };
+  /**
+   * Subscribes a queue (by ARN) or a function (by ARN) to a topic. Returns the subscription ARN
+   * and, for a function, what delivers to it once the cloud is up.
+   */
+  subscribe(
+    subscription: TopicSubscription,
+  ): Promise<{ readonly arn: string; readonly start?: () => Running }>;
+  /** Adds a custom event bus; returns its ARN. */
+  addEventBus(name: string): string;
+  addEventRule(rule: EventPatternRule): void;
+}
+
+export interface TopicSubscription {
+  readonly topicArn: string;
+  readonly protocol: 'sqs' | 'lambda';
+  /** The queue's or the function's ARN. */
+  readonly endpoint: string;
+  readonly rawMessageDelivery: boolean;
+  /** JSON text, as the template gives it. */
+  readonly filterPolicy?: string;
+  readonly filterPolicyScope?: 'MessageAttributes' | 'MessageBody';
 }
 
 /** What every provisioner shares: resolution, registration, problems, logs, the engines. */

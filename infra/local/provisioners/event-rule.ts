@@ -1,11 +1,13 @@
 import { planEventRule } from '../event-sources/event-rule.js';
 import { localPeriod } from '../event-sources/schedule-rules.js';
+import type { EventTarget } from '../eventbridge/event-bus-service.js';
+import { planPatternRule } from '../eventbridge/pattern-rule.js';
 import { physicalName } from '../naming.js';
-import type { Provisioner } from './context.js';
+import type { ProvisionContext, Provisioner } from './context.js';
 
 /**
- * `AWS::Events::Rule` → rate schedules run (their period divided by `scheduleRateDivisor`); the
- * others are listed with why they never fire.
+ * `AWS::Events::Rule` → event-pattern rules match the events put on their bus; rate schedules run
+ * (their period divided by `scheduleRateDivisor`); the others are listed with why they never fire.
  */
 export const eventRuleProvisioner: Provisioner = {
   types: ['AWS::Events::Rule'],
@@ -21,6 +23,35 @@ export const eventRuleProvisioner: Provisioner = {
       const arn = `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/${name}`;
       try {
         const resolver = ctx.resolver(entry);
+        if (props.ScheduleExpression === undefined && props.EventPattern !== undefined) {
+          const plan = planPatternRule({
+            name,
+            arn,
+            properties: props,
+            resolve: (value, at) => resolver.resolve(value, `${entry.logicalId}.${at}`),
+            targetKindOf: (targetArn) => targetKind(ctx, targetArn),
+          });
+          ctx.register(
+            entry,
+            {
+              kind: 'eventRule',
+              name,
+              arn,
+              eventRule: {
+                trigger: 'event pattern',
+                eventBus: plan.busName,
+                ...(plan.notRunReason ? { notRunReason: plan.notRunReason } : {}),
+              },
+            },
+            name,
+            { Arn: arn },
+          );
+          for (const skipped of plan.skippedTargets) ctx.log('warn', `event rule ${where}: ${skipped}`);
+          if (plan.notRunReason)
+            ctx.log('warn', `event rule ${where} (event pattern) never fires locally: ${plan.notRunReason}`);
+          if (plan.rule) ctx.engines.addEventRule(plan.rule);
+          continue;
+        }
         const plan = planEventRule({
           name,
           arn,
@@ -68,3 +99,17 @@ export const eventRuleProvisioner: Provisioner = {
     }
   },
 };
+
+function targetKind(ctx: ProvisionContext, arn: string): EventTarget['kind'] | undefined {
+  if (arn.startsWith('arn:aws:lambda:')) {
+    if (ctx.engines.lambda.lookup(arn)) return 'function';
+    const reason = ctx.unrunnable.get(/:function:([^:]+)/.exec(arn)?.[1] ?? arn);
+    if (reason) ctx.problem(reason);
+    return undefined;
+  }
+  if (/^arn:aws:events:[^:]*:[^:]*:event-bus\//.test(arn)) return 'bus';
+  const resource = ctx.index.all.find((r) => r.arn === arn);
+  if (resource?.kind === 'queue' || resource?.kind === 'stateMachine' || resource?.kind === 'topic')
+    return resource.kind;
+  return undefined;
+}

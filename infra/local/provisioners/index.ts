@@ -5,6 +5,7 @@ export type {
   Provisioner,
   Running,
   TemplateResolver,
+  TopicSubscription,
 } from './context.js';
 export { describeNotEmulated, isIgnoredType, placeholder } from './not-emulated.js';
 export { PROVISIONERS, provisionerFor, runProvisioners } from './registry.js';

@@ -1,10 +1,12 @@
 import type { ProvisionContext, ProvisionEntry, Provisioner } from './context.js';
+import { eventBusProvisioner } from './event-bus.js';
 import { eventRuleProvisioner } from './event-rule.js';
 import { eventSourceMappingProvisioner } from './event-source-mapping.js';
 import { functionProvisioner } from './function.js';
 import { queueProvisioner } from './queue.js';
 import { stateMachineProvisioner } from './state-machine.js';
 import { tableProvisioner } from './table.js';
+import { subscriptionProvisioner, topicProvisioner } from './topic.js';
 
 /**
  * Every emulated CloudFormation type's provisioner, in the order they run: what a resource refers
@@ -15,7 +17,10 @@ export const PROVISIONERS: readonly Provisioner[] = [
   queueProvisioner,
   functionProvisioner,
   stateMachineProvisioner,
+  topicProvisioner,
+  subscriptionProvisioner,
   eventSourceMappingProvisioner,
+  eventBusProvisioner,
   eventRuleProvisioner,
 ];
 
