@@ -1,20 +1,17 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve as resolvePath } from 'node:path';
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FauxqsServer } from 'fauxqs';
-import { type CfnResource, type LoadedAssembly, loadAssembly, type StackTemplate } from './cloud-assembly.js';
+import { type LoadedAssembly, loadAssembly } from './cloud-assembly.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { createTable, type TableProperties } from './dynamodb-tables.js';
+import { createTable } from './dynamodb-tables.js';
 import { LocalCloudStartError } from './errors.js';
 import { DynamoDbStreamPoller } from './event-sources/dynamodb-stream-poller.js';
-import { planEventRule } from './event-sources/event-rule.js';
-import type { EventSourceMappingConfig } from './event-sources/event-source-mapping.js';
-import { parseFilterCriteria } from './event-sources/filter-criteria.js';
-import { localPeriod, type ScheduleRuleConfig, ScheduleRunner } from './event-sources/schedule-rules.js';
+import { ScheduleRunner } from './event-sources/schedule-rules.js';
 import { SqsPoller } from './event-sources/sqs-poller.js';
 import { StreamsApi } from './event-sources/streams-api.js';
+import { EventBridgeService, type EventTarget } from './eventbridge/event-bus-service.js';
 import { type DynamoDbFaultProxy, startDynamoDbFaultProxy } from './faults/dynamodb-fault-proxy.js';
 import { faultPlanFromEnv } from './faults/parse-fault-plan.js';
 import { Faults } from './faults.js';
@@ -22,50 +19,27 @@ import { type Gateway, startGateway } from './gateway/index.js';
 import { IntrinsicResolver, type ResolvedResource } from './intrinsics.js';
 import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
-import { physicalName, referencedLogicalIds } from './naming.js';
 import { unsupportedNodeMessage } from './node-version.js';
+import {
+  describeNotEmulated,
+  isIgnoredType,
+  type ProvisionContext,
+  type ProvisionEngines,
+  type ProvisionEntry,
+  placeholder,
+  provisionerFor,
+  type Running,
+  runProvisioners,
+  type TopicSubscription,
+} from './provisioners/index.js';
 import { ResourceIndex } from './resource-index.js';
+import { subscribeQueue } from './sns/emulator-subscribe.js';
+import { LambdaSubscription } from './sns/lambda-subscription.js';
 import { importSqsEmulator } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
-import { AslValidationCache } from './stepfunctions/asl-validation-cache.js';
-import { analyzeDefinition } from './stepfunctions/definition.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
 import { SynthCache } from './synth-cache.js';
 import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource } from './types.js';
-
-/** Resource types with no local behaviour that matters to an app's logic; skipped silently. */
-const IGNORED_TYPE_PREFIXES = [
-  'AWS::IAM::',
-  'AWS::Logs::',
-  'AWS::CloudWatch::',
-  'AWS::CDK::Metadata',
-  'AWS::KMS::',
-  'AWS::SQS::QueuePolicy',
-  'AWS::SNS::TopicPolicy',
-  'AWS::Lambda::Permission',
-  'AWS::Lambda::EventInvokeConfig',
-  'AWS::Lambda::Version',
-  'AWS::XRay::',
-  'AWS::ApplicationAutoScaling::',
-  'AWS::SSM::Parameter',
-];
-
-const EMULATED_TYPES = new Set([
-  'AWS::DynamoDB::Table',
-  'AWS::DynamoDB::GlobalTable',
-  'AWS::SQS::Queue',
-  'AWS::Lambda::Function',
-  'AWS::Lambda::EventSourceMapping',
-  'AWS::StepFunctions::StateMachine',
-  'AWS::Events::Rule',
-]);
-
-interface Entry {
-  readonly stack: StackTemplate;
-  readonly logicalId: string;
-  readonly resource: CfnResource;
-  readonly path?: string;
-}
 
 /**
  * Synthesizes a CDK app and runs it on local engines: DynamoDB Local, the fauxqs SQS emulator,
@@ -159,11 +133,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     resource: (stack: string, id: string) => resolved.get(key(stack, id)),
   };
   const resolvers = new Map(assembly.stacks.map((s) => [s.stackName, new IntrinsicResolver(s, resolverEnv)]));
-  const resolverOf = (entry: Entry) => resolvers.get(entry.stack.stackName) as IntrinsicResolver;
+  const resolverOf = (entry: ProvisionEntry) => resolvers.get(entry.stack.stackName) as IntrinsicResolver;
   const problems: string[] = [];
-  const where = (entry: Entry) => entry.path ?? `${entry.stack.stackName}/${entry.logicalId}`;
+  const where = (entry: ProvisionEntry) => entry.path ?? `${entry.stack.stackName}/${entry.logicalId}`;
   const addResource = (
-    entry: Entry,
+    entry: ProvisionEntry,
     resource: Omit<LocalResource, 'stack' | 'logicalId' | 'path' | 'type'>,
     ref: string,
     attributes: Record<string, string>,
@@ -189,10 +163,86 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   let faultProxy: DynamoDbFaultProxy | undefined;
   const lambda = new LambdaService(region, accountId, faults, onLog);
   const tokens = new TaskTokens();
-  const stepFunctions = new StepFunctionsService(
-    { region, accountId, lambda, dynamodb: dynamodbClient, sqs: sqsClient, tokens },
+  const stepFunctions: InstanceType<typeof StepFunctionsService> = new StepFunctionsService(
+    {
+      region,
+      accountId,
+      lambda,
+      dynamodb: dynamodbClient,
+      sqs: sqsClient,
+      tokens,
+      sns: {
+        publish: (request) => {
+          const topic = index.all.find((r) => r.kind === 'topic' && r.arn === request.topicArn);
+          if (!topic)
+            throw Object.assign(new Error(`Topic does not exist: ${request.topicArn}`), { code: 'NotFound' });
+          return fauxqs.publish(topic.name, request.message, {
+            region,
+            ...(request.subject ? { subject: request.subject } : {}),
+            ...(request.messageAttributes ? { messageAttributes: request.messageAttributes as never } : {}),
+            ...(request.messageGroupId ? { messageGroupId: request.messageGroupId } : {}),
+            ...(request.messageDeduplicationId
+              ? { messageDeduplicationId: request.messageDeduplicationId }
+              : {}),
+          });
+        },
+      },
+      eventBridge: { call: (operation, request) => eventBridge.call(operation, request) },
+      states: {
+        call: (operation, request) => stepFunctions.call(operation, request),
+        whenFinished: (arn) => stepFunctions.whenFinished(arn),
+      },
+    },
     onLog,
   );
+  const eventBridge = new EventBridgeService(
+    region,
+    accountId,
+    (target, text) => deliverEvent(target, text),
+    onLog,
+  );
+  // EventBridge invokes functions and starts executions asynchronously; a failure is the target's.
+  const deliverEvent = async (target: EventTarget, text: string): Promise<void> => {
+    switch (target.kind) {
+      case 'function': {
+        const result = await lambda.invoke(lambda.get(target.arn), JSON.parse(text));
+        if (result.functionError) throw new Error(result.payload.slice(0, 500));
+        return;
+      }
+      case 'queue':
+        await sqsClient.send(
+          new SendMessageCommand({
+            QueueUrl: index.find(target.arn, 'queue').url,
+            MessageBody: text,
+            ...(target.messageGroupId ? { MessageGroupId: target.messageGroupId } : {}),
+          }),
+        );
+        return;
+      case 'stateMachine':
+        await stepFunctions.call('StartExecution', { stateMachineArn: target.arn, input: text });
+        return;
+      case 'topic':
+        fauxqs.publish(index.find(target.arn, 'topic').name, text, { region });
+        return;
+      case 'bus': {
+        const event = JSON.parse(text) as Record<string, unknown>;
+        const { Entries } = eventBridge.putEvents({
+          Entries: [
+            {
+              Source: event.source,
+              DetailType: event['detail-type'],
+              Detail: JSON.stringify(event.detail ?? {}),
+              Resources: event.resources,
+              EventBusName: target.arn,
+            },
+          ],
+        });
+        const failure = Entries[0] as { ErrorMessage?: string };
+        if (failure.ErrorMessage) throw new Error(failure.ErrorMessage);
+        return;
+      }
+    }
+  };
   const serviceEndpoints: Record<string, string> = {};
   const pollers: Array<{ stop(): Promise<void> }> = [];
   let internalGateway: Gateway | undefined;
@@ -203,6 +253,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stopped = true;
     stepFunctions.stopAll();
     await Promise.allSettled(pollers.map((p) => p.stop()));
+    await eventBridge.drain();
     await internalGateway?.stop();
     await lambda.stop();
     await faultProxy?.stop();
@@ -220,7 +271,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // engine of its own) reaches this cloud through a loopback endpoint, never real AWS, whether or
     // not the caller also hosts a public gateway.
     internalGateway = await startGateway(
-      { region, dynamoDbEndpoint: dynamo.endpoint, sqsEndpoint: fauxqs.address, stepFunctions, lambda },
+      {
+        region,
+        dynamoDbEndpoint: dynamo.endpoint,
+        sqsEndpoint: fauxqs.address,
+        stepFunctions,
+        lambda,
+        eventBridge,
+      },
       { port: 0 },
     );
     for (const service of ['sfn', 'lambda', 'default'] as const) {
@@ -230,132 +288,41 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       faultProxy = await startDynamoDbFaultProxy(dynamo.endpoint, faults, onLog);
       faults.dynamoDbProxy = true;
     }
-    const entries: Entry[] = [];
-    const unsupported: string[] = [];
+    const entries: ProvisionEntry[] = [];
+    const notEmulated: Array<{ type: string; where: string }> = [];
     for (const stack of assembly.stacks) {
       for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
         const path = assembly.constructPaths.get(`${stack.stackName}/${logicalId}`);
-        const entry: Entry = { stack, logicalId, resource, ...(path ? { path } : {}) };
+        const entry: ProvisionEntry = { stack, logicalId, resource, ...(path ? { path } : {}) };
         if (resource.Condition && !resolverOf(entry).condition(resource.Condition, `${logicalId}.Condition`))
           continue;
-        if (EMULATED_TYPES.has(resource.Type)) entries.push(entry);
-        else if (IGNORED_TYPE_PREFIXES.some((p) => resource.Type.startsWith(p))) {
+        if (provisionerFor(resource.Type)) entries.push(entry);
+        else if (isIgnoredType(resource.Type)) {
           // Ignored resources still resolve, so that a reference to (say) a role ARN does not fail.
           resolved.set(
             key(stack.stackName, logicalId),
             placeholder(resource.Type, logicalId, stack.stackName, region, accountId),
           );
-        } else unsupported.push(`${where(entry)} (${resource.Type})`);
+        } else notEmulated.push({ type: resource.Type, where: where(entry) });
       }
     }
-    if (unsupported.length > 0) {
-      log('warn', `not emulated, skipped (a reference to them fails start-up): ${unsupported.join(', ')}`);
-    }
-    const ofType = (...types: string[]) => entries.filter((e) => types.includes(e.resource.Type));
+    for (const line of describeNotEmulated(notEmulated)) log('warn', line);
 
-    // Tables.
-    await Promise.all(
-      ofType('AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable').map(async (entry) => {
-        try {
-          const resolver = resolverOf(entry);
-          const props = entry.resource.Properties ?? {};
-          const name =
-            props.TableName !== undefined
-              ? resolver.resolveString(props.TableName, `${entry.logicalId}.TableName`)
-              : physicalName(entry.stack.stackName, entry.logicalId, 255);
-          const tableProps = resolver.resolve(
-            {
-              KeySchema: props.KeySchema,
-              AttributeDefinitions: props.AttributeDefinitions,
-              GlobalSecondaryIndexes: props.GlobalSecondaryIndexes,
-              LocalSecondaryIndexes: props.LocalSecondaryIndexes,
-              StreamSpecification: props.StreamSpecification,
-              TimeToLiveSpecification: props.TimeToLiveSpecification,
-            },
-            `${entry.logicalId}.Properties`,
-          ) as TableProperties;
-          const { streamArn } = await createTable(dynamodbClient, name, tableProps);
-          const arn = `arn:aws:dynamodb:${region}:${accountId}:table/${name}`;
-          addResource(entry, { kind: 'table', name, arn, ...(streamArn ? { streamArn } : {}) }, name, {
-            Arn: arn,
-            ...(streamArn ? { StreamArn: streamArn } : {}),
-          });
-        } catch (error) {
-          problems.push(`table ${where(entry)}: ${(error as Error).message}`);
-        }
-      }),
-    );
-    log('debug', `tables created at ${Date.now() - startedAt} ms`);
-
-    // Queues, dead-letter queues first.
-    const queues = ofType('AWS::SQS::Queue');
-    const queueIds = new Set(queues.map((q) => key(q.stack.stackName, q.logicalId)));
-    const created = new Set<string>();
-    let remaining = [...queues];
-    while (remaining.length > 0) {
-      const ready = remaining.filter((q) =>
-        [...referencedLogicalIds(q.resource.Properties?.RedrivePolicy)].every((id) => {
-          const k = key(q.stack.stackName, id);
-          return !queueIds.has(k) || created.has(k);
-        }),
-      );
-      const batch = ready.length > 0 ? ready : remaining;
-      for (const entry of batch) {
-        created.add(key(entry.stack.stackName, entry.logicalId));
-        try {
-          const resolver = resolverOf(entry);
-          const { KmsMasterKeyId: _kms, Tags: _tags, ...raw } = entry.resource.Properties ?? {};
-          const props = resolver.resolve(raw, `${entry.logicalId}.Properties`) as Record<string, unknown>;
-          const fifo = props.FifoQueue === true || props.FifoQueue === 'true';
-          const name =
-            typeof props.QueueName === 'string'
-              ? props.QueueName
-              : physicalName(entry.stack.stackName, entry.logicalId, 80, fifo ? '.fifo' : '');
-          const { url, arn } = createQueue(fauxqs, name, region, props);
-          addResource(entry, { kind: 'queue', name, arn, url }, url, {
-            Arn: arn,
-            QueueName: name,
-            QueueUrl: url,
-          });
-        } catch (error) {
-          problems.push(`queue ${where(entry)}: ${(error as Error).message}`);
-        }
-      }
-      remaining = remaining.filter((q) => !batch.includes(q));
-    }
-
-    // Names and ARNs of functions and state machines first: they refer to each other.
-    const functionEntries = ofType('AWS::Lambda::Function');
-    const machineEntries = ofType('AWS::StepFunctions::StateMachine');
-    for (const entry of functionEntries) {
-      const props = entry.resource.Properties ?? {};
-      const name =
-        typeof props.FunctionName === 'string'
-          ? props.FunctionName
-          : physicalName(entry.stack.stackName, entry.logicalId, 64);
-      const arn = `arn:aws:lambda:${region}:${accountId}:function:${name}`;
-      addResource(entry, { kind: 'function', name, arn }, name, { Arn: arn });
-    }
-    for (const entry of machineEntries) {
-      const props = entry.resource.Properties ?? {};
-      const name =
-        typeof props.StateMachineName === 'string'
-          ? props.StateMachineName
-          : physicalName(entry.stack.stackName, entry.logicalId, 80);
-      const arn = `arn:aws:states:${region}:${accountId}:stateMachine:${name}`;
-      addResource(entry, { kind: 'stateMachine', name, arn }, arn, {
-        Arn: arn,
-        Name: name,
-        StateMachineRevisionId: 'local',
-      });
-    }
-
-    // Functions.
-    const unrunnable = new Map<string, string>();
-    for (const entry of functionEntries) {
-      const resource = index.get(entry.stack.stackName, entry.logicalId) as LocalResource;
-      try {
-        const config = functionConfig(entry, resource, resolverOf(entry), assembly);
+    const streams = new StreamsApi(dynamo.endpoint, region);
+    const queueUrl = (arn: string) => index.all.find((r) => r.kind === 'queue' && r.arn === arn)?.url;
+    const pollIntervalMs = options.pollIntervalMs ?? 100;
+    const starts: Array<() => Running> = [];
+    const subscriptionAttributes = (sub: TopicSubscription, raw: boolean): Record<string, string> => ({
+      ...(raw ? { RawMessageDelivery: 'true' } : {}),
+      ...(sub.filterPolicy
+        ? { FilterPolicy: sub.filterPolicy, FilterPolicyScope: sub.filterPolicyScope ?? 'MessageAttributes' }
+        : {}),
+    });
+    const engines: ProvisionEngines = {
+      createTable: (name, props) => createTable(dynamodbClient, name, props),
+      createQueue: (name, props) => createQueue(fauxqs, name, region, props),
+      lambda,
+      registerFunction: (config) =>
         lambda.register(
           new LocalFunction(config, {
             maxWorkers: options.maxConcurrencyPerFunction ?? 4,
@@ -363,208 +330,118 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
             baseEnvironment: (c) => baseEnvironment(c),
             ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),
           }),
+        ),
+      registerStateMachine: (machine) => stepFunctions.register(machine),
+      createTopic: (name, attributes) => ({
+        arn: fauxqs.createTopic(name, { region, attributes }).topicArn,
+      }),
+      subscribe: async (sub) => {
+        if (sub.protocol === 'sqs') {
+          return {
+            arn: await subscribeQueue(
+              fauxqs.address,
+              region,
+              sub.topicArn,
+              sub.endpoint,
+              subscriptionAttributes(sub, sub.rawMessageDelivery),
+            ),
+          };
+        }
+        // SNS invokes a function asynchronously: the topic fans out to a hidden queue (the emulator
+        // applies the filter policy there) that a delivery loop turns into Lambda invocations.
+        const fn = lambda.get(sub.endpoint);
+        const digest = createHash('sha256').update(`${sub.topicArn} ${fn.config.name}`).digest('hex');
+        const hidden = createQueue(fauxqs, `stepsaga-sns-${digest.slice(0, 16)}`, region, {
+          VisibilityTimeout: 1,
+        });
+        const arn = await subscribeQueue(
+          fauxqs.address,
+          region,
+          sub.topicArn,
+          hidden.arn,
+          subscriptionAttributes(sub, false),
         );
-      } catch (error) {
-        unrunnable.set(resource.name, `function ${where(entry)}: ${(error as Error).message}`);
-      }
-    }
-    const isLocalFunction = (nameOrArn: string) => {
-      const fn = lambda.lookup(nameOrArn);
-      return fn !== undefined;
-    };
-
-    // State machines.
-    const aslValidations = new AslValidationCache(
-      options.synthCache
-        ? join(resolvePath(options.synthCache.projectRoot ?? process.cwd()), '.stepsaga', 'asl-valid')
-        : undefined,
-      new Map(index.all.filter((r) => r.kind === 'queue' && r.url).map((r) => [r.url as string, r.arn])),
-    );
-    for (const entry of machineEntries) {
-      const resource = index.get(entry.stack.stackName, entry.logicalId) as LocalResource;
-      try {
-        const resolver = resolverOf(entry);
-        const props = entry.resource.Properties ?? {};
-        let text =
-          props.DefinitionString !== undefined
-            ? resolver.resolveString(props.DefinitionString, `${entry.logicalId}.DefinitionString`)
-            : JSON.stringify(resolver.resolve(props.Definition, `${entry.logicalId}.Definition`));
-        const substitutions = resolver.resolve(
-          props.DefinitionSubstitutions ?? {},
-          `${entry.logicalId}.DefinitionSubstitutions`,
-        ) as Record<string, unknown>;
-        for (const [name, value] of Object.entries(substitutions))
-          text = text.replaceAll(`\${${name}}`, () => String(value));
-        const definition = JSON.parse(text) as Record<string, unknown>;
-        const analyzed = analyzeDefinition(where(entry), definition, {
-          isLocalFunction,
-          retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
-        });
-        problems.push(...analyzed.problems);
-        if (analyzed.problems.length === 0 && !aslValidations.isKnownValid(text)) {
-          try {
-            new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-            aslValidations.rememberValid(text);
-          } catch (error) {
-            const message = (error as Error).message;
-            // The interpreter's validator reports real ASL errors with this prefix; anything else
-            // is the validator tripping over valid ASL it does not know, which must not block.
-            if (message.startsWith('State machine definition is invalid'))
-              problems.push(`state machine ${where(entry)}: ${message}`);
-            else log('debug', `ASL validation of ${where(entry)} skipped: ${message}`);
-          }
-        }
-        for (const binding of analyzed.tasks.values()) {
-          if (binding.kind === 'lambda-function') {
-            const reason = unrunnable.get(lambda.lookup(binding.functionName)?.config.name ?? '');
-            if (reason) problems.push(reason);
-          }
-        }
-        const type = props.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD';
-        stepFunctions.register({
-          stack: entry.stack.stackName,
-          logicalId: entry.logicalId,
-          name: resource.name,
-          arn: resource.arn,
-          type,
-          roleArn:
-            typeof props.RoleArn === 'string'
-              ? props.RoleArn
-              : `arn:aws:iam::${accountId}:role/${resource.name}-role`,
-          definition: text,
-          analyzed,
-          creationDate: Date.now(),
-          ...(typeof definition.TimeoutSeconds === 'number'
-            ? { timeoutSeconds: definition.TimeoutSeconds }
-            : {}),
-        });
-      } catch (error) {
-        problems.push(`state machine ${where(entry)}: ${(error as Error).message}`);
-      }
-    }
-
-    log('debug', `functions and state machines ready at ${Date.now() - startedAt} ms`);
-
-    // Event source mappings.
-    const mappings: EventSourceMappingConfig[] = [];
-    for (const entry of ofType('AWS::Lambda::EventSourceMapping')) {
-      try {
-        const resolver = resolverOf(entry);
-        const props = resolver.resolve(
-          entry.resource.Properties ?? {},
-          `${entry.logicalId}.Properties`,
-        ) as Record<string, unknown>;
-        if (props.Enabled === false) continue;
-        const fn = lambda.lookup(String(props.FunctionName));
-        if (!fn) {
-          problems.push(
-            unrunnable.get(String(props.FunctionName)) ??
-              `event source mapping ${where(entry)}: function ${String(props.FunctionName)} is not a function of the app`,
-          );
-          continue;
-        }
-        const uuid = crypto.randomUUID();
-        const eventSourceArn = String(props.EventSourceArn);
-        const isQueue = eventSourceArn.startsWith('arn:aws:sqs:');
-        const destination = (props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined)
-          ?.OnFailure?.Destination;
-        const mapping: EventSourceMappingConfig = {
-          uuid,
-          stack: entry.stack.stackName,
-          logicalId: entry.logicalId,
-          functionName: fn.config.name,
-          functionArn: fn.config.arn,
-          eventSourceArn,
-          batchSize: Number(props.BatchSize ?? (isQueue ? 10 : 100)),
-          bisectBatchOnFunctionError: props.BisectBatchOnFunctionError === true,
-          maximumRetryAttempts:
-            props.MaximumRetryAttempts === undefined ? -1 : Number(props.MaximumRetryAttempts),
-          maximumRecordAgeInSeconds:
-            props.MaximumRecordAgeInSeconds === undefined ? -1 : Number(props.MaximumRecordAgeInSeconds),
-          ...(destination ? { onFailureDestination: destination } : {}),
-          reportBatchItemFailures:
-            Array.isArray(props.FunctionResponseTypes) &&
-            props.FunctionResponseTypes.includes('ReportBatchItemFailures'),
-          filters: parseFilterCriteria(props.FilterCriteria, where(entry)),
-          maximumConcurrency: Number(
-            (props.ScalingConfig as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 2,
-          ),
-        };
-        const arn = `arn:aws:lambda:${region}:${accountId}:event-source-mapping:${uuid}`;
-        addResource(entry, { kind: 'eventSourceMapping', name: uuid, arn }, uuid, {
-          Id: uuid,
-          EventSourceMappingArn: arn,
-        });
-        if (!isQueue && !index.all.some((r) => r.streamArn === eventSourceArn)) {
-          problems.push(
-            `event source mapping ${where(entry)}: source ${eventSourceArn} is neither a local queue nor a local table stream`,
-          );
-          continue;
-        }
-        mappings.push(mapping);
-      } catch (error) {
-        problems.push(`event source mapping ${where(entry)}: ${(error as Error).message}`);
-      }
-    }
-
-    // EventBridge rules: rate schedules run; the others are listed with why they never fire.
-    const schedules: ScheduleRuleConfig[] = [];
-    for (const entry of ofType('AWS::Events::Rule')) {
-      const props = entry.resource.Properties ?? {};
-      const name =
-        typeof props.Name === 'string'
-          ? props.Name
-          : physicalName(entry.stack.stackName, entry.logicalId, 64);
-      const arn = `arn:aws:events:${region}:${accountId}:rule/${name}`;
-      try {
-        const resolver = resolverOf(entry);
-        const plan = planEventRule({
-          name,
+        return {
           arn,
-          properties: props,
-          resolve: (value, at) => resolver.resolve(value, `${entry.logicalId}.${at}`),
-          functionNameOf: (fnArn) => {
-            const fn = lambda.lookup(fnArn);
-            if (fn) return fn.config.name;
-            const reason = unrunnable.get(/:function:([^:]+)/.exec(fnArn)?.[1] ?? fnArn);
-            if (reason) problems.push(reason);
-            return undefined;
+          start: () => {
+            const delivery = new LambdaSubscription(
+              {
+                subscriptionArn: arn,
+                topicArn: sub.topicArn,
+                functionName: fn.config.name,
+                queueUrl: hidden.url,
+              },
+              { sqs: sqsClient, lambda, pollIntervalMs, onLog },
+            );
+            delivery.start();
+            return delivery;
           },
+        };
+      },
+      addEventBus: (name) => eventBridge.addBus(name),
+      addEventRule: (rule) => eventBridge.addRule(rule),
+
+      validateDefinition: (definition) => {
+        new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+      },
+      startMapping: (mapping) => {
+        const poller = mapping.eventSourceArn.startsWith('arn:aws:sqs:')
+          ? new SqsPoller(mapping, {
+              region,
+              lambda,
+              sqs: sqsClient,
+              queueUrl: queueUrl(mapping.eventSourceArn) ?? '',
+              queueName: index.all.find((r) => r.arn === mapping.eventSourceArn)?.name ?? '',
+              faults,
+              pollIntervalMs,
+              onLog,
+            })
+          : new DynamoDbStreamPoller(mapping, {
+              region,
+              streams,
+              lambda,
+              sqs: sqsClient,
+              queueUrl,
+              pollIntervalMs,
+              onLog,
+            });
+        poller.start();
+        return poller;
+      },
+      startSchedule: (schedule) => {
+        const runner = new ScheduleRunner(schedule, {
+          region,
+          accountId,
+          lambda,
+          rateDivisor: scheduleRateDivisor,
+          onLog,
         });
-        const notRunReason =
-          plan.notRunReason ??
-          (options.runSchedules === false ? 'schedules are off (runSchedules: false)' : undefined);
-        const localPeriodMs =
-          plan.schedule && !notRunReason
-            ? localPeriod(plan.schedule.periodMs, scheduleRateDivisor)
-            : undefined;
-        addResource(
-          entry,
-          {
-            kind: 'eventRule',
-            name,
-            arn,
-            eventRule: {
-              trigger: plan.trigger,
-              ...(localPeriodMs === undefined ? {} : { localPeriodMs }),
-              ...(notRunReason ? { notRunReason } : {}),
-            },
-          },
-          name,
-          { Arn: arn },
+        runner.start();
+        log(
+          'debug',
+          `schedule ${schedule.name}: ${schedule.expression}, every ${runner.localPeriodMs} ms locally, invokes ${schedule.targets.map((t) => t.functionName).join(', ')}`,
         );
-        for (const skipped of plan.skippedTargets) log('warn', `event rule ${where(entry)}: ${skipped}`);
-        if (plan.notRunReason) {
-          log(
-            'warn',
-            `event rule ${where(entry)} (${plan.trigger}) never fires locally: ${plan.notRunReason}`,
-          );
-        }
-        if (plan.schedule && !notRunReason) schedules.push(plan.schedule);
-      } catch (error) {
-        problems.push(`event rule ${where(entry)}: ${(error as Error).message}`);
-      }
-    }
+        return runner;
+      },
+    };
+    const context: ProvisionContext = {
+      region,
+      accountId,
+      options,
+      assembly,
+      index,
+      engines,
+      unrunnable: new Map(),
+      resolver: resolverOf,
+      where,
+      register: addResource,
+      problem: (message) => problems.push(message),
+      log,
+      onLog,
+      whenStarted: (start) => starts.push(start),
+    };
+    await runProvisioners(entries, context);
+    log('debug', `resources provisioned at ${Date.now() - startedAt} ms`);
 
     if (problems.length > 0) throw new LocalCloudStartError(problems);
 
@@ -595,48 +472,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       };
     }
 
-    const streams = new StreamsApi(dynamo.endpoint, region);
-    const queueUrl = (arn: string) => index.all.find((r) => r.kind === 'queue' && r.arn === arn)?.url;
-    const pollIntervalMs = options.pollIntervalMs ?? 100;
-    for (const mapping of mappings) {
-      const poller = mapping.eventSourceArn.startsWith('arn:aws:sqs:')
-        ? new SqsPoller(mapping, {
-            region,
-            lambda,
-            sqs: sqsClient,
-            queueUrl: queueUrl(mapping.eventSourceArn) ?? '',
-            queueName: index.all.find((r) => r.arn === mapping.eventSourceArn)?.name ?? '',
-            faults,
-            pollIntervalMs,
-            onLog,
-          })
-        : new DynamoDbStreamPoller(mapping, {
-            region,
-            streams,
-            lambda,
-            sqs: sqsClient,
-            queueUrl,
-            pollIntervalMs,
-            onLog,
-          });
-      poller.start();
-      pollers.push(poller);
-    }
-    for (const schedule of schedules) {
-      const runner = new ScheduleRunner(schedule, {
-        region,
-        accountId,
-        lambda,
-        rateDivisor: scheduleRateDivisor,
-        onLog,
-      });
-      runner.start();
-      pollers.push(runner);
-      log(
-        'debug',
-        `schedule ${schedule.name}: ${schedule.expression}, every ${runner.localPeriodMs} ms locally, invokes ${schedule.targets.map((t) => t.functionName).join(', ')}`,
-      );
-    }
+    for (const start of starts) pollers.push(start());
     if (faultPlan?.rules) for (const rule of faultPlan.rules) faults.inject(rule);
   } catch (error) {
     await stop();
@@ -656,6 +492,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     resources: index,
     stepFunctions,
     lambda,
+    eventBridge,
     faults,
     invocationsInFlight: () => lambda.inFlight,
     startupMs,
@@ -669,73 +506,4 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
 async function stopEngines(engines: PromiseSettledResult<DynamoDbLocal | FauxqsServer>[]): Promise<void> {
   await Promise.allSettled(engines.map((e) => (e.status === 'fulfilled' ? e.value.stop() : undefined)));
-}
-
-function placeholder(
-  type: string,
-  logicalId: string,
-  stack: string,
-  region: string,
-  accountId: string,
-): ResolvedResource {
-  const service = type.split('::')[1]?.toLowerCase() ?? 'local';
-  const name = `${stack}-${logicalId}`;
-  const arn = `arn:aws:${service}:${service === 'iam' ? '' : region}:${accountId}:${logicalId}/${name}`;
-  return {
-    ref: name,
-    attributes: new Proxy({} as Record<string, string>, {
-      get: (_t, prop) => (typeof prop === 'string' ? (prop === 'Arn' ? arn : `${name}-${prop}`) : undefined),
-    }),
-  };
-}
-
-function functionConfig(
-  entry: Entry,
-  resource: LocalResource,
-  resolver: IntrinsicResolver,
-  assembly: LoadedAssembly,
-): LocalFunctionConfig {
-  const props = entry.resource.Properties ?? {};
-  const runtime = typeof props.Runtime === 'string' ? props.Runtime : '';
-  if (!runtime.startsWith('nodejs')) {
-    throw new Error(`runtime ${runtime || '(none)'} cannot run locally; only Node.js functions can`);
-  }
-  const code = (props.Code ?? {}) as Record<string, unknown>;
-  let codeDir: string;
-  if (code.ZipFile !== undefined) {
-    codeDir = mkdtempSync(join(tmpdir(), 'stepsaga-inline-'));
-    writeFileSync(
-      join(codeDir, 'index.js'),
-      resolver.resolveString(code.ZipFile, `${entry.logicalId}.Code.ZipFile`),
-    );
-    writeFileSync(join(codeDir, 'package.json'), '{"type":"commonjs"}');
-  } else if (code.S3Key !== undefined) {
-    const objectKey = resolver.resolveString(code.S3Key, `${entry.logicalId}.Code.S3Key`);
-    const asset = assembly.assetsByObjectKey.get(objectKey);
-    if (!asset || !existsSync(asset))
-      throw new Error(`code asset ${objectKey} is not in the cloud assembly ${assembly.directory}`);
-    if (!statSync(asset).isDirectory())
-      throw new Error(
-        `code asset ${asset} is a file; the local cloud runs only folder assets (lambda.Code.fromAsset(dir), NodejsFunction)`,
-      );
-    codeDir = asset;
-  } else {
-    throw new Error('has no Code.S3Key or Code.ZipFile (container images cannot run locally)');
-  }
-  const variables = resolver.resolve(
-    (props.Environment as { Variables?: unknown } | undefined)?.Variables ?? {},
-    `${entry.logicalId}.Properties.Environment.Variables`,
-  ) as Record<string, unknown>;
-  return {
-    stack: entry.stack.stackName,
-    logicalId: entry.logicalId,
-    ...(entry.path ? { path: entry.path } : {}),
-    name: resource.name,
-    arn: resource.arn,
-    codeDir,
-    handler: typeof props.Handler === 'string' ? props.Handler : 'index.handler',
-    timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
-    memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
-    environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),
-  };
 }

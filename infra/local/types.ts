@@ -76,7 +76,10 @@ export type LocalResourceKind =
   | 'function'
   | 'stateMachine'
   | 'eventSourceMapping'
-  | 'eventRule';
+  | 'eventRule'
+  | 'topic'
+  | 'subscription'
+  | 'eventBus';
 
 export interface LocalResource {
   readonly kind: LocalResourceKind;
@@ -86,7 +89,7 @@ export interface LocalResource {
   readonly logicalId: string;
   /** The construct path from the `aws:cdk:path` metadata, when present. */
   readonly path?: string;
-  /** Physical name: table, queue, function, state machine or rule name; the UUID of a mapping. */
+  /** Physical name: table, queue, function, state machine, topic, bus or rule name; the UUID of a mapping. */
   readonly name: string;
   readonly arn: string;
   /** Queue URL (queues only). */
@@ -100,6 +103,8 @@ export interface LocalResource {
 export interface LocalEventRule {
   /** The schedule expression, or `event pattern`. */
   readonly trigger: string;
+  /** The bus an event-pattern rule listens on. */
+  readonly eventBus?: string;
   /** The period it fires at locally (the schedule's, divided by `scheduleRateDivisor`), when it runs. */
   readonly localPeriodMs?: number;
   /** Why it never fires locally, when it does not. */
@@ -165,6 +170,8 @@ export interface LocalCloud {
   readonly resources: LocalResourceIndex;
   /** AWS Step Functions JSON 1.0 API (`StartExecution`, `DescribeExecution`, ...). */
   readonly stepFunctions: LocalService;
+  /** EventBridge API: `PutEvents`, `ListEventBuses`, `ListRules` over the app's buses and rules. */
+  readonly eventBridge: LocalService;
   /** Lambda API: `Invoke` with `{ FunctionName, Payload, InvocationType?, LogType? }`. */
   readonly lambda: LocalService;
   readonly faults: FaultInjector;

@@ -20,7 +20,7 @@ describe('local cloud start-up refuses what it cannot run', () => {
     const error = await startFailure('unmapped-task');
     expect(error.problems).toEqual([
       'state machine Tiny/Broken/Resource, state "CallOutsideFunction": Resource arn:aws:lambda:us-east-1:123456789012:function:NotInThisApp is not a function of the app, so it cannot run locally',
-      'state machine Tiny/Broken/Resource, state "ListBuckets": Resource arn:aws:states:::aws-sdk:s3:listBuckets has no local integration (supported: Lambda function ARNs, arn:aws:states:::lambda:invoke[.waitForTaskToken], arn:aws:states:::sqs:sendMessage[.waitForTaskToken], arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem)',
+      'state machine Tiny/Broken/Resource, state "ListBuckets": Resource arn:aws:states:::aws-sdk:s3:listBuckets has no local integration (supported: Lambda function ARNs, arn:aws:states:::lambda:invoke[.waitForTaskToken], arn:aws:states:::sqs:sendMessage[.waitForTaskToken], arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, arn:aws:states:::sns:publish[.waitForTaskToken], arn:aws:states:::events:putEvents[.waitForTaskToken], arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken])',
     ]);
     expect(error.message).toMatch(
       /^The app cannot run on the local cloud:\n {2}- state machine Tiny\/Broken\/Resource/,

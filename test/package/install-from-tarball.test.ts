@@ -50,6 +50,7 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
     expect(files).toContain('package/dist/infra/constructs/index.js');
     expect(files).toContain('package/dist/infra/constructs/index.d.ts');
     expect(files).toContain('package/dist/functions/index.js');
+    expect(files).toContain('package/dist/functions/index.d.ts');
     expect(files).toContain('package/dist/infra/local/testing/index.js');
     expect(files).toContain('package/dist/infra/local/cli/bin.js');
     const unwanted = files.filter((file) =>
@@ -58,6 +59,42 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
       ),
     );
     expect(unwanted).toEqual([]);
+  });
+
+  it('resolves every entry point to its curated surface', async () => {
+    const script = `
+      const surfaces = {};
+      for (const entry of ['stepsaga', 'stepsaga/runtime', 'stepsaga/testing', 'stepsaga/local']) {
+        surfaces[entry] = Object.keys(await import(entry)).sort();
+      }
+      console.log(JSON.stringify(surfaces));`;
+    const printed = await runOk(process.execPath, ['--input-type=module', '-e', script], { cwd: app });
+    const surfaces = JSON.parse(printed.trim().split('\n').at(-1) ?? '{}') as Record<string, string[]>;
+    expect(surfaces.stepsaga).toEqual(
+      expect.arrayContaining(['Saga', 'Participant', 'TccTransaction', 'OutboxRelay']),
+    );
+    expect(surfaces.stepsaga).not.toContain('buildSagaDefinition');
+    expect(surfaces['stepsaga/runtime']).toEqual(
+      expect.arrayContaining([
+        'defineParticipant',
+        'BusinessError',
+        'createInboxHandler',
+        'defineChoreographyParticipant',
+        'holdReservation',
+        'createTransactionalMessageClient',
+        'publishNotification',
+      ]),
+    );
+    expect(surfaces['stepsaga/testing']).toEqual(
+      expect.arrayContaining([
+        'useLocalCloud',
+        'waitForExecution',
+        'runSaga',
+        'readTable',
+        'receiveMessages',
+      ]),
+    );
+    expect(surfaces['stepsaga/local']).toEqual(expect.arrayContaining(['startLocalCloud', 'startGateway']));
   });
 
   it('typechecks against the published declarations with skipLibCheck off', async () => {

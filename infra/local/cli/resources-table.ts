@@ -2,7 +2,17 @@ import { toGatewayQueueUrl } from '../gateway/index.js';
 import type { LocalResource, LocalResourceIndex } from '../types.js';
 import { formatTable } from './table.js';
 
-const KIND_ORDER = ['stateMachine', 'function', 'table', 'queue', 'eventSourceMapping', 'eventRule'] as const;
+const KIND_ORDER = [
+  'stateMachine',
+  'function',
+  'table',
+  'queue',
+  'topic',
+  'subscription',
+  'eventBus',
+  'eventSourceMapping',
+  'eventRule',
+] as const;
 const KIND_LABEL: Record<string, string> = {
   stateMachine: 'state machine',
   function: 'function',
@@ -10,6 +20,9 @@ const KIND_LABEL: Record<string, string> = {
   queue: 'queue',
   eventSourceMapping: 'event source',
   eventRule: 'event rule',
+  topic: 'topic',
+  subscription: 'subscription',
+  eventBus: 'event bus',
 };
 
 function every(ms: number): string {
@@ -25,6 +38,7 @@ function address(resource: LocalResource, gatewayEndpoint: string | undefined): 
   // A rule's ARN tells nothing a reader can use; when and whether it fires here does.
   const rule = resource.eventRule;
   if (rule) {
+    if (rule.eventBus && !rule.notRunReason) return `${rule.trigger} on bus ${rule.eventBus}`;
     return rule.localPeriodMs === undefined
       ? `${rule.trigger}, not run: ${rule.notRunReason ?? 'unknown'}`
       : `${rule.trigger}, every ${every(rule.localPeriodMs)} here`;

@@ -1,7 +1,8 @@
 /**
- * Lambda event filtering (FilterCriteria) for event source mappings: a record passes when any
- * filter pattern matches. Supported rules: exact values, `prefix`, `suffix`, `equals-ignore-case`,
- * `exists`, `anything-but` (values or a prefix), `numeric` ranges and nested `$or`.
+ * The EventBridge pattern grammar, shared by Lambda event filtering (FilterCriteria) and EventBridge
+ * rules: a record passes when any filter pattern matches. Supported rules: exact values, `prefix`,
+ * `suffix`, `equals-ignore-case`, `wildcard`, `exists`, `anything-but` (values, or a `prefix`,
+ * `suffix`, `equals-ignore-case` or `wildcard`), `numeric` ranges and nested `$or`.
  */
 export type FilterPattern = { readonly [key: string]: FilterPattern | readonly unknown[] };
 
@@ -31,18 +32,30 @@ export function matchesAnyFilter(filters: readonly FilterPattern[], record: unkn
   return filters.length === 0 || filters.some((filter) => matchesPattern(filter, record));
 }
 
-export function matchesPattern(pattern: FilterPattern, data: unknown): boolean {
+export interface MatchOptions {
+  /**
+   * `numeric` matches only JSON numbers, as EventBridge does; without it a numeric string matches
+   * too (the local cloud's event source filters have always accepted them).
+   */
+  readonly strictNumbers?: boolean;
+}
+
+export function matchesPattern(pattern: FilterPattern, data: unknown, options: MatchOptions = {}): boolean {
   for (const [key, rule] of Object.entries(pattern)) {
     if (key === '$or' && Array.isArray(rule)) {
-      if (!rule.some((alternative) => matchesPattern(alternative as FilterPattern, data))) return false;
+      if (!rule.some((alternative) => matchesPattern(alternative as FilterPattern, data, options)))
+        return false;
       continue;
     }
     const present = data !== null && typeof data === 'object' && key in (data as Record<string, unknown>);
     const value = present ? (data as Record<string, unknown>)[key] : undefined;
     if (Array.isArray(rule)) {
-      if (!matchesLeaf(rule, value, present)) return false;
+      if (!matchesLeaf(rule, value, present, options)) return false;
     } else if (rule && typeof rule === 'object') {
-      if (!present || !matchesPattern(rule as FilterPattern, value)) return false;
+      if (!present) return false;
+      // A pattern object against an array of objects matches when any element matches.
+      const candidates = Array.isArray(value) ? value : [value];
+      if (!candidates.some((v) => matchesPattern(rule as FilterPattern, v, options))) return false;
     } else {
       throw new FilterPatternError(
         `filter rule for "${key}" must be an array or an object, got ${JSON.stringify(rule)}`,
@@ -52,7 +65,12 @@ export function matchesPattern(pattern: FilterPattern, data: unknown): boolean {
   return true;
 }
 
-function matchesLeaf(rules: readonly unknown[], value: unknown, present: boolean): boolean {
+function matchesLeaf(
+  rules: readonly unknown[],
+  value: unknown,
+  present: boolean,
+  options: MatchOptions,
+): boolean {
   const values = Array.isArray(value) ? value : [value];
   return rules.some((rule) => {
     if (rule && typeof rule === 'object' && !Array.isArray(rule)) {
@@ -60,14 +78,28 @@ function matchesLeaf(rules: readonly unknown[], value: unknown, present: boolean
       const [operator, operand] = entries[0] ?? [];
       if (operator === 'exists') return operand === present;
       if (!present) return false;
-      return values.some((v) => matchesOperator(String(operator), operand, v));
+      return values.some((v) => matchesOperator(String(operator), operand, v, options));
     }
     return present && values.some((v) => v === rule);
   });
 }
 
-function matchesOperator(operator: string, operand: unknown, value: unknown): boolean {
+/** `*` matches any run of characters; `\\*` is a literal star. */
+function matchesWildcard(value: unknown, pattern: unknown): boolean {
+  if (typeof value !== 'string' || typeof pattern !== 'string') return false;
+  const source = pattern
+    .split(/(\\\*|\*)/)
+    .map((part) =>
+      part === '*' ? '.*' : part === '\\*' ? '\\*' : part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'),
+    )
+    .join('');
+  return new RegExp(`^${source}$`, 's').test(value);
+}
+
+function matchesOperator(operator: string, operand: unknown, value: unknown, options: MatchOptions): boolean {
   switch (operator) {
+    case 'wildcard':
+      return matchesWildcard(value, operand);
     case 'prefix':
       return typeof value === 'string' && typeof operand === 'string' && value.startsWith(operand);
     case 'suffix':
@@ -80,8 +112,10 @@ function matchesOperator(operator: string, operand: unknown, value: unknown): bo
       );
     case 'anything-but': {
       if (operand && typeof operand === 'object' && !Array.isArray(operand)) {
-        const prefix = (operand as { prefix?: unknown }).prefix;
-        return !(typeof value === 'string' && typeof prefix === 'string' && value.startsWith(prefix));
+        const [inner, innerOperand] = Object.entries(operand as Record<string, unknown>)[0] ?? [];
+        if (typeof value !== 'string') return true;
+        const operands = Array.isArray(innerOperand) ? innerOperand : [innerOperand];
+        return !operands.some((o) => matchesOperator(String(inner), o, value, options));
       }
       const excluded = Array.isArray(operand) ? operand : [operand];
       return !excluded.includes(value);
@@ -90,7 +124,7 @@ function matchesOperator(operator: string, operand: unknown, value: unknown): bo
       const n =
         typeof value === 'number'
           ? value
-          : typeof value === 'string' && value.trim() !== ''
+          : !options.strictNumbers && typeof value === 'string' && value.trim() !== ''
             ? Number(value)
             : Number.NaN;
       if (Number.isNaN(n) || !Array.isArray(operand)) return false;

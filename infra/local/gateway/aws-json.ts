@@ -3,6 +3,7 @@ import { isAwsShapedError } from './backend.js';
 import { send, toAwsJson } from './http-io.js';
 
 export const AWS_JSON_1_0 = 'application/x-amz-json-1.0';
+export const AWS_JSON_1_1 = 'application/x-amz-json-1.1';
 
 /** Writes an AWS JSON error: `{"__type", "message"}` plus the `x-amzn-ErrorType` header the SDKs also read. */
 export function sendAwsJsonError(

@@ -11,10 +11,12 @@ export interface GatewayBackend {
   readonly region: string;
   /** DynamoDB Local (also serves the DynamoDB Streams API). */
   readonly dynamoDbEndpoint: string;
-  /** The SQS emulator (AWS JSON 1.0 protocol). */
+  /** The SQS emulator (AWS JSON 1.0 protocol); it also serves SNS (query protocol). */
   readonly sqsEndpoint: string;
   /** Step Functions, AWS JSON 1.0 shapes: `call('StartExecution', request)` → response. */
   readonly stepFunctions: GatewayService;
+  /** EventBridge, AWS JSON 1.1 shapes: `call('PutEvents', request)` → response. */
+  readonly eventBridge: GatewayService;
   /** Lambda: `call('Invoke', { FunctionName, Payload, InvocationType, Qualifier? })` → `{ StatusCode, FunctionError?, Payload }`. */
   readonly lambda: GatewayService;
 }

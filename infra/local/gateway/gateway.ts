@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
+import { AWS_JSON_1_1, sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
 import { parseJsonBody, readBody, send } from './http-io.js';
 import { handleLambdaInvoke, LAMBDA_INVOKE_PATH } from './lambda.js';
@@ -9,6 +9,9 @@ import { handleSqsJson, handleSqsQuery } from './sqs.js';
 import { queryErrorXml, SQS_QUERY_VERSION } from './sqs-query.js';
 
 export const DEFAULT_GATEWAY_PORT = 4566;
+
+/** The API version SNS query requests carry. */
+const SNS_QUERY_VERSION = '2010-03-31';
 
 export interface GatewayOptions {
   /** TCP port; 0 picks a free one. @default 4566 */
@@ -37,7 +40,7 @@ export class GatewayError extends Error {
 /** The services the gateway answers for, named as they appear in `X-Amz-Target`. */
 const SUPPORTED =
   'Step Functions (AWSStepFunctions.*), DynamoDB (DynamoDB_20120810.*), DynamoDB Streams (DynamoDBStreams_20120810.*), ' +
-  'SQS (AmazonSQS.* or query Action=), Lambda (POST /2015-03-31/functions/{name}/invocations)';
+  'SQS (AmazonSQS.* or query Action=), SNS (query Action= with Version=2010-03-31), EventBridge (AWSEvents.*), Lambda (POST /2015-03-31/functions/{name}/invocations)';
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -86,6 +89,27 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
           }
           return;
         }
+        case 'AWSEvents': {
+          let request: unknown;
+          try {
+            request = parseJsonBody(body);
+          } catch (error) {
+            sendAwsJsonError(
+              res,
+              400,
+              'SerializationException',
+              `The request body is not JSON: ${(error as Error).message}`,
+              AWS_JSON_1_1,
+            );
+            return;
+          }
+          try {
+            sendAwsJson(res, 200, await backend.eventBridge.call(operation, request), AWS_JSON_1_1);
+          } catch (error) {
+            sendThrown(res, error, AWS_JSON_1_1);
+          }
+          return;
+        }
         case 'DynamoDB_20120810':
         case 'DynamoDBStreams_20120810': {
           const answer = await forward(req, body, {
@@ -122,6 +146,14 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
       const params = new URLSearchParams(body.toString('utf8'));
       const action = params.get('Action') ?? '';
       const version = params.get('Version');
+      if (version === SNS_QUERY_VERSION) {
+        // The SQS emulator serves SNS itself, in the query protocol SNS clients speak.
+        relay(
+          res,
+          await forward(req, body, { agent, engine: backend.sqsEndpoint, service: 'sns', scope, path: '/' }),
+        );
+        return;
+      }
       if (version === SQS_QUERY_VERSION || /^\/\d{12}\/[^/]+$/.test(url.pathname)) {
         await handleSqsQuery(
           req,

@@ -1,5 +1,6 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { type Json, standInJsonToString } from './json-text-stand-in.js';
+import type { MessagingBinding } from './messaging-integrations.js';
 
 /** How a Task state runs on the local cloud. */
 export type TaskBinding = (
@@ -11,6 +12,7 @@ export type TaskBinding = (
   | { readonly kind: 'fail'; readonly resource: string }
   /** A Pass state whose Parameters hold JsonToString stand-ins, run as a task returning its input. */
   | { readonly kind: 'pass'; readonly resource: string }
+  | MessagingBinding
 ) & {
   /** Its Parameters hold States.JsonToString stand-ins (json-text-stand-in.ts). */
   readonly hasJsonTextStandIns?: boolean;
@@ -45,7 +47,9 @@ const DYNAMODB_ACTIONS: readonly DynamoDbAction[] = ['getItem', 'putItem', 'upda
 
 export const SUPPORTED_RESOURCES =
   'Lambda function ARNs, arn:aws:states:::lambda:invoke[.waitForTaskToken], ' +
-  'arn:aws:states:::sqs:sendMessage[.waitForTaskToken], arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem';
+  'arn:aws:states:::sqs:sendMessage[.waitForTaskToken], arn:aws:states:::dynamodb:getItem|putItem|updateItem|deleteItem, ' +
+  'arn:aws:states:::sns:publish[.waitForTaskToken], arn:aws:states:::events:putEvents[.waitForTaskToken], ' +
+  'arn:aws:states:::states:startExecution[.sync|.sync:2|.waitForTaskToken]';
 
 export interface AnalyzeOptions {
   /** `true` when the function (name, ARN or partial ARN) is one of the app's functions. */
@@ -187,14 +191,25 @@ function bindTask(
     }
     return { kind: 'lambda-function', resource, functionName: resource };
   }
-  const integration =
-    /^arn:[^:]+:states:::([a-z0-9-]+):([A-Za-z]+)(?:\.(sync|waitForTaskToken)(?::2)?)?$/.exec(resource);
+  const integration = /^arn:[^:]+:states:::([a-z0-9-]+):([A-Za-z]+)(?:\.(sync|waitForTaskToken)(:2)?)?$/.exec(
+    resource,
+  );
   if (!integration) {
     problem(name, `Resource ${resource} has no local integration (supported: ${SUPPORTED_RESOURCES})`);
     return undefined;
   }
-  const [, service, action, pattern] = integration;
+  const [, service, action, pattern, version] = integration;
   const params = (state.Parameters ?? {}) as JsonObject;
+  if (service === 'states' && action === 'startExecution') {
+    const mode = pattern === 'sync' ? (version ? 'sync2' : 'sync') : 'async';
+    const waitForTaskToken = pattern === 'waitForTaskToken';
+    if (waitForTaskToken && !JSON.stringify(params).includes('$$.Task.Token'))
+      problem(
+        name,
+        `Resource ${resource} waits for a task token, but its Parameters never pass $$.Task.Token`,
+      );
+    return { kind: 'states-start', resource, mode, waitForTaskToken };
+  }
   if (pattern === 'sync') {
     problem(name, `Resource ${resource}: the .sync integration pattern is not supported by the local cloud`);
     return undefined;
@@ -214,6 +229,9 @@ function bindTask(
     return { kind: 'lambda-invoke', resource, waitForTaskToken };
   }
   if (service === 'sqs' && action === 'sendMessage') return { kind: 'sqs-send', resource, waitForTaskToken };
+  if (service === 'sns' && action === 'publish') return { kind: 'sns-publish', resource, waitForTaskToken };
+  if (service === 'events' && action === 'putEvents')
+    return { kind: 'events-put', resource, waitForTaskToken };
   if (service === 'dynamodb' && (DYNAMODB_ACTIONS as readonly string[]).includes(action ?? '') && !pattern) {
     return { kind: 'dynamodb', resource, action: action as DynamoDbAction };
   }

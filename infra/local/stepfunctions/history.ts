@@ -75,7 +75,7 @@ export class HistoryRecorder {
         this.add(
           'ExecutionFailed',
           'executionFailedEventDetails',
-          { error: event.Error, cause: json(event.Cause) },
+          executionFailure(event.Error, event.Cause),
           at,
         );
         return;
@@ -136,4 +136,16 @@ export class HistoryRecorder {
         return;
     }
   }
+}
+
+/**
+ * What an execution that failed reports as its error and cause. A Fail state without Error or Cause
+ * ends the execution with neither on AWS; the interpreter fills in its own defaults, taken out here.
+ */
+export function executionFailure(error: unknown, cause: unknown): { error?: string; cause?: string } {
+  if (error === 'FailStateError' && cause === 'Execution failed because of a Fail state') return {};
+  return {
+    ...(error === undefined ? {} : { error: String(error) }),
+    ...(cause === undefined ? {} : { cause: typeof cause === 'string' ? cause : JSON.stringify(cause) }),
+  };
 }

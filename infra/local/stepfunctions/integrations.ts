@@ -10,10 +10,11 @@ import type { LambdaService } from '../lambda/lambda-service.js';
 import type { TaskBinding } from './definition.js';
 import type { HistoryRecorder } from './history.js';
 import { restoreJsonText } from './json-text-stand-in.js';
+import { callMessagingService, type MessagingDeps } from './messaging-integrations.js';
 import { checkTaskInputSize, checkTaskResultSize, TaskFailure } from './task-failure.js';
 import type { TaskTokens } from './task-tokens.js';
 
-export interface IntegrationDeps {
+export interface IntegrationDeps extends MessagingDeps {
   readonly region: string;
   readonly lambda: LambdaService;
   readonly dynamodb: DynamoDBClient;
@@ -150,8 +151,16 @@ export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unkn
   }
 }
 
+const ERROR_PREFIX: Partial<Record<TaskBinding['kind'], string>> = {
+  dynamodb: 'DynamoDB',
+  'sqs-send': 'SQS',
+  'sns-publish': 'SNS',
+  'events-put': 'EventBridge',
+  'states-start': 'StepFunctions',
+};
+
 function serviceErrorPrefix(binding: TaskBinding): string {
-  return binding.kind === 'dynamodb' ? 'DynamoDB' : binding.kind === 'sqs-send' ? 'SQS' : 'Lambda';
+  return ERROR_PREFIX[binding.kind] ?? 'Lambda';
 }
 
 function errorTypeOf(payload: string): string {
@@ -226,6 +235,10 @@ async function callService(deps: IntegrationDeps, binding: TaskBinding, input: u
       };
       return { ...output, ...sdkMetadata($metadata.requestId) };
     }
+    case 'sns-publish':
+    case 'events-put':
+    case 'states-start':
+      return callMessagingService(deps, binding, p);
     default:
       throw new TaskFailure('States.Runtime', `no local integration for ${binding.resource}`);
   }

@@ -3,7 +3,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { LocalServiceError } from '../errors.js';
 import type { LocalLogLine, LocalService } from '../types.js';
 import type { AnalyzedDefinition } from './definition.js';
-import { type EventLog, HistoryRecorder } from './history.js';
+import { type EventLog, executionFailure, HistoryRecorder } from './history.js';
 import { type IntegrationDeps, runTask } from './integrations.js';
 import { MAX_PAYLOAD_BYTES, stateOutputFailure, TaskFailure, TerminalTaskFailure } from './task-failure.js';
 
@@ -383,11 +383,13 @@ export class StepFunctionsService implements LocalService {
         execution.status = 'SUCCEEDED';
         execution.output = JSON.stringify(event.output ?? null);
         break;
-      case 'ExecutionFailed':
+      case 'ExecutionFailed': {
         execution.status = 'FAILED';
-        execution.error = event.Error;
-        execution.cause = typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause);
+        const { error, cause } = executionFailure(event.Error, event.Cause);
+        if (error !== undefined) execution.error = error;
+        if (cause !== undefined) execution.cause = cause;
         break;
+      }
       case 'ExecutionTimeout':
         execution.status = 'TIMED_OUT';
         execution.error = 'States.Timeout';

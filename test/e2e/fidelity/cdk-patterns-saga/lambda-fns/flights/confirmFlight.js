@@ -1,0 +1,21 @@
+const { UpdateItemCommand } = require('@aws-sdk/client-dynamodb');
+const { dynamo } = require('../shared');
+
+exports.handler = async (event) => {
+  let bookingID = '';
+  if (event.run_type === 'failFlightsConfirmation') {
+    throw new Error('Failed to book the flights');
+  }
+  if (typeof event.ReserveFlightResult !== 'undefined') {
+    bookingID = event.ReserveFlightResult.Payload.booking_id;
+  }
+  await dynamo.send(
+    new UpdateItemCommand({
+      TableName: process.env.TABLE_NAME,
+      Key: { pk: { S: event.trip_id }, sk: { S: 'FLIGHT#' + bookingID } },
+      UpdateExpression: 'set transaction_status = :booked',
+      ExpressionAttributeValues: { ':booked': { S: 'confirmed' } },
+    }),
+  );
+  return { status: 'ok', booking_id: bookingID };
+};
