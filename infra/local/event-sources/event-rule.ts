@@ -24,9 +24,9 @@ export interface EventRulePlan {
 }
 
 /**
- * Decides how the local cloud runs an `AWS::Events::Rule`: a rate schedule that is enabled and
- * targets functions of the app runs; an event-pattern rule, a cron schedule, a disabled rule or one
- * with no function target is listed and never fires. Throws for a malformed schedule expression,
+ * Decides how the local cloud runs a scheduled `AWS::Events::Rule` (event-pattern rules are planned
+ * by `planPatternRule`): a rate schedule that is enabled and targets functions of the app runs; a
+ * cron schedule, a disabled rule or one with no function target is listed and never fires. Throws for a malformed schedule expression,
  * which CloudFormation would refuse too. Only the targets of a rule that runs are resolved, so a
  * rule that never fires cannot fail start-up through a reference to something not emulated.
  */
