@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
 import { parseJsonBody, readBody, send } from './http-io.js';
-import { handleLambdaInvoke, LAMBDA_INVOKE_PATH } from './lambda.js';
+import {
+  handleLambdaFunctions,
+  handleLambdaInvoke,
+  LAMBDA_FUNCTIONS_PATH,
+  LAMBDA_INVOKE_PATH,
+} from './lambda.js';
 import { createEngineAgent, forward, relay } from './proxy.js';
 import { handleSqsJson, handleSqsQuery } from './sqs.js';
 import { queryErrorXml, SQS_QUERY_VERSION } from './sqs-query.js';
@@ -37,7 +42,7 @@ export class GatewayError extends Error {
 /** The services the gateway answers for, named as they appear in `X-Amz-Target`. */
 const SUPPORTED =
   'Step Functions (AWSStepFunctions.*), DynamoDB (DynamoDB_20120810.*), DynamoDB Streams (DynamoDBStreams_20120810.*), ' +
-  'SQS (AmazonSQS.* or query Action=), Lambda (POST /2015-03-31/functions/{name}/invocations)';
+  'SQS (AmazonSQS.* or query Action=), Lambda (Invoke, ListFunctions, GetFunction under /2015-03-31/functions)';
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -143,6 +148,11 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
 
     if (req.method === 'POST' && LAMBDA_INVOKE_PATH.test(url.pathname)) {
       await handleLambdaInvoke(backend.lambda, res, url, req.headers, body);
+      return;
+    }
+
+    if (req.method === 'GET' && LAMBDA_FUNCTIONS_PATH.test(url.pathname)) {
+      await handleLambdaFunctions(backend.lambda, res, url);
       return;
     }
 
