@@ -28,6 +28,7 @@ import { importSqsEmulator } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
 import { AslValidationCache } from './stepfunctions/asl-validation-cache.js';
 import { analyzeDefinition } from './stepfunctions/definition.js';
+import { definitionText } from './stepfunctions/definition-source.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
 import { SynthCache } from './synth-cache.js';
 import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource } from './types.js';
@@ -382,16 +383,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       try {
         const resolver = resolverOf(entry);
         const props = entry.resource.Properties ?? {};
-        let text =
-          props.DefinitionString !== undefined
-            ? resolver.resolveString(props.DefinitionString, `${entry.logicalId}.DefinitionString`)
-            : JSON.stringify(resolver.resolve(props.Definition, `${entry.logicalId}.Definition`));
-        const substitutions = resolver.resolve(
-          props.DefinitionSubstitutions ?? {},
-          `${entry.logicalId}.DefinitionSubstitutions`,
-        ) as Record<string, unknown>;
-        for (const [name, value] of Object.entries(substitutions))
-          text = text.replaceAll(`\${${name}}`, () => String(value));
+        const text = definitionText(entry.logicalId, props, {
+          resolve: (value, at) => resolver.resolve(value, at),
+          resolveString: (value, at) => resolver.resolveString(value, at),
+          assetsByObjectKey: assembly.assetsByObjectKey,
+        });
         const definition = JSON.parse(text) as Record<string, unknown>;
         const analyzed = analyzeDefinition(where(entry), definition, {
           isLocalFunction,
