@@ -188,7 +188,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const lambda = new LambdaService(region, accountId, faults, onLog);
   const tokens = new TaskTokens();
   const stepFunctions = new StepFunctionsService(
-    { region, accountId, lambda, dynamodb: dynamodbClient, sqs: sqsClient, tokens },
+    {
+      region,
+      accountId,
+      lambda,
+      dynamodb: dynamodbClient,
+      sqs: sqsClient,
+      tokens,
+      retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
+    },
     onLog,
   );
   const serviceEndpoints: Record<string, string> = {};

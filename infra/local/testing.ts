@@ -38,6 +38,11 @@ export function useLocalCloud(
   };
 }
 
+interface InProcessExecutions {
+  whenFinished(executionArn: string): Promise<void>;
+  executionOutcome(executionArn: string): Record<string, unknown>;
+}
+
 /** Polls DescribeExecution until the execution leaves RUNNING; returns the final description. */
 export async function waitForExecution(
   cloud: LocalCloud,
@@ -45,6 +50,23 @@ export async function waitForExecution(
   timeoutMs = 30_000,
 ): Promise<{ status: string; output?: string; error?: string; cause?: string; [key: string]: unknown }> {
   const deadline = Date.now() + timeoutMs;
+  // Step Functions does not describe Express executions; the local service can, in process.
+  const service = cloud.stepFunctions as Partial<InProcessExecutions>;
+  if (executionArn.split(':')[5] === 'express' && service.whenFinished && service.executionOutcome) {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`execution ${executionArn} still RUNNING after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([service.whenFinished(executionArn), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return service.executionOutcome(executionArn) as Awaited<ReturnType<typeof waitForExecution>>;
+  }
   for (;;) {
     const described = (await cloud.stepFunctions.call('DescribeExecution', { executionArn })) as {
       status: string;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
 import { parseJsonBody, readBody, send } from './http-io.js';
@@ -43,6 +44,24 @@ export class GatewayError extends Error {
 const SUPPORTED =
   'Step Functions (AWSStepFunctions.*), DynamoDB (DynamoDB_20120810.*), DynamoDB Streams (DynamoDBStreams_20120810.*), ' +
   'SQS (AmazonSQS.* or query Action=), Lambda (Invoke, ListFunctions, GetFunction under /2015-03-31/functions)';
+
+/**
+ * DynamoDB Local puts `ddblocal` where the region belongs in table and stream ARNs. Clients see the
+ * cloud's region, as on AWS, and ARNs they send back are translated for the engine. The answer's
+ * CRC32 header is recomputed when its body changes (botocore checks it).
+ */
+export function dynamoDbArnRewriter(region: string) {
+  const engine = 'arn:aws:dynamodb:ddblocal:';
+  const regional = `arn:aws:dynamodb:${region}:`;
+  const swap = (body: Buffer, from: string, to: string): Buffer => {
+    const text = body.toString('utf8');
+    return text.includes(from) ? Buffer.from(text.replaceAll(from, to), 'utf8') : body;
+  };
+  return {
+    toEngine: (body: Buffer) => swap(body, regional, engine),
+    toClient: (body: Buffer) => swap(body, engine, regional),
+  };
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -93,13 +112,21 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
         }
         case 'DynamoDB_20120810':
         case 'DynamoDBStreams_20120810': {
-          const answer = await forward(req, body, {
+          const arns = dynamoDbArnRewriter(backend.region);
+          const answer = await forward(req, arns.toEngine(body), {
             agent,
             engine: backend.dynamoDbEndpoint,
             service: 'dynamodb',
             scope,
           });
-          relay(res, answer);
+          const rewritten = arns.toClient(answer.body);
+          if (rewritten === answer.body) relay(res, answer);
+          else
+            relay(
+              res,
+              { ...answer, headers: { ...answer.headers, 'x-amz-crc32': String(crc32(rewritten)) } },
+              rewritten,
+            );
           return;
         }
         case 'AmazonSQS':
