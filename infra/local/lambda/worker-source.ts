@@ -35,10 +35,12 @@ const codeDir = path.resolve(workerData.codeDir);
 for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) delete globalThis[name];
 
 // Queue URLs of the SQS emulator live under *.localhost (loopback by RFC 6761), and the SQS SDK
-// sends to the QueueUrl's host; not every resolver maps subdomains of localhost, so this one does.
+// sends to the QueueUrl's host; not every resolver maps subdomains of localhost, so this one does,
+// and the sync- prefixed loopback hosts too.
 const originalLookup = dns.lookup;
 dns.lookup = function lookup(hostname, options, callback) {
-  if (typeof hostname === 'string' && hostname.endsWith('.localhost')) {
+  // Step Functions clients send StartSyncExecution to the endpoint's host prefixed with "sync-".
+  if (typeof hostname === 'string' && (hostname.endsWith('.localhost') || /^sync-(localhost|127\.0\.0\.1)$/.test(hostname))) {
     const cb = typeof options === 'function' ? options : callback;
     const all = typeof options === 'object' && options !== null && options.all;
     process.nextTick(() => (all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4)));
