@@ -46,20 +46,27 @@ const SUPPORTED =
   'SQS (AmazonSQS.* or query Action=), Lambda (Invoke, ListFunctions, GetFunction under /2015-03-31/functions)';
 
 /**
- * DynamoDB Local puts `ddblocal` where the region belongs in table and stream ARNs. Clients see the
- * cloud's region, as on AWS, and ARNs they send back are translated for the engine. The answer's
- * CRC32 header is recomputed when its body changes (botocore checks it).
+ * DynamoDB Local puts `ddblocal` where the region belongs in table ARNs. Clients see the cloud's
+ * region, as on AWS, and table ARNs they send back are translated for the engine. Stream ARNs keep
+ * DynamoDB Local's form, the one the cloud reports everywhere else (resources, event records), so
+ * that every stream ARN a client holds is the same string. The answer's CRC32 header is recomputed
+ * when its body changes (botocore checks it).
  */
 export function dynamoDbArnRewriter(region: string) {
-  const engine = 'arn:aws:dynamodb:ddblocal:';
-  const regional = `arn:aws:dynamodb:${region}:`;
-  const swap = (body: Buffer, from: string, to: string): Buffer => {
+  const engineTable =
+    /arn:aws:dynamodb:ddblocal:(\d+):table\/([A-Za-z0-9_.-]+)(?![A-Za-z0-9_.-]|\/stream\/)/g;
+  const clientTable = new RegExp(
+    `arn:aws:dynamodb:${region.replace(/[^a-z0-9-]/g, '')}:(\\d+):table\\/([A-Za-z0-9_.-]+)`,
+    'g',
+  );
+  const swap = (body: Buffer, pattern: RegExp, to: string): Buffer => {
     const text = body.toString('utf8');
-    return text.includes(from) ? Buffer.from(text.replaceAll(from, to), 'utf8') : body;
+    const next = text.replace(pattern, to);
+    return next === text ? body : Buffer.from(next, 'utf8');
   };
   return {
-    toEngine: (body: Buffer) => swap(body, regional, engine),
-    toClient: (body: Buffer) => swap(body, engine, regional),
+    toEngine: (body: Buffer) => swap(body, clientTable, 'arn:aws:dynamodb:ddblocal:$1:table/$2'),
+    toClient: (body: Buffer) => swap(body, engineTable, `arn:aws:dynamodb:${region}:$1:table/$2`),
   };
 }
 
