@@ -86,6 +86,22 @@ describe('Step Functions API surface', () => {
     ).toBe('StateMachineTypeNotSupported');
   });
 
+  it('lets a function call StartSyncExecution through the endpoint with the SDK’s default sync- host', async () => {
+    hosted.cloud.setServiceEndpoint('sfn', hosted.gateway.endpoint);
+    const lambda = new LambdaClient(config());
+    const out = await lambda.send(
+      new InvokeCommand({
+        FunctionName: hosted.cloud.resources.find('SyncStarter', 'function').name,
+        Payload: JSON.stringify({ stateMachineArn: arnOf('Quick') }),
+      }),
+    );
+    expect(out.FunctionError).toBeUndefined();
+    expect(JSON.parse(Buffer.from(out.Payload ?? new Uint8Array()).toString('utf8'))).toEqual({
+      status: 'SUCCEEDED',
+      output: '{"from":"lambda"}',
+    });
+  });
+
   it('validates ListExecutions arguments as AWS does', async () => {
     const client = sfn();
     const bogus = await rejection(
