@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostedCloud, hostLocalCloud } from '../../infra/local/cli/host.js';
+import { waitForExecution } from '../../infra/local/testing.js';
 import { buildForeignApp } from './fixtures/foreign-app.js';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -84,6 +85,15 @@ describe('Step Functions API surface', () => {
     expect(
       (await rejection(client.send(new ListExecutionsCommand({ stateMachineArn: arnOf('Quick') })))).name,
     ).toBe('StateMachineTypeNotSupported');
+
+    // In process, tests still wait for an Express execution started asynchronously.
+    const asynchronous = await client.send(
+      new StartExecutionCommand({ stateMachineArn: arnOf('Quick'), input: '{"async":true}' }),
+    );
+    expect(await waitForExecution(hosted.cloud, asynchronous.executionArn ?? '')).toMatchObject({
+      status: 'SUCCEEDED',
+      output: '{"async":true}',
+    });
   });
 
   it('lets a function call StartSyncExecution through the endpoint with the SDK’s default sync- host', async () => {
