@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { LocalCloudStartError } from './errors.js';
-import type { SynthCache } from './synth-cache.js';
+import { recordEnvironmentReads, type SynthCache } from './synth-cache.js';
 
 /** A CloudFormation template as the local cloud reads it. */
 export interface CfnTemplate {
@@ -76,11 +76,15 @@ export async function loadAssembly(
     constructPaths = new Map(cached.constructPaths);
   } else {
     // Loaded only to synthesize: a cache hit or an assembly directory never pays for aws-cdk-lib.
-    const [instance, { CfnResource: CdkCfnResource, Stack }] = await Promise.all([
-      app(),
-      import('aws-cdk-lib'),
-    ]);
-    directory = instance.synth().directory;
+    const { CfnResource: CdkCfnResource, Stack } = await import('aws-cdk-lib');
+    // The variables the app reads while it is built decide, with its sources, whether a cached
+    // assembly still fits.
+    const { result, names: environmentRead } = await recordEnvironmentReads(async () => {
+      const built = await app();
+      return { instance: built, synthesized: built.synth().directory };
+    });
+    const { instance } = result;
+    directory = result.synthesized;
     // In-process synthesis leaves out the path metadata the CDK CLI asks for; the tree has it.
     for (const construct of instance.node.findAll()) {
       if (!CdkCfnResource.isCfnResource(construct)) continue;
@@ -89,7 +93,7 @@ export async function loadAssembly(
     }
     if (cache && cacheKey) {
       const fresh = directory;
-      directory = cache.store(cacheKey, fresh, constructPaths);
+      directory = cache.store(cacheKey, fresh, constructPaths, environmentRead);
       if (fresh.startsWith(tmpdir())) rmSync(fresh, { recursive: true, force: true });
     }
   }

@@ -171,6 +171,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       dynamodb: dynamodbClient,
       sqs: sqsClient,
       tokens,
+      retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
       sns: {
         publish: (request) => {
           const topic = index.all.find((r) => r.kind === 'topic' && r.arn === request.topicArn);

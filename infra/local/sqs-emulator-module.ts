@@ -1,4 +1,36 @@
 /**
+ * Message bodies SQS refuses: anything outside #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
+ * #x10000-#x10FFFF. Matched by code point (`u`), so a well-formed surrogate pair (an emoji) passes
+ * and a lone surrogate does not.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: SQS's allowed set starts with tab, LF and CR.
+export const SQS_INVALID_BODY_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/**
+ * fauxqs checks bodies against a pattern without the `u` flag that leaves out #x10000-#x10FFFF, so
+ * it refuses every emoji SQS accepts. Its actions share one exported RegExp; giving that instance
+ * SQS's `test` fixes every path (SendMessage, SendMessageBatch, the library's sendMessage) without
+ * touching node_modules, and survives reinstalls. Returns false when the emulator no longer has
+ * that pattern (then it is left alone; the emoji test tells whether a newer version still needs this).
+ */
+export async function allowSupplementaryCharacters(emulatorEntryUrl: string): Promise<boolean> {
+  let types: { INVALID_MESSAGE_BODY_CHAR?: unknown };
+  try {
+    types = (await import(new URL('./sqs/sqsTypes.js', emulatorEntryUrl).href)) as typeof types;
+  } catch {
+    return false;
+  }
+  const pattern = types.INVALID_MESSAGE_BODY_CHAR;
+  if (!(pattern instanceof RegExp)) return false;
+  if (!pattern.test('\u{1F600}')) return true;
+  Object.defineProperty(pattern, 'test', {
+    value: (body: string) => SQS_INVALID_BODY_CHARACTER.test(body),
+    configurable: true,
+  });
+  return true;
+}
+
+/**
  * Loads the SQS emulator. fauxqs imports `node:sqlite` for optional queue persistence, which makes
  * Node print "SQLite is an experimental feature" on every local cloud start; the local cloud never
  * persists queues, so that one warning only alarms users. Every other warning still reaches Node.
@@ -10,7 +42,9 @@ export async function importSqsEmulator(): Promise<typeof import('fauxqs')> {
     return Reflect.apply(emitWarning, process, [warning, ...rest]);
   } as typeof process.emitWarning;
   try {
-    return await import('fauxqs');
+    const emulator = await import('fauxqs');
+    await allowSupplementaryCharacters(import.meta.resolve('fauxqs'));
+    return emulator;
   } finally {
     process.emitWarning = emitWarning;
   }

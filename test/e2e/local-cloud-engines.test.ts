@@ -207,6 +207,23 @@ describe('local cloud engines (tiny fixture app)', () => {
     expect(await getItem(dynamodb, 'Tiny-TableCD117FA1', 'CONSUMED#plain-1', 'CONSUMED')).toBeUndefined();
   });
 
+  it('carries an event whose order id has an emoji (U+10000 and up, which SQS allows) to its consumer', async () => {
+    const { dynamodb } = engineClients(local.cloud);
+    const pk = 'outbox-order-\u{1F6D2}-\u{1F600}';
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: 'Tiny-TableCD117FA1',
+        Item: { pk: { S: pk }, sk: { S: 'X' }, itemType: { S: 'outbox' } },
+      }),
+    );
+    const consumed = await eventually(
+      () => getItem(dynamodb, 'Tiny-TableCD117FA1', `CONSUMED#${pk}`, 'CONSUMED'),
+      20_000,
+      'consumed emoji order',
+    );
+    expect(consumed.receiveCount).toEqual({ N: '1' });
+  });
+
   it('sends a stream batch that keeps failing to the on-failure queue after the retry budget', async () => {
     const { dynamodb, sqs } = engineClients(local.cloud);
     await dynamodb.send(

@@ -18,6 +18,14 @@ export async function getItem(client: DynamoDBClient, table: string, pk: string,
   return out.Item;
 }
 
+/** Reads an item of a table keyed by `pk` alone. */
+export async function getItemByPk(client: DynamoDBClient, table: string, pk: string) {
+  const out = await client.send(
+    new GetItemCommand({ TableName: table, Key: { pk: { S: pk } }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
 /** Polls until `probe` returns a value (not undefined) or the time runs out. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,

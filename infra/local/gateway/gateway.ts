@@ -1,9 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
 import { AWS_JSON_1_1, sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
 import { parseJsonBody, readBody, send } from './http-io.js';
-import { handleLambdaInvoke, LAMBDA_INVOKE_PATH } from './lambda.js';
+import {
+  handleLambdaFunctions,
+  handleLambdaInvoke,
+  LAMBDA_FUNCTIONS_PATH,
+  LAMBDA_INVOKE_PATH,
+} from './lambda.js';
 import { createEngineAgent, forward, relay } from './proxy.js';
 import { handleSqsJson, handleSqsQuery } from './sqs.js';
 import { queryErrorXml, SQS_QUERY_VERSION } from './sqs-query.js';
@@ -40,7 +46,32 @@ export class GatewayError extends Error {
 /** The services the gateway answers for, named as they appear in `X-Amz-Target`. */
 const SUPPORTED =
   'Step Functions (AWSStepFunctions.*), DynamoDB (DynamoDB_20120810.*), DynamoDB Streams (DynamoDBStreams_20120810.*), ' +
-  'SQS (AmazonSQS.* or query Action=), SNS (query Action= with Version=2010-03-31), EventBridge (AWSEvents.*), Lambda (POST /2015-03-31/functions/{name}/invocations)';
+  'SQS (AmazonSQS.* or query Action=), SNS (query Action= with Version=2010-03-31), EventBridge (AWSEvents.*), Lambda (Invoke, ListFunctions, GetFunction under /2015-03-31/functions)';
+
+/**
+ * DynamoDB Local puts `ddblocal` where the region belongs in table ARNs. Clients see the cloud's
+ * region, as on AWS, and table ARNs they send back are translated for the engine. Stream ARNs keep
+ * DynamoDB Local's form, the one the cloud reports everywhere else (resources, event records), so
+ * that every stream ARN a client holds is the same string. The answer's CRC32 header is recomputed
+ * when its body changes (botocore checks it).
+ */
+export function dynamoDbArnRewriter(region: string) {
+  const engineTable =
+    /arn:aws:dynamodb:ddblocal:(\d+):table\/([A-Za-z0-9_.-]+)(?![A-Za-z0-9_.-]|\/stream\/)/g;
+  const clientTable = new RegExp(
+    `arn:aws:dynamodb:${region.replace(/[^a-z0-9-]/g, '')}:(\\d+):table\\/([A-Za-z0-9_.-]+)`,
+    'g',
+  );
+  const swap = (body: Buffer, pattern: RegExp, to: string): Buffer => {
+    const text = body.toString('utf8');
+    const next = text.replace(pattern, to);
+    return next === text ? body : Buffer.from(next, 'utf8');
+  };
+  return {
+    toEngine: (body: Buffer) => swap(body, clientTable, 'arn:aws:dynamodb:ddblocal:$1:table/$2'),
+    toClient: (body: Buffer) => swap(body, engineTable, `arn:aws:dynamodb:${region}:$1:table/$2`),
+  };
+}
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -112,13 +143,21 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
         }
         case 'DynamoDB_20120810':
         case 'DynamoDBStreams_20120810': {
-          const answer = await forward(req, body, {
+          const arns = dynamoDbArnRewriter(backend.region);
+          const answer = await forward(req, arns.toEngine(body), {
             agent,
             engine: backend.dynamoDbEndpoint,
             service: 'dynamodb',
             scope,
           });
-          relay(res, answer);
+          const rewritten = arns.toClient(answer.body);
+          if (rewritten === answer.body) relay(res, answer);
+          else
+            relay(
+              res,
+              { ...answer, headers: { ...answer.headers, 'x-amz-crc32': String(crc32(rewritten)) } },
+              rewritten,
+            );
           return;
         }
         case 'AmazonSQS':
@@ -175,6 +214,11 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
 
     if (req.method === 'POST' && LAMBDA_INVOKE_PATH.test(url.pathname)) {
       await handleLambdaInvoke(backend.lambda, res, url, req.headers, body);
+      return;
+    }
+
+    if (req.method === 'GET' && LAMBDA_FUNCTIONS_PATH.test(url.pathname)) {
+      await handleLambdaFunctions(backend.lambda, res, url);
       return;
     }
 

@@ -5,6 +5,8 @@ import { send } from './http-io.js';
 
 /** `POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=...]` */
 export const LAMBDA_INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/;
+/** `GET /2015-03-31/functions/` (ListFunctions) and `GET /2015-03-31/functions/{FunctionName}` (GetFunction). */
+export const LAMBDA_FUNCTIONS_PATH = /^\/2015-03-31\/functions\/?([^/]*)\/?$/;
 const REST_JSON = 'application/json';
 
 interface InvokeResult {
@@ -42,6 +44,8 @@ export async function handleLambdaInvoke(
   };
   const qualifier = url.searchParams.get('Qualifier');
   if (qualifier) request.Qualifier = qualifier;
+  const logType = headers['x-amz-log-type'];
+  if (logType === 'Tail' || logType === 'None') request.LogType = logType;
   let result: InvokeResult;
   try {
     result = ((await lambda.call('Invoke', request)) ?? {}) as InvokeResult;
@@ -60,4 +64,27 @@ export async function handleLambdaInvoke(
   if (result.LogResult) responseHeaders['x-amz-log-result'] = result.LogResult;
   const payload = result.Payload ?? '';
   send(res, status, typeof payload === 'string' ? payload : Buffer.from(payload), responseHeaders);
+}
+
+/** ListFunctions (`?Marker=&MaxItems=`) and GetFunction over the cloud's Lambda service. */
+export async function handleLambdaFunctions(
+  lambda: GatewayService,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const name = decodeURIComponent(LAMBDA_FUNCTIONS_PATH.exec(url.pathname)?.[1] ?? '');
+  try {
+    const answer = name
+      ? await lambda.call('GetFunction', { FunctionName: name })
+      : await lambda.call('ListFunctions', {
+          ...(url.searchParams.has('Marker') ? { Marker: url.searchParams.get('Marker') } : {}),
+          ...(url.searchParams.has('MaxItems') ? { MaxItems: url.searchParams.get('MaxItems') } : {}),
+        });
+    send(res, 200, JSON.stringify(answer), {
+      'content-type': REST_JSON,
+      'x-amzn-requestid': crypto.randomUUID(),
+    });
+  } catch (error) {
+    sendThrown(res, error, REST_JSON);
+  }
 }

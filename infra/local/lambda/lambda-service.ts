@@ -1,8 +1,9 @@
+import { pathToFileURL } from 'node:url';
 import { LocalServiceError } from '../errors.js';
 import { invokeWithFault } from '../faults/lambda-faults.js';
 import type { Faults } from '../faults.js';
 import type { LocalLogLine, LocalService } from '../types.js';
-import type { InvokeResult, LocalFunction } from './local-function.js';
+import type { InvokeResult, LocalFunction, LocalFunctionConfig } from './local-function.js';
 
 interface InvokeRequest {
   readonly FunctionName?: string;
@@ -10,6 +11,62 @@ interface InvokeRequest {
   readonly InvocationType?: 'RequestResponse' | 'Event' | 'DryRun';
   readonly LogType?: 'None' | 'Tail';
   readonly Qualifier?: string;
+}
+
+interface ListFunctionsRequest {
+  readonly Marker?: string;
+  readonly MaxItems?: number | string;
+}
+
+/** Lambda's `LogResult`: the last 4 KB of the invocation's log, base64-encoded. */
+export function logTail(logs: string): string {
+  const bytes = Buffer.from(logs, 'utf8');
+  return bytes.subarray(Math.max(0, bytes.length - 4096)).toString('base64');
+}
+
+/** The `FunctionConfiguration` shape of ListFunctions and GetFunction. */
+function functionConfiguration(config: LocalFunctionConfig): Record<string, unknown> {
+  return {
+    FunctionName: config.name,
+    FunctionArn: config.arn,
+    Runtime: config.runtime ?? 'nodejs22.x',
+    Handler: config.handler,
+    Timeout: config.timeoutSeconds,
+    MemorySize: config.memorySize,
+    Version: '$LATEST',
+    PackageType: 'Zip',
+    State: 'Active',
+    LastUpdateStatus: 'Successful',
+    Environment: { Variables: { ...config.environment } },
+  };
+}
+
+/** ListFunctions pages with an opaque `Marker`; a marker this service did not issue is refused. */
+function listFunctions(all: Record<string, unknown>[], input: ListFunctionsRequest): unknown {
+  const sorted = [...all].sort((a, b) => String(a.FunctionName).localeCompare(String(b.FunctionName)));
+  let start = 0;
+  if (input.Marker !== undefined) {
+    const decoded = /^stepsaga-functions:(\d+)$/.exec(
+      Buffer.from(String(input.Marker), 'base64').toString('utf8'),
+    );
+    if (!decoded) throw new LocalServiceError('InvalidParameterValueException', 'Invalid marker');
+    start = Number(decoded[1]);
+  }
+  const max = input.MaxItems === undefined ? 50 : Number(input.MaxItems);
+  if (!Number.isInteger(max) || max < 1 || max > 10_000) {
+    throw new LocalServiceError(
+      'InvalidParameterValueException',
+      `1 validation error detected: Value '${String(input.MaxItems)}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000`,
+    );
+  }
+  const page = sorted.slice(start, start + max);
+  const next = start + max < sorted.length ? start + max : undefined;
+  return {
+    Functions: page,
+    ...(next !== undefined
+      ? { NextMarker: Buffer.from(`stepsaga-functions:${next}`).toString('base64') }
+      : {}),
+  };
 }
 
 /** The Lambda `Invoke` API over the local functions, plus the entry point for in-cloud callers. */
@@ -69,13 +126,35 @@ export class LambdaService implements LocalService {
   }
 
   async call(operation: string, request: unknown): Promise<unknown> {
-    if (operation !== 'Invoke') {
-      throw new LocalServiceError(
-        'UnknownOperationException',
-        `The local Lambda API supports Invoke only, not ${operation}`,
-      );
+    switch (operation) {
+      case 'Invoke':
+        return this.invokeApi((request ?? {}) as InvokeRequest);
+      case 'ListFunctions':
+        return listFunctions(
+          this.functions().map((fn) => functionConfiguration(fn.config)),
+          (request ?? {}) as ListFunctionsRequest,
+        );
+      case 'GetFunction': {
+        const name = (request as { FunctionName?: unknown } | undefined)?.FunctionName;
+        if (typeof name !== 'string' || name === '') {
+          throw new LocalServiceError('InvalidParameterValueException', 'FunctionName is required');
+        }
+        const fn = this.get(name);
+        return {
+          Configuration: functionConfiguration(fn.config),
+          Code: { RepositoryType: 'S3', Location: pathToFileURL(fn.config.codeDir).href },
+          Tags: {},
+        };
+      }
+      default:
+        throw new LocalServiceError(
+          'UnknownOperationException',
+          `The local Lambda API supports Invoke, ListFunctions and GetFunction, not ${operation}`,
+        );
     }
-    const input = (request ?? {}) as InvokeRequest;
+  }
+
+  private async invokeApi(input: InvokeRequest): Promise<unknown> {
     if (!input.FunctionName) {
       throw new LocalServiceError('InvalidParameterValueException', 'FunctionName is required');
     }
@@ -115,9 +194,7 @@ export class LambdaService implements LocalService {
           ExecutedVersion: '$LATEST',
           Payload: result.payload,
           ...(result.functionError ? { FunctionError: result.functionError } : {}),
-          ...(input.LogType === 'Tail'
-            ? { LogResult: Buffer.from(result.logs.slice(-4096)).toString('base64') }
-            : {}),
+          ...(input.LogType === 'Tail' ? { LogResult: logTail(result.logs) } : {}),
         };
       }
     }

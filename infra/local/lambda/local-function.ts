@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { LocalLogLine } from '../types.js';
-import { WORKER_SOURCE } from './worker-source.js';
+import { INIT_BUDGET_MS, RUNTIME_PROVIDED_MODULE_PREFIXES, WORKER_SOURCE } from './worker-source.js';
 
-/** Where the `@aws-sdk/*` packages the Lambda runtime provides are resolved from: the project, then this library. */
-const RUNTIME_MODULE_BASES = [pathToFileURL(join(process.cwd(), 'package.json')).href, import.meta.url];
+/**
+ * Where the modules the Lambda runtime provides (the AWS SDK v3) are resolved from when the code
+ * folder lacks them: the project, then this library's own dependencies.
+ */
+const RUNTIME_MODULE_BASES = [join(process.cwd(), 'package.json'), fileURLToPath(import.meta.url)];
 
 export interface LocalFunctionConfig {
   readonly stack: string;
@@ -19,6 +22,8 @@ export interface LocalFunctionConfig {
   readonly codeDir: string;
   /** `module.export`, e.g. `index.handler`. */
   readonly handler: string;
+  /** e.g. `nodejs22.x`, as deployed. */
+  readonly runtime?: string;
   readonly timeoutSeconds: number;
   readonly memorySize: number;
   /** The function's own variables, intrinsics resolved. */
@@ -45,6 +50,8 @@ export interface InvokeResult {
 interface Pending {
   readonly requestId: string;
   readonly startedAt: number;
+  /** How long module loading took, on the invocation that cold-started the worker. */
+  initMs?: number;
   readonly logs: string[];
   readonly resolve: (result: InvokeResult) => void;
   timer?: NodeJS.Timeout;
@@ -54,6 +61,8 @@ interface Slot {
   readonly worker: Worker;
   current?: Pending;
   dead: boolean;
+  /** True once the handler module has loaded (the init phase is over). */
+  initialized: boolean;
 }
 
 export interface LocalFunctionRuntime {
@@ -138,11 +147,12 @@ export class LocalFunction {
         codeDir: this.config.codeDir,
         handler: this.config.handler,
         runtimeModuleBases: RUNTIME_MODULE_BASES,
+        runtimeModulePrefixes: RUNTIME_PROVIDED_MODULE_PREFIXES,
       },
       stdout: true,
       stderr: true,
     });
-    const slot: Slot = { worker, dead: false };
+    const slot: Slot = { worker, dead: false, initialized: false };
     this.slots.add(slot);
     worker.unref();
     for (const [stream, level] of [
@@ -154,6 +164,18 @@ export class LocalFunction {
     worker.on('message', (message: WorkerAnswer) => {
       const pending = slot.current;
       if (!pending || message.id !== pending.requestId) return;
+      if ('phase' in message) {
+        if (message.ok) {
+          slot.initialized = true;
+          pending.initMs = Date.now() - pending.startedAt;
+          this.startHandlerTimer(slot, pending);
+        } else {
+          // Lambda discards a sandbox whose init failed; the next invocation initializes anew.
+          this.finishWithError(slot, message.error);
+          this.kill(slot);
+        }
+        return;
+      }
       if (message.ok) this.finish(slot, message.payload);
       else this.finish(slot, JSON.stringify(message.error), true);
     });
@@ -192,24 +214,25 @@ export class LocalFunction {
     return new Promise<InvokeResult>((resolve) => {
       const pending: Pending = { requestId, startedAt: Date.now(), logs: [], resolve };
       slot.current = pending;
-      pending.logs.push(`START RequestId: ${requestId} Version: $LATEST`);
-      pending.timer = setTimeout(() => {
-        const seconds = this.config.timeoutSeconds.toFixed(2);
-        this.log(
-          slot,
-          `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`,
-          'error',
-        );
-        this.finishWithError(slot, {
-          errorType: 'Sandbox.Timedout',
-          errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
-        });
-        this.kill(slot);
-      }, timeoutMs);
+      if (slot.initialized) {
+        this.startHandlerTimer(slot, pending);
+      } else {
+        pending.logs.push(`INIT_START Runtime Version: nodejs:22.v-local`);
+        // Init has its own budget; past it Lambda retries init inside the invocation, under the
+        // function's timeout, which the handler timer then approximates.
+        pending.timer = setTimeout(() => {
+          this.log(
+            slot,
+            `INIT_REPORT Init Duration: ${INIT_BUDGET_MS.toFixed(2)} ms Phase: init Status: timeout`,
+            'error',
+          );
+          this.startHandlerTimer(slot, pending);
+        }, INIT_BUDGET_MS);
+      }
       slot.worker.postMessage({
         id: requestId,
         event,
-        deadline: Date.now() + timeoutMs,
+        timeoutMs,
         context: {
           functionName: this.config.name,
           functionVersion: '$LATEST',
@@ -223,6 +246,25 @@ export class LocalFunction {
     });
   }
 
+  private startHandlerTimer(slot: Slot, pending: Pending): void {
+    clearTimeout(pending.timer);
+    const { requestId } = pending;
+    pending.logs.push(`START RequestId: ${requestId} Version: $LATEST`);
+    pending.timer = setTimeout(() => {
+      const seconds = this.config.timeoutSeconds.toFixed(2);
+      this.log(
+        slot,
+        `${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds`,
+        'error',
+      );
+      this.finishWithError(slot, {
+        errorType: 'Sandbox.Timedout',
+        errorMessage: `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`,
+      });
+      this.kill(slot);
+    }, this.config.timeoutSeconds * 1000);
+  }
+
   private finishWithError(slot: Slot, error: LambdaErrorPayload): void {
     this.finish(slot, JSON.stringify(error), true);
   }
@@ -232,10 +274,11 @@ export class LocalFunction {
     if (!pending) return;
     slot.current = undefined;
     clearTimeout(pending.timer);
-    const durationMs = Date.now() - pending.startedAt;
+    const durationMs = Date.now() - pending.startedAt - (pending.initMs ?? 0);
     pending.logs.push(`END RequestId: ${pending.requestId}`);
     pending.logs.push(
-      `REPORT RequestId: ${pending.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tMemory Size: ${this.config.memorySize} MB`,
+      `REPORT RequestId: ${pending.requestId}\tDuration: ${durationMs.toFixed(2)} ms\tMemory Size: ${this.config.memorySize} MB` +
+        (pending.initMs !== undefined ? `\tInit Duration: ${pending.initMs.toFixed(2)} ms` : ''),
     );
     pending.resolve({
       requestId: pending.requestId,
@@ -261,5 +304,7 @@ export class LocalFunction {
 }
 
 type WorkerAnswer =
+  | { readonly id: string; readonly phase: 'init'; readonly ok: true }
+  | { readonly id: string; readonly phase: 'init'; readonly ok: false; readonly error: LambdaErrorPayload }
   | { readonly id: string; readonly ok: true; readonly payload: string }
   | { readonly id: string; readonly ok: false; readonly error: LambdaErrorPayload };

@@ -82,6 +82,7 @@ export function functionConfig(
     arn: resource.arn,
     codeDir,
     handler: typeof props.Handler === 'string' ? props.Handler : 'index.handler',
+    runtime,
     timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : 3,
     memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : 128,
     environment: Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, String(v)])),

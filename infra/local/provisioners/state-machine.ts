@@ -2,6 +2,7 @@ import { join, resolve as resolvePath } from 'node:path';
 import { physicalName } from '../naming.js';
 import { AslValidationCache } from '../stepfunctions/asl-validation-cache.js';
 import { analyzeDefinition } from '../stepfunctions/definition.js';
+import { definitionText } from '../stepfunctions/definition-source.js';
 import type { LocalResource } from '../types.js';
 import type { Provisioner } from './context.js';
 
@@ -42,16 +43,11 @@ export const stateMachineProvisioner: Provisioner = {
       try {
         const resolver = ctx.resolver(entry);
         const props = entry.resource.Properties ?? {};
-        let text =
-          props.DefinitionString !== undefined
-            ? resolver.resolveString(props.DefinitionString, `${entry.logicalId}.DefinitionString`)
-            : JSON.stringify(resolver.resolve(props.Definition, `${entry.logicalId}.Definition`));
-        const substitutions = resolver.resolve(
-          props.DefinitionSubstitutions ?? {},
-          `${entry.logicalId}.DefinitionSubstitutions`,
-        ) as Record<string, unknown>;
-        for (const [name, value] of Object.entries(substitutions))
-          text = text.replaceAll(`\${${name}}`, () => String(value));
+        const text = definitionText(entry.logicalId, props, {
+          resolve: (value, at) => resolver.resolve(value, at),
+          resolveString: (value, at) => resolver.resolveString(value, at),
+          assetsByObjectKey: ctx.assembly.assetsByObjectKey,
+        });
         const definition = JSON.parse(text) as Record<string, unknown>;
         const analyzed = analyzeDefinition(where, definition, {
           isLocalFunction,

@@ -1,13 +1,8 @@
-import {
-  DeleteItemCommand,
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { LambdaService } from '../lambda/lambda-service.js';
 import type { TaskBinding } from './definition.js';
+import { callDynamoDbRaw } from './dynamodb-passthrough.js';
 import type { HistoryRecorder } from './history.js';
 import { restoreJsonText } from './json-text-stand-in.js';
 import { callMessagingService, type MessagingDeps } from './messaging-integrations.js';
@@ -222,18 +217,8 @@ async function callService(deps: IntegrationDeps, binding: TaskBinding, input: u
       };
     }
     case 'dynamodb': {
-      const command =
-        binding.action === 'getItem'
-          ? new GetItemCommand(p as never)
-          : binding.action === 'putItem'
-            ? new PutItemCommand(p as never)
-            : binding.action === 'updateItem'
-              ? new UpdateItemCommand(p as never)
-              : new DeleteItemCommand(p as never);
-      const { $metadata, ...output } = (await deps.dynamodb.send(command as never)) as {
-        $metadata: { requestId?: string };
-      };
-      return { ...output, ...sdkMetadata($metadata.requestId) };
+      const { output, requestId } = await callDynamoDbRaw(deps.dynamodb, binding.action, p);
+      return { ...output, ...sdkMetadata(requestId) };
     }
     case 'sns-publish':
     case 'events-put':

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LocalServiceError } from '../errors.js';
 import type { LocalLogLine, LocalService } from '../types.js';
-import type { AnalyzedDefinition } from './definition.js';
+import { type AnalyzedDefinition, analyzeDefinition } from './definition.js';
 import { type EventLog, executionFailure, HistoryRecorder } from './history.js';
 import { type IntegrationDeps, runTask } from './integrations.js';
 import { MAX_PAYLOAD_BYTES, stateOutputFailure, TaskFailure, TerminalTaskFailure } from './task-failure.js';
@@ -40,6 +40,15 @@ interface Execution {
 }
 
 const epoch = (ms: number) => ms / 1000;
+const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'];
+const MACHINE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** What the service needs beyond the task integrations: the account, and how to read ad-hoc definitions. */
+export interface StepFunctionsServiceDeps extends IntegrationDeps {
+  readonly accountId: string;
+  /** Divides Retry intervals of definitions created through the API, as for the app's. @default 1 */
+  readonly retryIntervalDivisor?: number;
+}
 const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
 
 /** Execution names: 1-80 characters, none of AWS's forbidden punctuation or control characters. */
@@ -57,7 +66,7 @@ export class StepFunctionsService implements LocalService {
   private readonly executions = new Map<string, Execution>();
 
   constructor(
-    private readonly deps: IntegrationDeps & { readonly accountId: string },
+    private readonly deps: StepFunctionsServiceDeps,
     private readonly onLog: (line: LocalLogLine) => void,
   ) {}
 
@@ -73,7 +82,7 @@ export class StepFunctionsService implements LocalService {
       case 'StartSyncExecution':
         return this.startSyncExecution(input);
       case 'DescribeExecution':
-        return this.describeExecution(this.execution(input.executionArn));
+        return this.describeExecution(this.standardExecution(input.executionArn));
       case 'ListExecutions':
         return this.listExecutions(input);
       case 'GetExecutionHistory':
@@ -110,6 +119,14 @@ export class StepFunctionsService implements LocalService {
           creationDate: epoch(m.creationDate),
         };
       }
+      case 'ValidateStateMachineDefinition':
+        return this.validateDefinition(input);
+      case 'CreateStateMachine':
+        return this.createStateMachine(input);
+      case 'UpdateStateMachine':
+        return this.updateStateMachine(input);
+      case 'DeleteStateMachine':
+        return this.deleteStateMachine(input);
       default:
         throw new LocalServiceError(
           'UnknownOperationException',
@@ -153,6 +170,176 @@ export class StepFunctionsService implements LocalService {
     if (!execution)
       throw new LocalServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return execution;
+  }
+
+  /**
+   * Express executions are not recorded by Step Functions: the execution APIs refuse their ARNs
+   * (in-process callers use {@link whenFinished} and {@link executionOutcome}).
+   */
+  private standardExecution(arn: unknown): Execution {
+    if (typeof arn === 'string' && arn.split(':')[5] === 'express') {
+      throw new LocalServiceError(
+        'InvalidArn',
+        "Invalid Arn: 'Resource type not valid in this context: express'",
+      );
+    }
+    return this.execution(arn);
+  }
+
+  /** DescribeExecution's answer for any execution, Express included, for in-process callers. */
+  executionOutcome(executionArn: string): Record<string, unknown> {
+    return this.describeExecution(this.execution(executionArn));
+  }
+
+  private parseDefinition(definition: unknown): Record<string, unknown> {
+    if (typeof definition !== 'string') {
+      throw new LocalServiceError(
+        'InvalidDefinition',
+        'Invalid State Machine Definition: definition is required',
+      );
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(definition);
+    } catch (error) {
+      throw new LocalServiceError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: ${(error as Error).message}'`,
+      );
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new LocalServiceError(
+        'InvalidDefinition',
+        "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The definition must be a JSON object'",
+      );
+    }
+    return parsed as Record<string, unknown>;
+  }
+
+  /** Checks a definition as CreateStateMachine does, and whether the local cloud can run it. */
+  private analyze(name: string, definition: Record<string, unknown>): AnalyzedDefinition {
+    try {
+      new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message.startsWith('State machine definition is invalid')) {
+        throw new LocalServiceError(
+          'InvalidDefinition',
+          `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ${message}'`,
+        );
+      }
+    }
+    const analyzed = analyzeDefinition(`state machine ${name}`, definition, {
+      isLocalFunction: (nameOrArn) => this.deps.lambda.lookup(nameOrArn) !== undefined,
+      retryIntervalDivisor: this.deps.retryIntervalDivisor ?? 1,
+    });
+    if (analyzed.problems.length > 0) {
+      throw new LocalServiceError(
+        'InvalidDefinition',
+        `The local cloud cannot run this definition: ${analyzed.problems.join('; ')}`,
+      );
+    }
+    return analyzed;
+  }
+
+  private validateDefinition(input: Record<string, unknown>): unknown {
+    const diagnostics: Array<Record<string, string>> = [];
+    try {
+      const definition = this.parseDefinition(input.definition);
+      try {
+        new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+      } catch (error) {
+        const message = (error as Error).message;
+        if (message.startsWith('State machine definition is invalid')) {
+          diagnostics.push({ severity: 'ERROR', code: 'SCHEMA_VALIDATION_FAILED', message });
+        }
+      }
+    } catch (error) {
+      diagnostics.push({
+        severity: 'ERROR',
+        code: 'INVALID_JSON_DESCRIPTION',
+        message: (error as Error).message,
+      });
+    }
+    return { result: diagnostics.length > 0 ? 'FAIL' : 'OK', diagnostics, truncated: false };
+  }
+
+  private createStateMachine(input: Record<string, unknown>): unknown {
+    const name = input.name;
+    if (typeof name !== 'string' || !MACHINE_NAME.test(name)) {
+      throw new LocalServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
+    }
+    const type = input.type === undefined ? 'STANDARD' : input.type;
+    if (type !== 'STANDARD' && type !== 'EXPRESS') {
+      throw new LocalServiceError(
+        'ValidationException',
+        `1 validation error detected: Value '${String(type)}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
+      );
+    }
+    const text = String(input.definition ?? '');
+    const definition = this.parseDefinition(input.definition);
+    const arn = `arn:aws:states:${this.deps.region}:${this.deps.accountId}:stateMachine:${name}`;
+    const existing = this.machines.get(arn);
+    if (existing) {
+      // AWS answers a repeated, identical create with the existing machine.
+      if (existing.definition === text && existing.type === type) {
+        return { stateMachineArn: arn, creationDate: epoch(existing.creationDate) };
+      }
+      throw new LocalServiceError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    const analyzed = this.analyze(name, definition);
+    const roleArn =
+      typeof input.roleArn === 'string'
+        ? input.roleArn
+        : `arn:aws:iam::${this.deps.accountId}:role/${name}-role`;
+    const machine: LocalStateMachine = {
+      stack: '',
+      logicalId: '',
+      name,
+      arn,
+      type,
+      roleArn,
+      definition: text,
+      analyzed,
+      creationDate: Date.now(),
+      ...(typeof definition.TimeoutSeconds === 'number' ? { timeoutSeconds: definition.TimeoutSeconds } : {}),
+    };
+    this.register(machine);
+    return { stateMachineArn: arn, creationDate: epoch(machine.creationDate) };
+  }
+
+  private updateStateMachine(input: Record<string, unknown>): unknown {
+    const machine = this.machine(input.stateMachineArn);
+    if (input.definition === undefined && input.roleArn === undefined) {
+      throw new LocalServiceError(
+        'MissingRequiredParameter',
+        'Either the definition or the roleArn must be specified',
+      );
+    }
+    let next: LocalStateMachine = machine;
+    if (input.definition !== undefined) {
+      const definition = this.parseDefinition(input.definition);
+      next = {
+        ...next,
+        definition: String(input.definition),
+        analyzed: this.analyze(machine.name, definition),
+        ...(typeof definition.TimeoutSeconds === 'number'
+          ? { timeoutSeconds: definition.TimeoutSeconds }
+          : {}),
+      };
+    }
+    if (typeof input.roleArn === 'string') next = { ...next, roleArn: input.roleArn };
+    // Running executions keep the definition they started with, as on AWS.
+    this.register(next);
+    return { updateDate: epoch(Date.now()) };
+  }
+
+  private deleteStateMachine(input: Record<string, unknown>): unknown {
+    const arn = input.stateMachineArn;
+    if (typeof arn !== 'string' || !arn.startsWith('arn:'))
+      throw new LocalServiceError('InvalidArn', `Invalid Arn: '${String(arn)}'`);
+    this.machines.delete(arn);
+    return {};
   }
 
   private prepareStart(input: Record<string, unknown>): {
@@ -419,6 +606,18 @@ export class StepFunctionsService implements LocalService {
 
   private listExecutions(input: Record<string, unknown>): unknown {
     const machine = this.machine(input.stateMachineArn);
+    if (input.statusFilter !== undefined && !EXECUTION_STATUSES.includes(String(input.statusFilter))) {
+      throw new LocalServiceError(
+        'ValidationException',
+        `1 validation error detected: Value '${String(input.statusFilter)}' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: [${EXECUTION_STATUSES.join(', ')}]`,
+      );
+    }
+    if (machine.type === 'EXPRESS') {
+      throw new LocalServiceError(
+        'StateMachineTypeNotSupported',
+        'This operation is not supported by this type of state machine',
+      );
+    }
     const all = [...this.executions.values()]
       .filter(
         (e) => e.machine === machine && (input.statusFilter === undefined || e.status === input.statusFilter),
@@ -439,7 +638,7 @@ export class StepFunctionsService implements LocalService {
   }
 
   private getExecutionHistory(input: Record<string, unknown>): unknown {
-    const execution = this.execution(input.executionArn);
+    const execution = this.standardExecution(input.executionArn);
     const includeData = input.includeExecutionData !== false;
     let events = execution.history.events.map((event) => (includeData ? event : stripData(event)));
     if (input.reverseOrder === true) events = [...events].reverse();
@@ -448,7 +647,7 @@ export class StepFunctionsService implements LocalService {
   }
 
   private stopExecution(input: Record<string, unknown>): unknown {
-    const execution = this.execution(input.executionArn);
+    const execution = this.standardExecution(input.executionArn);
     const stopDate = Date.now();
     if (execution.status === 'RUNNING') {
       execution.status = 'ABORTED';
@@ -466,11 +665,25 @@ export class StepFunctionsService implements LocalService {
   }
 }
 
+const TOKEN_PREFIX = 'stepsaga-page:';
+
+/** Pages with an opaque token; one this service did not issue is refused as AWS refuses it. */
 function paginate<T>(items: T[], input: Record<string, unknown>): { page: T[]; nextToken?: string } {
-  const start = typeof input.nextToken === 'string' ? Number.parseInt(input.nextToken, 10) || 0 : 0;
+  let start = 0;
+  if (input.nextToken !== undefined && input.nextToken !== null) {
+    const token = String(input.nextToken);
+    const decoded = Buffer.from(token, 'base64url').toString('utf8');
+    const offset = decoded.startsWith(TOKEN_PREFIX) ? Number(decoded.slice(TOKEN_PREFIX.length)) : Number.NaN;
+    if (!Number.isInteger(offset) || offset < 0) {
+      throw new LocalServiceError('InvalidToken', `Invalid Token: '${token}'`);
+    }
+    start = offset;
+  }
   const max = typeof input.maxResults === 'number' && input.maxResults > 0 ? input.maxResults : 1000;
   const page = items.slice(start, start + max);
-  return start + max < items.length ? { page, nextToken: String(start + max) } : { page };
+  return start + max < items.length
+    ? { page, nextToken: Buffer.from(`${TOKEN_PREFIX}${start + max}`).toString('base64url') }
+    : { page };
 }
 
 function stripData(event: Record<string, unknown>): Record<string, unknown> {
