@@ -24,7 +24,7 @@ import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
 import { physicalName, referencedLogicalIds } from './naming.js';
 import { ResourceIndex } from './resource-index.js';
-import { importSqsEmulator } from './sqs-emulator-module.js';
+import { importSqsEmulator, startSqsEmulatorOnLoopback } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
 import { AslValidationCache } from './stepfunctions/asl-validation-cache.js';
 import { analyzeDefinition } from './stepfunctions/definition.js';
@@ -92,7 +92,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log('debug', `${what} took ${Date.now() - startedAt} ms`);
       return value;
     });
-  const dynamoPromise = timed('DynamoDB Local start', startDynamoDbLocal());
+  const dynamoPromise = timed(
+    'DynamoDB Local start',
+    startDynamoDbLocal({ onWarning: (message) => log('warn', message) }),
+  );
   const assemblyPromise = timed(
     'synth',
     loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),
@@ -119,7 +122,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     timed(
       'SQS emulator start',
       modulesPromise.then(([{ startFauxqs }]) =>
-        startFauxqs({ port: 0, logger: false, defaultRegion: region }),
+        startSqsEmulatorOnLoopback(startFauxqs, { port: 0, logger: false, defaultRegion: region }),
       ),
     ),
   ]);
