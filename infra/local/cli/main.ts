@@ -16,7 +16,11 @@ const USAGE = `stepsaga — sagas on AWS serverless, locally or on AWS
 
 Usage:
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app infra/app.ts] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-      Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The synthesized
+                    [--allow-origin <origin>]... [--allow-host <name>]...
+      Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. Everything is kept
+      in memory: stopping it loses tables, queues and executions. Every engine listens on 127.0.0.1 only;
+      the endpoint refuses requests from web pages of other origins (--allow-origin http://localhost:3000
+      lets one in, '*' all) and for host names other than loopback ones (--allow-host adds one). The synthesized
       app is cached in .stepsaga/synth while the project's sources are unchanged, and definitions that passed
       ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
@@ -53,6 +57,8 @@ const OPTIONS = {
   verbose: { type: 'boolean', short: 'v' },
   'no-cache': { type: 'boolean' },
   'no-schedules': { type: 'boolean' },
+  'allow-origin': { type: 'string', multiple: true },
+  'allow-host': { type: 'string', multiple: true },
   messages: { type: 'boolean' },
   to: { type: 'string' },
 } as const;
@@ -69,6 +75,15 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+/** A repeatable option that also takes comma-separated values. */
+function listOption(values: readonly string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
 function printLog(line: LocalLogLine, verbose: boolean): void {
   if (!verbose && line.source !== 'cloud' && line.level !== 'warn' && line.level !== 'error') return;
   if (!verbose && line.source === 'cloud' && line.level === 'debug') return;
@@ -83,6 +98,8 @@ async function localUp(values: {
   verbose?: boolean;
   'no-cache'?: boolean;
   'no-schedules'?: boolean;
+  'allow-origin'?: string[];
+  'allow-host'?: string[];
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { lazyAppFactory, loadAppSource }, { resourcesTable }] = await Promise.all([
@@ -118,6 +135,8 @@ async function localUp(values: {
       port,
       region: values.region,
       runSchedules: !values['no-schedules'],
+      allowedOrigins: listOption(values['allow-origin']),
+      allowedHosts: listOption(values['allow-host']),
       onLog: (line) => printLog(line, values.verbose ?? false),
     });
   } finally {
