@@ -1,7 +1,13 @@
 import { execFile } from 'node:child_process';
+import { Server } from 'node:net';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isSqliteExperimentalWarning } from '../../infra/local/sqs-emulator-module.js';
+import {
+  importSqsEmulator,
+  isSqliteExperimentalWarning,
+  startSqsEmulatorOnLoopback,
+} from '../../infra/local/sqs-emulator-module.js';
+import { listeningAddresses } from '../support/sockets.js';
 
 const run = promisify(execFile);
 
@@ -37,5 +43,20 @@ describe('loading the SQS emulator', () => {
     expect(JSON.parse(stdout.trim())).toEqual({ restored: true, start: 'function' });
     expect(stderr).toContain('ExperimentalWarning: still reported');
     expect(stderr).not.toContain('SQLite');
+  });
+
+  it('listens on 127.0.0.1 only (fauxqs itself binds 0.0.0.0) and restores net.Server#listen', async () => {
+    const listen = Server.prototype.listen;
+    const { startFauxqs } = await importSqsEmulator();
+    const server = await startSqsEmulatorOnLoopback(startFauxqs, { port: 0, logger: false });
+    try {
+      expect(Server.prototype.listen).toBe(listen);
+      expect(listeningAddresses(server.port)).toEqual(['127.0.0.1']);
+      expect(server.createQueue('loopback-q').queueUrl).toBe(
+        `http://sqs.us-east-1.localhost:${server.port}/000000000000/loopback-q`,
+      );
+    } finally {
+      await server.stop();
+    }
   });
 });
