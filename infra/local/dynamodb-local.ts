@@ -126,6 +126,10 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ...(options.sharedDb === false ? [] : ['-sharedDb']),
     '-port',
     String(port),
+    // Its default, '*', would let any web page in the browser read and write the tables; only its
+    // own origin (it serves no pages) leaves browsers without access.
+    '-cors',
+    endpoint,
   ];
   const launcher = resolveLauncher(java);
   const jvmArgs = [
