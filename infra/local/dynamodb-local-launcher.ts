@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -66,56 +66,87 @@ function javacFor(java: string): string {
 }
 
 /**
- * Compiles the launcher once per machine (a folder under the OS temp dir keyed by the source's hash)
- * and returns the folder holding the class. Without a Java compiler (a JRE without the JDK) the
+ * Where the compiled class is kept: the user's cache folder, never a shared one such as /tmp, where
+ * another user could plant a class that the JVM would then run.
+ */
+export function defaultLauncherCacheRoot(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'stepsaga', 'dynamodb-local-launcher');
+}
+
+/** A cached class is used only from a folder this user owns and nobody else may write to. */
+function isPrivateFolder(path: string): boolean {
+  try {
+    const stat = statSync(path);
+    const uid = process.getuid?.();
+    return stat.isDirectory() && (uid === undefined || stat.uid === uid) && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+const hasClass = (dir: string) => existsSync(join(dir, `${LAUNCHER_CLASS}.class`)) && isPrivateFolder(dir);
+
+/**
+ * Compiles the launcher once per user (a folder keyed by the source's hash under `cacheRoot`) and
+ * returns the folder holding the class. Without a Java compiler (a JRE without the JDK) the
  * launcher is unavailable and the caller falls back to the plain jar.
  */
-export function resolveLauncher(
-  java: string,
-  cacheRoot = join(tmpdir(), 'stepsaga-dynamodb-local'),
-): LauncherResolution {
+export function resolveLauncher(java: string, cacheRoot = defaultLauncherCacheRoot()): LauncherResolution {
   const hash = createHash('sha256').update(LAUNCHER_SOURCE).digest('hex').slice(0, 16);
   const classDir = join(cacheRoot, hash);
   const cacheKey = `${java}\0${classDir}`;
   const known = resolved.get(cacheKey);
   if (known) return known;
-  let result: LauncherResolution;
-  if (existsSync(join(classDir, `${LAUNCHER_CLASS}.class`))) {
-    result = { kind: 'compiled', classDir };
-  } else {
-    mkdirSync(cacheRoot, { recursive: true });
-    // Compiled in a private folder and renamed into place, so concurrent starts (vitest workers)
-    // never see a half-written class.
-    const work = mkdtempSync(join(cacheRoot, `${basename(classDir)}-`));
-    try {
-      writeFileSync(join(work, `${LAUNCHER_CLASS}.java`), LAUNCHER_SOURCE);
-      const javac = spawnSync(
-        javacFor(java),
-        ['--release', '11', '-d', work, join(work, `${LAUNCHER_CLASS}.java`)],
-        {
-          encoding: 'utf8',
-        },
-      );
-      if (javac.error || javac.status !== 0) {
-        result = {
-          kind: 'unavailable',
-          reason: javac.error
-            ? `no Java compiler (javac) was found: ${javac.error.message}`
-            : `javac failed: ${javac.stderr.trim()}`,
-        };
-      } else {
-        try {
-          renameSync(work, classDir);
-        } catch (error) {
-          // Another process won the race; its class is identical.
-          if (!existsSync(join(classDir, `${LAUNCHER_CLASS}.class`))) throw error;
-        }
-        result = { kind: 'compiled', classDir };
-      }
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-  }
+  const result = hasClass(classDir)
+    ? { kind: 'compiled' as const, classDir }
+    : compile(java, cacheRoot, classDir);
   resolved.set(cacheKey, result);
   return result;
+}
+
+function compile(java: string, cacheRoot: string, classDir: string): LauncherResolution {
+  let root = cacheRoot;
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch {
+    // No writable cache folder (a read-only home in CI): compile into a private temp folder.
+    root = mkdtempSync(join(tmpdir(), 'stepsaga-dynamodb-local-'));
+  }
+  // Compiled in a private folder (mkdtemp makes it 0700) and renamed into place, so concurrent
+  // starts (vitest workers) never see a half-written class.
+  const work = mkdtempSync(join(root, `${basename(classDir)}-`));
+  let keep = false;
+  try {
+    writeFileSync(join(work, `${LAUNCHER_CLASS}.java`), LAUNCHER_SOURCE);
+    const javac = spawnSync(
+      javacFor(java),
+      ['--release', '11', '-d', work, join(work, `${LAUNCHER_CLASS}.java`)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (javac.error || javac.status !== 0) {
+      return {
+        kind: 'unavailable',
+        reason: javac.error
+          ? `no Java compiler (javac) was found: ${javac.error.message}`
+          : `javac failed: ${javac.stderr.trim()}`,
+      };
+    }
+    if (root === cacheRoot) {
+      try {
+        renameSync(work, classDir);
+        return { kind: 'compiled', classDir };
+      } catch {
+        // Another process won the race (its class is identical) ...
+        if (hasClass(classDir)) return { kind: 'compiled', classDir };
+      }
+    }
+    // ... or the cache cannot be used: this process keeps its own copy.
+    keep = true;
+    return { kind: 'compiled', classDir: work };
+  } finally {
+    if (!keep) rmSync(work, { recursive: true, force: true });
+  }
 }

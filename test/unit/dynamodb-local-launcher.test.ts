@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { javaExecutable } from '../../infra/local/dynamodb-local.js';
 import { LAUNCHER_CLASS, resolveLauncher } from '../../infra/local/dynamodb-local-launcher.js';
@@ -23,5 +23,22 @@ describe('the DynamoDB Local loopback launcher', () => {
     chmodSync(join(bin, 'javac'), 0o755);
     const result = resolveLauncher(join(bin, 'java'), mkdtempSync(join(tmpdir(), 'launcher-test-')));
     expect(result).toEqual({ kind: 'unavailable', reason: 'javac failed: javac: not installed' });
+  });
+
+  it('never runs a class from a folder other users can write to', () => {
+    const first = resolveLauncher(javaExecutable(), mkdtempSync(join(tmpdir(), 'launcher-test-')));
+    if (first.kind !== 'compiled') throw new Error('javac is needed for this test');
+    const shared = mkdtempSync(join(tmpdir(), 'launcher-shared-'));
+    const planted = join(shared, basename(first.classDir));
+    mkdirSync(planted);
+    writeFileSync(join(planted, `${LAUNCHER_CLASS}.class`), 'planted by someone else');
+    chmodSync(planted, 0o777);
+    const result = resolveLauncher(javaExecutable(), shared);
+    expect(result.kind).toBe('compiled');
+    if (result.kind !== 'compiled') return;
+    expect(result.classDir).not.toBe(planted);
+    expect(readFileSync(join(result.classDir, `${LAUNCHER_CLASS}.class`))).toEqual(
+      readFileSync(join(first.classDir, `${LAUNCHER_CLASS}.class`)),
+    );
   });
 });
