@@ -98,15 +98,19 @@ export async function freePort(): Promise<number> {
 
 async function waitUntilServing(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  for (;;) {
     if (child.exitCode !== null) {
       throw new DynamoDbLocalError(`DynamoDB Local exited with code ${child.exitCode} during start-up`);
     }
+    // The deadline is judged by when an attempt began: a synchronous synth can block this event loop
+    // past it while the JVM starts, and one attempt after that must still find the server up.
+    const attemptStartedAt = Date.now();
     try {
       // Any HTTP answer (DynamoDB Local replies 400 to a bare GET) means the server is accepting requests.
       await fetch(endpoint, { signal: AbortSignal.timeout(500) });
       return;
     } catch {
+      if (attemptStartedAt >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
