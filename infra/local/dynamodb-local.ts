@@ -14,7 +14,11 @@ import { LAUNCHER_CLASS, resolveLauncher } from './dynamodb-local-launcher.js';
 export interface DynamoDbLocalOptions {
   /** TCP port on 127.0.0.1. @default a free port chosen at start */
   readonly port?: number;
-  /** How long to wait for the server to accept requests. @default 30_000 */
+  /**
+   * How long to wait for the server to accept requests. The JVM starts in a few seconds on an idle
+   * machine but needs 20-35 s on a loaded one (parallel CI jobs, two cores shared by many processes).
+   * @default 90_000
+   */
   readonly startTimeoutMs?: number;
   /**
    * One database for every access key and region (`-sharedDb`). Without it, DynamoDB Local keeps a
@@ -181,7 +185,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.once('exit', () => running.delete(child));
 
   try {
-    await waitUntilServing(endpoint, child, options.startTimeoutMs ?? 30_000);
+    await waitUntilServing(endpoint, child, options.startTimeoutMs ?? 90_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw new DynamoDbLocalError(`${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);
