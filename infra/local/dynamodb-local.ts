@@ -2,7 +2,8 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { LAUNCHER_CLASS, resolveLauncher } from './dynamodb-local-launcher.js';
 
 /**
  * Runs AWS's DynamoDB Local jar as a child process.
@@ -13,7 +14,11 @@ import { dirname, join } from 'node:path';
 export interface DynamoDbLocalOptions {
   /** TCP port on 127.0.0.1. @default a free port chosen at start */
   readonly port?: number;
-  /** How long to wait for the server to accept requests. @default 30_000 */
+  /**
+   * How long to wait for the server to accept requests. The JVM starts in a few seconds on an idle
+   * machine but needs 20-35 s on a loaded one (parallel CI jobs, two cores shared by many processes).
+   * @default 90_000
+   */
   readonly startTimeoutMs?: number;
   /**
    * One database for every access key and region (`-sharedDb`). Without it, DynamoDB Local keeps a
@@ -21,6 +26,11 @@ export interface DynamoDbLocalOptions {
    * @default true
    */
   readonly sharedDb?: boolean;
+  /**
+   * Called when DynamoDB Local cannot be confined to loopback (no Java compiler to build the
+   * launcher that binds it): it then listens on every interface, as the plain jar does.
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface DynamoDbLocal {
@@ -71,6 +81,10 @@ export function javaExecutable(): string {
   return candidate;
 }
 
+function whichSetpriv(): string | undefined {
+  return ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -88,15 +102,19 @@ export async function freePort(): Promise<number> {
 
 async function waitUntilServing(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  for (;;) {
     if (child.exitCode !== null) {
       throw new DynamoDbLocalError(`DynamoDB Local exited with code ${child.exitCode} during start-up`);
     }
+    // The deadline is judged by when an attempt began: a synchronous synth can block this event loop
+    // past it while the JVM starts, and one attempt after that must still find the server up.
+    const attemptStartedAt = Date.now();
     try {
       // Any HTTP answer (DynamoDB Local replies 400 to a bare GET) means the server is accepting requests.
       await fetch(endpoint, { signal: AbortSignal.timeout(500) });
       return;
     } catch {
+      if (attemptStartedAt >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -110,20 +128,54 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const java = javaExecutable();
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    java,
-    [
-      `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+  const serverArgs = [
+    '-inMemory',
+    '-disableTelemetry',
+    ...(options.sharedDb === false ? [] : ['-sharedDb']),
+    '-port',
+    String(port),
+    // Its default, '*', would let any web page in the browser read and write the tables; only its
+    // own origin (it serves no pages) leaves browsers without access.
+    '-cors',
+    endpoint,
+  ];
+  const launcher = resolveLauncher(java);
+  const jvmArgs = [
+    `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+    '-Djava.net.preferIPv4Stack=true',
+  ];
+  let command: string;
+  let args: string[];
+  if (launcher.kind === 'compiled') {
+    command = java;
+    args = [
+      ...jvmArgs,
+      '-cp',
+      [launcher.classDir, join(jarDir, 'DynamoDBLocal.jar')].join(delimiter),
+      LAUNCHER_CLASS,
+      ...serverArgs,
+    ];
+  } else {
+    options.onWarning?.(
+      `DynamoDB Local listens on every network interface, not only 127.0.0.1, because ${launcher.reason}. ` +
+        'Install a JDK (Debian: "apt-get install -y openjdk-17-jdk-headless") so that it can be bound to loopback.',
+    );
+    // The plain jar does not watch its standard input; the kernel's parent-death signal (Linux)
+    // still ends it with the process that started it.
+    const setpriv = process.platform === 'linux' ? whichSetpriv() : undefined;
+    command = setpriv ?? java;
+    args = [
+      ...(setpriv ? ['--pdeathsig', 'KILL', '--', java] : []),
+      ...jvmArgs,
       '-jar',
       join(jarDir, 'DynamoDBLocal.jar'),
-      '-inMemory',
-      '-disableTelemetry',
-      ...(options.sharedDb === false ? [] : ['-sharedDb']),
-      '-port',
-      String(port),
-    ],
-    { cwd: jarDir, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+      ...serverArgs,
+    ];
+  }
+  // stdin is a pipe the launcher watches: when this process ends, however it ends, the pipe closes
+  // and the JVM exits.
+  const child = spawn(command, args, { cwd: jarDir, stdio: ['pipe', 'ignore', 'pipe'] });
+  child.stdin?.on('error', () => {});
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4_000);
@@ -133,7 +185,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   child.once('exit', () => running.delete(child));
 
   try {
-    await waitUntilServing(endpoint, child, options.startTimeoutMs ?? 30_000);
+    await waitUntilServing(endpoint, child, options.startTimeoutMs ?? 90_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw new DynamoDbLocalError(`${(error as Error).message}${stderr ? `\n${stderr}` : ''}`);

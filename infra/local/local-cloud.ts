@@ -35,7 +35,7 @@ import {
 import { ResourceIndex } from './resource-index.js';
 import { subscribeQueue } from './sns/emulator-subscribe.js';
 import { LambdaSubscription } from './sns/lambda-subscription.js';
-import { importSqsEmulator } from './sqs-emulator-module.js';
+import { importSqsEmulator, startSqsEmulatorOnLoopback } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
 import { SynthCache } from './synth-cache.js';
@@ -69,7 +69,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log('debug', `${what} took ${Date.now() - startedAt} ms`);
       return value;
     });
-  const dynamoPromise = timed('DynamoDB Local start', startDynamoDbLocal());
+  const dynamoPromise = timed(
+    'DynamoDB Local start',
+    startDynamoDbLocal({ onWarning: (message) => log('warn', message) }),
+  );
   const assemblyPromise = timed(
     'synth',
     loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),
@@ -96,7 +99,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     timed(
       'SQS emulator start',
       modulesPromise.then(([{ startFauxqs }]) =>
-        startFauxqs({ port: 0, logger: false, defaultRegion: region }),
+        startSqsEmulatorOnLoopback(startFauxqs, { port: 0, logger: false, defaultRegion: region }),
       ),
     ),
   ]);

@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkRequest } from './gateway/request-guard.js';
 /**
  * Message bodies SQS refuses: anything outside #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
  * #x10000-#x10FFFF. Matched by code point (`u`), so a well-formed surrogate pair (an emoji) passes
@@ -61,4 +63,62 @@ export function isSqliteExperimentalWarning(warning: unknown, typeOrOptions: unk
           ? String(typeOrOptions.type)
           : 'Warning';
   return type === 'ExperimentalWarning' && message.startsWith('SQLite is an experimental feature');
+}
+
+/**
+ * On loopback the emulator is still reachable from web pages in the user's browser: a form POST
+ * needs no CORS preflight, and a DNS-rebinding site can also read answers. The same rule as the
+ * gateway's applies to every request before fauxqs sees it: loopback `Host`, no foreign `Origin`.
+ */
+function guardRequests(server: import('node:net').Server): void {
+  const emit = server.emit;
+  server.emit = function guardedEmit(this: unknown, event: string | symbol, ...args: unknown[]) {
+    if (event === 'request') {
+      const [req, res] = args as [IncomingMessage, ServerResponse];
+      const verdict = checkRequest({ host: req.headers.host, origin: req.headers.origin }, {});
+      if (!verdict.ok) {
+        const body = JSON.stringify({ __type: 'com.amazonaws.sqs#AccessDenied', message: verdict.message });
+        res.writeHead(403, {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-query-error': 'AccessDenied;Sender',
+          connection: 'close',
+          'content-length': String(Buffer.byteLength(body)),
+        });
+        res.end(body);
+        req.resume();
+        return true;
+      }
+    }
+    return Reflect.apply(emit, this, [event, ...args]) as boolean;
+  } as typeof server.emit;
+}
+
+type StartFauxqs = typeof import('fauxqs')['startFauxqs'];
+type FauxqsOptions = NonNullable<Parameters<StartFauxqs>[0]>;
+
+/**
+ * Starts the SQS emulator on 127.0.0.1. fauxqs always listens on `0.0.0.0` (its `host` option only
+ * names the host in queue URLs), which would let anyone on the network read and send messages. Its
+ * one `listen` call is redirected to loopback while it starts; a listen on any other address in
+ * that window (none in the local cloud) is left alone.
+ */
+export async function startSqsEmulatorOnLoopback(
+  startFauxqs: StartFauxqs,
+  options: FauxqsOptions,
+): Promise<import('fauxqs').FauxqsServer> {
+  const { Server } = await import('node:net');
+  const listen = Server.prototype.listen;
+  Server.prototype.listen = function loopbackListen(this: InstanceType<typeof Server>, ...args: unknown[]) {
+    const [first] = args;
+    if (first && typeof first === 'object' && (first as { host?: unknown }).host === '0.0.0.0') {
+      args[0] = { ...(first as object), host: '127.0.0.1' };
+      guardRequests(this);
+    }
+    return Reflect.apply(listen, this, args);
+  } as typeof listen;
+  try {
+    return await startFauxqs(options);
+  } finally {
+    Server.prototype.listen = listen;
+  }
 }

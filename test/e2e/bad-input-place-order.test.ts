@@ -66,6 +66,44 @@ describe('bad inputs to PlaceOrder', () => {
     client.destroy();
   });
 
+  it.each([6_000, 10_000])(
+    'refuses input nested %i levels deep with InvalidExecutionInput and starts nothing',
+    async (depth) => {
+      const client = sfn();
+      const before = await allItems();
+      const name = `deep-${depth}`;
+      const input = `{"orderId":"${name}","nested":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+      const error = await client
+        .send(new StartExecutionCommand({ stateMachineArn: machine(), name, input }))
+        .catch((e: unknown) => e as Error);
+      expect(error).toMatchObject({ name: 'InvalidExecutionInput' });
+      expect((error as Error).message).toContain(`nested ${depth + 1} levels deep`);
+      const listed = await client.send(new ListExecutionsCommand({ stateMachineArn: machine() }));
+      expect(listed.executions?.map((e) => e.name)).not.toContain(name);
+      expect(await allItems()).toEqual(before);
+      client.destroy();
+    },
+  );
+
+  it('accepts input nested up to the limit, and counts brackets inside strings as text', async () => {
+    const client = sfn();
+    const input = JSON.stringify({ orderId: 'deep-ok', note: '['.repeat(5_000) });
+    const nested = `{"orderId":"deep-ok-2","nested":${'['.repeat(999)}${']'.repeat(999)}}`;
+    for (const [name, text] of [
+      ['deep-ok', input],
+      ['deep-ok-2', nested],
+    ] as const) {
+      const started = await client.send(
+        new StartExecutionCommand({ stateMachineArn: machine(), name, input: text }),
+      );
+      expect(started.executionArn).toContain(name);
+      const done = await waitForExecution(local.cloud, started.executionArn ?? '', 60_000);
+      expect(done.status).not.toBe('RUNNING');
+      expect((await historyOf(local.cloud, started.executionArn ?? ''))[0]?.type).toBe('ExecutionStarted');
+    }
+    client.destroy();
+  });
+
   it('compensates a schema-violating order at once: the first participant refuses it with SagaInvalidRequest and nothing changes', async () => {
     const before = await allItems();
     const { executionArn } = (await local.cloud.stepFunctions.call('StartExecution', {

@@ -31,6 +31,16 @@ describe('local cloud engines (tiny fixture app)', () => {
     expect(local.cloud.resources.list('eventSourceMapping')).toHaveLength(2);
   });
 
+  it('ends an execution whose task returns output nested 6,000 levels deep: FAILED, with an error and a history', async () => {
+    const { executionArn } = await start('deep-output-1', { orderId: 'deep-output-1', nestOutput: 6_000 });
+    const done = await waitForExecution(local.cloud, executionArn);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBeTruthy();
+    const types = (await historyOf(local.cloud, executionArn)).map((e) => e.type);
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types.at(-1)).toBe('ExecutionFailed');
+  });
+
   it('runs a successful execution: Lambda tasks write DynamoDB, context paths resolve, history has AWS event types', async () => {
     const { executionArn } = await start('ok-1', { orderId: 'ok-1', amount: 7 });
     const done = await waitForExecution(local.cloud, executionArn);

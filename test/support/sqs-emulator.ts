@@ -1,6 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { FauxqsServer } from 'fauxqs';
-import { importSqsEmulator } from '../../infra/local/sqs-emulator-module.js';
+import { importSqsEmulator, startSqsEmulatorOnLoopback } from '../../infra/local/sqs-emulator-module.js';
 
 /** Any credentials work against the local engines; fixed ones keep the SDK from searching for real ones. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
@@ -19,7 +19,7 @@ export interface SqsEmulator {
 /** Starts fauxqs in this process on a free loopback port; call `stop()` in `afterAll`. */
 export async function startSqsEmulator(): Promise<SqsEmulator> {
   const { startFauxqs } = await importSqsEmulator();
-  const server = await startFauxqs({ port: 0, logger: false });
+  const server = await startSqsEmulatorOnLoopback(startFauxqs, { port: 0, logger: false });
   const endpoint = server.address;
   const sqs = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   return {

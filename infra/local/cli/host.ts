@@ -16,6 +16,10 @@ export interface HostOptions {
   readonly runSchedules?: boolean;
   /** Reuse the app's synthesized assembly while its sources are unchanged. @default no cache */
   readonly synthCache?: SynthCacheOptions;
+  /** Browser origins allowed to call the endpoint (`--allow-origin`). @default none */
+  readonly allowedOrigins?: readonly string[];
+  /** Host names accepted besides loopback ones (`--allow-host`). @default none */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface HostedCloud {
@@ -39,7 +43,11 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
   });
   let gateway: Gateway;
   try {
-    gateway = await startGateway(cloud, { port: options.port });
+    gateway = await startGateway(cloud, {
+      port: options.port,
+      ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    });
   } catch (error) {
     await cloud.stop();
     throw error;

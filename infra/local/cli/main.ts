@@ -18,11 +18,16 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
+                    [--allow-origin <origin>]... [--allow-host <name>]...
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
-      file (built in-process), a command or a cloud assembly folder. The synthesized app is cached in
-      .stepsaga/synth while the project's files are unchanged, and definitions that passed ASL
-      validation in .stepsaga/asl-valid; --no-cache re-synthesizes and re-validates.
+      file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
+      stopping it loses tables, queues and executions. Every engine listens on 127.0.0.1 only; the
+      endpoint refuses requests from web pages of other origins (--allow-origin http://localhost:3000
+      lets one in, '*' all) and for host names other than loopback ones (--allow-host adds one). The
+      synthesized app is cached in .stepsaga/synth while the project's files are unchanged, and
+      definitions that passed ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and
+      re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
@@ -57,6 +62,8 @@ const OPTIONS = {
   verbose: { type: 'boolean', short: 'v' },
   'no-cache': { type: 'boolean' },
   'no-schedules': { type: 'boolean' },
+  'allow-origin': { type: 'string', multiple: true },
+  'allow-host': { type: 'string', multiple: true },
   messages: { type: 'boolean' },
   to: { type: 'string' },
   force: { type: 'boolean' },
@@ -75,6 +82,15 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+/** A repeatable option that also takes comma-separated values. */
+function listOption(values: readonly string[] | undefined): string[] | undefined {
+  if (!values) return undefined;
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+}
+
 function printLog(line: LocalLogLine, verbose: boolean): void {
   if (!verbose && line.source !== 'cloud' && line.level !== 'warn' && line.level !== 'error') return;
   if (!verbose && line.source === 'cloud' && line.level === 'debug') return;
@@ -89,6 +105,8 @@ async function localUp(values: {
   verbose?: boolean;
   'no-cache'?: boolean;
   'no-schedules'?: boolean;
+  'allow-origin'?: string[];
+  'allow-host'?: string[];
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
@@ -124,6 +142,8 @@ async function localUp(values: {
       port,
       region: values.region,
       runSchedules: !values['no-schedules'],
+      allowedOrigins: listOption(values['allow-origin']),
+      allowedHosts: listOption(values['allow-host']),
       onLog: (line) => printLog(line, values.verbose ?? false),
     });
   } finally {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { AWS_JSON_1_1, sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
-import { parseJsonBody, readBody, send } from './http-io.js';
+import { parseJsonBody, send } from './http-io.js';
 import {
   handleLambdaFunctions,
   handleLambdaInvoke,
@@ -11,6 +11,9 @@ import {
   LAMBDA_INVOKE_PATH,
 } from './lambda.js';
 import { createEngineAgent, forward, relay } from './proxy.js';
+import { sendRefusal } from './refusal.js';
+import { checkRequest } from './request-guard.js';
+import { classifyRequest, discardBody, readBodyWithin } from './request-limits.js';
 import { handleSqsJson, handleSqsQuery } from './sqs.js';
 import { queryErrorXml, SQS_QUERY_VERSION } from './sqs-query.js';
 
@@ -30,6 +33,18 @@ export interface GatewayOptions {
    * @default 'local' (the local cloud's key)
    */
   readonly engineAccessKeyId?: string;
+  /**
+   * Origins whose web pages may call the endpoint from a browser (`'*'` for any); requests that
+   * carry another `Origin` are refused with `AccessDeniedException`.
+   * @default none: only the endpoint's own origin
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * `Host` names accepted besides loopback ones (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`);
+   * `*.example.test` accepts subdomains.
+   * @default none
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface Gateway {
@@ -73,6 +88,17 @@ export function dynamoDbArnRewriter(region: string) {
   };
 }
 
+/** Response headers a permitted browser page may read (the SDKs read them for errors and results). */
+const EXPOSED_HEADERS = [
+  'x-amzn-requestid',
+  'x-amzn-errortype',
+  'x-amzn-query-error',
+  'x-amz-function-error',
+  'x-amz-executed-version',
+  'x-amz-log-result',
+  'x-amz-crc32',
+].join(', ');
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -90,8 +116,39 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
+    const kind = classifyRequest(req);
+    const verdict = checkRequest({ host: header(req, 'host'), origin: header(req, 'origin') }, options);
+    if (!verdict.ok) {
+      discardBody(req);
+      sendRefusal(res, kind, 'forbidden', verdict.message);
+      return;
+    }
+    if (verdict.allowOrigin) {
+      res.setHeader('access-control-allow-origin', verdict.allowOrigin);
+      res.setHeader('access-control-expose-headers', EXPOSED_HEADERS);
+      res.setHeader('vary', 'origin');
+      if (req.method === 'OPTIONS') {
+        discardBody(req);
+        send(res, 204, '', {
+          'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+          'access-control-allow-headers': header(req, 'access-control-request-headers') ?? '*',
+          'access-control-max-age': '600',
+        });
+        return;
+      }
+    }
+    // The Host was checked above: queue URLs in answers name only a host the endpoint accepts.
     const origin = `http://${header(req, 'host') ?? `${host}:${port}`}`;
-    const body = await readBody(req);
+    const body = await readBodyWithin(req, kind.bodyLimit);
+    if (!body) {
+      sendRefusal(
+        res,
+        kind,
+        'too-large',
+        `The request body is larger than ${kind.bodyLimit} bytes, more than AWS accepts for ${kind.api}.`,
+      );
+      return;
+    }
     const target = header(req, 'x-amz-target');
     const contentType = header(req, 'content-type') ?? '';
 

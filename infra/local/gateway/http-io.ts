@@ -1,10 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import type { ServerResponse } from 'node:http';
 
 export function send(
   res: ServerResponse,

@@ -49,6 +49,9 @@ function forwardHeaders(
     if (value === undefined || HOP_BY_HOP.has(name)) continue;
     headers[name] = value;
   }
+  // The gateway has judged the page's origin already; the engines must see a plain local client.
+  delete headers.origin;
+  delete headers.referer;
   headers.host = engineUrl.host;
   headers['content-length'] = String(length);
   headers.authorization = rewriteAuthorization(incoming.authorization, options.service, options.scope);

@@ -5,6 +5,7 @@ import type { LocalLogLine, LocalService } from '../types.js';
 import { type AnalyzedDefinition, analyzeDefinition } from './definition.js';
 import { type EventLog, executionFailure, HistoryRecorder } from './history.js';
 import { type IntegrationDeps, runTask } from './integrations.js';
+import { jsonNestingDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { MAX_PAYLOAD_BYTES, stateOutputFailure, TaskFailure, TerminalTaskFailure } from './task-failure.js';
 
 export interface LocalStateMachine {
@@ -360,6 +361,13 @@ export class StepFunctionsService implements LocalService {
         'ValidationException',
         `1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to ${MAX_PAYLOAD_BYTES}`,
       );
+    const depth = jsonNestingDepth(inputText);
+    if (depth > MAX_JSON_DEPTH)
+      throw new LocalServiceError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} levels the local cloud accepts. ` +
+          'Flatten the input (a saga step needs only the fields it reads).',
+      );
     let parsed: unknown;
     try {
       parsed = JSON.parse(inputText);
@@ -522,9 +530,32 @@ export class StepFunctionsService implements LocalService {
     };
     const finished = Promise.allSettled([running.result, consume()]).then(([result]) => {
       if (execution.status === 'RUNNING') {
-        // The event log ended without a terminal event (aborted without StopExecution).
+        // The event log ended without a terminal event (aborted without StopExecution, or the
+        // interpreter itself broke). A failure must still say why, in the history and in
+        // DescribeExecution, as every execution that ends on AWS does.
         execution.status = aborted ? 'ABORTED' : result.status === 'fulfilled' ? 'SUCCEEDED' : 'FAILED';
         execution.stopDate = Date.now();
+        if (execution.status === 'FAILED' && result.status === 'rejected') {
+          const reason = result.reason as { name?: unknown; message?: unknown } | undefined;
+          execution.error = 'States.Runtime';
+          execution.cause = `The local Step Functions interpreter failed: ${String(reason?.name ?? 'Error')}: ${String(reason?.message ?? reason)}`;
+          if (history.events.length === 0) {
+            history.add(
+              'ExecutionStarted',
+              'executionStartedEventDetails',
+              {
+                input: inputText,
+                inputDetails: { truncated: false },
+                roleArn: machine.roleArn,
+              },
+              startDate,
+            );
+          }
+          history.add('ExecutionFailed', 'executionFailedEventDetails', {
+            error: execution.error,
+            cause: execution.cause,
+          });
+        }
       }
       history.close();
       tokens.dropExecution(arn);

@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listeningAddresses } from '../support/sockets.js';
+
+/** Every descendant of `pid`, from the kernel's process tables (Linux). */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  const visit = (parent: number) => {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${parent}/task`);
+    } catch {
+      return;
+    }
+    for (const task of tasks) {
+      let children = '';
+      try {
+        children = readFileSync(`/proc/${parent}/task/${task}/children`, 'utf8');
+      } catch {}
+      for (const child of children.trim().split(/\s+/).filter(Boolean).map(Number)) {
+        found.push(child);
+        visit(child);
+      }
+    }
+  };
+  visit(pid);
+  return found;
+}
+
+const commandLine = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+};
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // A zombie has exited; only its parent's wait is missing.
+  return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+};
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+describe('the local cloud process lifecycle', () => {
+  it('leaves no DynamoDB Local JVM behind when `stepsaga local up` is killed with SIGKILL', async () => {
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'infra/local/cli/main.ts',
+        'local',
+        'up',
+        '--app',
+        'test/e2e/fixtures/tiny-app.ts',
+        '--port',
+        '0',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    const endpoint = await new Promise<string>((resolve, reject) => {
+      child?.stdout?.on('data', (c: Buffer) => {
+        output += c.toString();
+        const match = /Endpoint: (http:\/\/\S+)/.exec(output);
+        if (match?.[1]) resolve(match[1]);
+      });
+      child?.once('exit', (code) => reject(new Error(`local up exited with ${code}:\n${output}`)));
+    });
+    const cli = child.pid as number;
+    const jvms = descendants(cli).filter((pid) => commandLine(pid).includes('DynamoDBLocal'));
+    expect(jvms, output).toHaveLength(1);
+    const jvm = jvms[0] as number;
+    const dynamoPort = Number(/-port (\d+)/.exec(commandLine(jvm))?.[1]);
+    expect(listeningAddresses(dynamoPort)).toEqual(['127.0.0.1']);
+
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 20_000;
+    // A JVM with many threads takes a moment to exit: its port is released once every thread has.
+    while ((alive(jvm) || listeningAddresses(dynamoPort).length > 0) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(alive(jvm), `DynamoDB Local (pid ${jvm}) outlived the cloud`).toBe(false);
+    expect(listeningAddresses(dynamoPort)).toEqual([]);
+    expect(listeningAddresses(Number(new URL(endpoint).port))).toEqual([]);
+  });
+});
