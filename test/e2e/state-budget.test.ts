@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { useLocalCloud, waitForExecution } from '../../infra/local/testing.js';
+import { useLocalCloud, waitForExecution } from '../../infra/local/testing/index.js';
 import { scanTable } from '../campaign/snapshot.js';
 import { engineClients, eventually, receiveOne } from '../support/local-cloud.js';
 import { BLOB_BUDGETS, buildStateBudgetApp } from './fixtures/state-budget-app.js';
