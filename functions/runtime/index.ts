@@ -43,4 +43,5 @@ export type {
   WriteOptions,
 } from './operations.js';
 export { OUTBOX_ITEM_TYPE, type OutboxRecord } from './outbox.js';
+export * from './parked-decision.js';
 export { DEFAULT_METRICS_NAMESPACE, MetricNames } from './telemetry.js';

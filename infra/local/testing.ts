@@ -1,5 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll } from 'vitest';
+import type { ParkedDecisionType } from '../../functions/runtime/parked-decision.js';
+import { ParkStatePrefixes } from '../constructs/orchestration/park-state.js';
 import { startLocalCloud } from './local-cloud.js';
 import type { LocalCloud, LocalCloudOptions } from './types.js';
 
@@ -38,11 +40,53 @@ export function useLocalCloud(
   };
 }
 
+export interface WaitForExecutionOptions {
+  /**
+   * Answer every park on the way with this decision, as an operator would (SendTaskSuccess on the
+   * parked message's token); without it, a parked Standard execution keeps waiting.
+   */
+  readonly parkedDecision?: ParkedDecisionType;
+}
+
+/**
+ * The task token a parked execution waits on, read from its history (the `Park <state>` Task's
+ * scheduled parameters carry the parked message), or `undefined` when it does not wait.
+ */
+export function waitingParkToken(
+  events: readonly { type: string; [key: string]: unknown }[],
+): string | undefined {
+  let entered: string | undefined;
+  let scheduled: string | undefined;
+  let waiting: string | undefined;
+  for (const event of events) {
+    if (event.type === 'TaskStateEntered') {
+      entered = (event.stateEnteredEventDetails as { name?: string } | undefined)?.name;
+    } else if (event.type === 'TaskScheduled') {
+      const parameters = (event.taskScheduledEventDetails as { parameters?: string } | undefined)?.parameters;
+      const token = (JSON.parse(parameters ?? '{}') as { MessageBody?: { taskToken?: unknown } }).MessageBody
+        ?.taskToken;
+      scheduled =
+        entered?.startsWith(ParkStatePrefixes.park) && typeof token === 'string' ? token : undefined;
+    } else if (event.type === 'TaskSubmitted') {
+      waiting = scheduled;
+    } else if (
+      event.type === 'TaskSucceeded' ||
+      event.type === 'TaskFailed' ||
+      event.type === 'TaskTimedOut'
+    ) {
+      scheduled = undefined;
+      waiting = undefined;
+    }
+  }
+  return waiting;
+}
+
 /** Polls DescribeExecution until the execution leaves RUNNING; returns the final description. */
 export async function waitForExecution(
   cloud: LocalCloud,
   executionArn: string,
   timeoutMs = 30_000,
+  options: WaitForExecutionOptions = {},
 ): Promise<{ status: string; output?: string; error?: string; cause?: string; [key: string]: unknown }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -50,6 +94,18 @@ export async function waitForExecution(
       status: string;
     };
     if (described.status !== 'RUNNING') return described;
+    if (options.parkedDecision !== undefined) {
+      const { events } = (await cloud.stepFunctions.call('GetExecutionHistory', { executionArn })) as {
+        events: { type: string }[];
+      };
+      const token = waitingParkToken(events);
+      if (token !== undefined) {
+        await cloud.stepFunctions.call('SendTaskSuccess', {
+          taskToken: token,
+          output: JSON.stringify({ decision: options.parkedDecision }),
+        });
+      }
+    }
     if (Date.now() > deadline)
       throw new Error(`execution ${executionArn} still RUNNING after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,7 +1,7 @@
 import { NOTIFICATION_ID_ATTRIBUTE } from '../../../functions/notifier/notification-id.js';
 import { ErrorNames } from '../../../functions/runtime/errors.js';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
-import { parkState } from '../orchestration/park-state.js';
+import { parkStateName, parkStates } from '../orchestration/park-state.js';
 import { participantRequest } from '../orchestration/participant-request.js';
 import {
   CRASH_ERRORS,
@@ -43,6 +43,11 @@ export interface SagaDefinitionInput {
   readonly publishOutcomes?: readonly SagaOutcomeType[];
   readonly timeoutSeconds?: number;
   readonly inputSchema?: SagaInputSchema;
+  /**
+   * How long a parked execution waits for an operator's decision; `undefined` parks without waiting
+   * (Express state machines cannot wait on a task token).
+   */
+  readonly parkedDecisionTimeoutSeconds?: number;
 }
 
 const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
@@ -158,12 +163,12 @@ function forwardErrorHandling(
     case 'pivot':
       return {
         Retry: retrier([...TRANSIENT_ERRORS, ...CRASH_ERRORS], step.retry),
-        Catch: catchRefusalsInto(step.name, compensateEarlier, StateNames.park),
+        Catch: catchRefusalsInto(step.name, compensateEarlier, parkStateName(step.name)),
       };
     case 'retriable':
       return {
         Retry: retrier([...TRANSIENT_ERRORS, ...CRASH_ERRORS], step.retry),
-        Catch: catchInto(step.name, StateNames.park),
+        Catch: catchInto(step.name, parkStateName(step.name)),
       };
   }
 }
@@ -235,9 +240,36 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
         ResultPath: null,
         TimeoutSeconds: step.timeoutSeconds,
         Retry: retrier(['States.ALL'], compensationRetry),
-        Catch: catchInto(name, StateNames.park),
+        Catch: catchInto(name, parkStateName(name)),
         Next: compensationBefore(step.index),
       };
+    }
+  }
+
+  const park = (failedState: string, step: ResolvedStep, phase: 'action' | 'compensation', skipTo: string) =>
+    Object.assign(
+      states,
+      parkStates({
+        failedState,
+        step: step.name,
+        phase,
+        queueUrl: input.parkedQueueUrl,
+        sagaName,
+        skipTo,
+        abandonTo: toParked,
+        ...(input.parkedDecisionTimeoutSeconds !== undefined
+          ? { decisionTimeoutSeconds: input.parkedDecisionTimeoutSeconds }
+          : {}),
+        // A parked queue that stays unavailable must still end the execution as SagaParked (whose
+        // failure the failed-executions alarm sees), with the send's error in the cause.
+        catchSendFailure: true,
+      }),
+    );
+  for (const step of steps) {
+    // skip on a forward step: the operator did the step's work by hand, so the saga goes forward.
+    if (step.kind !== 'compensatable') park(step.name, step, 'action', String(states[step.name]!['Next']));
+    if (step.compensation !== undefined) {
+      park(compensationStateName(step.name), step, 'compensation', compensationBefore(step.index));
     }
   }
 
@@ -245,16 +277,6 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     if (Array.isArray(state['Retry']) && state['Retry'].length === 0) delete state['Retry'];
   }
 
-  states[StateNames.park] = parkState({
-    stateName: StateNames.park,
-    comment: 'An operator must finish or undo this saga: hand it over through the parked-sagas queue',
-    queueUrl: input.parkedQueueUrl,
-    sagaName,
-    next: toParked,
-    // A parked queue that stays unavailable must still end the execution as SagaParked (whose
-    // failure the failed-executions alarm sees), with the send's error in the cause.
-    catchSendFailure: true,
-  });
   states[StateNames.parked] = failWithCaughtErrors(ErrorNames.parked);
   states[StateNames.compensated] = failWithCaughtErrors(ErrorNames.compensated);
   states[StateNames.succeeded] = { Type: 'Succeed' };

@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
+import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
@@ -73,6 +74,11 @@ export class Saga extends OrchestratedTransaction {
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
     this.steps = steps;
+    const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
+      `Saga "${sagaName}"`,
+      type,
+      props.parkedDecisionTimeout,
+    );
 
     const parked = createParkedQueue(this, {
       queue: props.parkedQueue,
@@ -97,6 +103,7 @@ export class Saga extends OrchestratedTransaction {
       ...(props.outcomes?.publish ? { publishOutcomes: props.outcomes.publish } : {}),
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
+      ...(parkedDecisionTimeoutSeconds !== undefined ? { parkedDecisionTimeoutSeconds } : {}),
     });
 
     const machine = createOrchestrationStateMachine(this, {
@@ -127,6 +134,7 @@ export class Saga extends OrchestratedTransaction {
       compensationRetry,
       props.inputSchema !== undefined,
       props.outcomes !== undefined,
+      type === 'STANDARD',
     );
     if (worst.unresolved) return;
     if (type === 'STANDARD' && worst.historyEvents > MAX_HISTORY_EVENTS) {
