@@ -175,7 +175,7 @@ function latestPerExecution(
   for (const raw of messages) {
     const message = parse(raw);
     // A queue shared by several state machines holds others' messages too.
-    if (!message || !message.executionArn.includes(`:${ref.stateMachineName}:`)) continue;
+    if (!message?.executionArn.includes(`:${ref.stateMachineName}:`)) continue;
     const known = byExecution.get(message.executionArn);
     const latest = !known || message.parkedAt >= known.message.parkedAt ? message : known.message;
     byExecution.set(message.executionArn, { message: latest, count: (known?.count ?? 0) + 1 });
