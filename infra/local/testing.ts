@@ -81,6 +81,8 @@ export function waitingParkToken(
   return waiting;
 }
 
+const PARK_CHECK_INTERVAL_MS = 250;
+
 /** Polls DescribeExecution until the execution leaves RUNNING; returns the final description. */
 export async function waitForExecution(
   cloud: LocalCloud,
@@ -89,12 +91,15 @@ export async function waitForExecution(
   options: WaitForExecutionOptions = {},
 ): Promise<{ status: string; output?: string; error?: string; cause?: string; [key: string]: unknown }> {
   const deadline = Date.now() + timeoutMs;
+  let historyReadAt = 0;
   for (;;) {
     const described = (await cloud.stepFunctions.call('DescribeExecution', { executionArn })) as {
       status: string;
     };
     if (described.status !== 'RUNNING') return described;
-    if (options.parkedDecision !== undefined) {
+    // Reading the history is dearer than describing; a park waits, so a few reads a second do.
+    if (options.parkedDecision !== undefined && Date.now() - historyReadAt >= PARK_CHECK_INTERVAL_MS) {
+      historyReadAt = Date.now();
       const { events } = (await cloud.stepFunctions.call('GetExecutionHistory', { executionArn })) as {
         events: { type: string }[];
       };
