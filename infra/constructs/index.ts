@@ -1,4 +1,5 @@
 export * from './choreography/index.js';
+export * from './dashboard/index.js';
 export * from './notification-channel/index.js';
 export * from './outbox-relay/index.js';
 export * from './participant/index.js';
