@@ -67,13 +67,30 @@ export const RESULTS_KEY = 'results';
 /** Top-level key under which Catch clauses record `{Error, Cause}` per failed state name. */
 export const ERRORS_KEY = 'errors';
 
-/** The message the state machine sends to the parked-sagas queue before failing with `SagaParked`. */
+/**
+ * The message the state machine sends to the parked-sagas queue. On a Standard state machine the
+ * execution then waits on `taskToken` for an operator's decision (ParkedDecision); an Express one,
+ * which cannot wait on a token, fails with `SagaParked` at once and the message has no token.
+ */
 export interface ParkedSagaMessage {
   readonly sagaId: string;
   readonly sagaName: string;
   readonly executionArn: string;
+  /** The state that failed and that `retry` runs again, e.g. `Compensate ReserveInventory`. */
+  readonly state: string;
+  /** The step (saga) or phase state (TCC) the failed state belongs to, e.g. `ReserveInventory`. */
+  readonly step: string;
+  /** `action` or `compensation` for a saga; `confirm` or `cancel` for a TCC transaction. */
+  readonly phase: string;
+  /** The error and cause that parked the execution (the failed state's, after its retries). */
+  readonly error: string;
+  readonly cause: string;
   /** ISO-8601 time the saga was parked. */
   readonly parkedAt: string;
   /** Every failure the execution caught, keyed by the state that failed. */
   readonly errors: Readonly<Record<string, { readonly Error: string; readonly Cause: string }>>;
+  /** The token SendTaskSuccess answers with a decision; absent on Express state machines. */
+  readonly taskToken?: string;
+  /** How long the execution waits for a decision before it is abandoned; absent with no token. */
+  readonly decisionTimeoutSeconds?: number;
 }

@@ -53,4 +53,5 @@ export type {
 } from './operations.js';
 export { OUTBOX_ITEM_TYPE, type OutboxRecord } from './outbox.js';
 export { MAX_ERROR_MESSAGE_CHARS } from './outgoing-error.js';
+export * from './parked-decision.js';
 export { DEFAULT_METRICS_NAMESPACE, MetricNames } from './telemetry.js';

@@ -16,6 +16,8 @@ export type {
   ChoreographyParticipant,
   ChoreographyProps,
 } from './choreography/choreography-props.js';
+export { SagaDashboard } from './dashboard/saga-dashboard.js';
+export type { SagaDashboardProps } from './dashboard/saga-dashboard-props.js';
 export { NotificationChannel } from './notification-channel/notification-channel.js';
 export type { NotificationChannelProps } from './notification-channel/notification-channel-props.js';
 export { NotificationTarget, type WebhookTargetOptions } from './notification-channel/notification-target.js';

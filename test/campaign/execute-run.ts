@@ -126,7 +126,10 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
       name: sagaId,
       input: JSON.stringify(input),
     })) as { executionArn: string };
-    const done = await waitForExecution(env.cloud, executionArn, EXECUTION_TIMEOUT_MS);
+    // An operator would look at each parked saga; the campaign abandons them, which ends them as before.
+    const done = await waitForExecution(env.cloud, executionArn, EXECUTION_TIMEOUT_MS, {
+      parkedDecision: 'abandon',
+    });
     return {
       workload,
       sagaId,

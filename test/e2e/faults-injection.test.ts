@@ -69,7 +69,7 @@ async function placeOrder(orderId: string, amount = 1_000) {
     input: JSON.stringify({ orderId, customerId: orderId, sku: orderId, quantity: 2, amount }),
   })) as { executionArn: string };
   const started = Date.now();
-  const done = await waitForExecution(local.cloud, executionArn, 60_000);
+  const done = await waitForExecution(local.cloud, executionArn, 60_000, { parkedDecision: 'abandon' });
   return { executionArn, done, ms: Date.now() - started };
 }
 

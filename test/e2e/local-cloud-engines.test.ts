@@ -185,6 +185,56 @@ describe('local cloud engines (tiny fixture app)', () => {
     await expect(start('cb-1', input)).rejects.toBeInstanceOf(LocalServiceError);
   });
 
+  it('redrives a failed execution from the state that failed, keeping what the states before it wrote', async () => {
+    // No Retry or Catch on Check handles FlowBroken: the execution fails at Check, after Write.
+    local.cloud.faults.failNext('Echo', { errorType: 'FlowBroken', errorMessage: 'broken once', times: 1 });
+    const { executionArn } = await start('redrive-1', { orderId: 'redrive-1' });
+    const failed = await waitForExecution(local.cloud, executionArn);
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      error: 'FlowBroken',
+      redriveCount: 0,
+      redriveStatus: 'REDRIVABLE',
+    });
+
+    const { redriveDate } = (await local.cloud.stepFunctions.call('RedriveExecution', { executionArn })) as {
+      redriveDate: number;
+    };
+    expect(redriveDate).toEqual(expect.any(Number));
+    const done = await waitForExecution(local.cloud, executionArn);
+    expect(done).toMatchObject({
+      status: 'SUCCEEDED',
+      redriveCount: 1,
+      redriveDate,
+      redriveStatus: 'NOT_REDRIVABLE',
+      redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven.',
+    });
+    expect(done).not.toHaveProperty('error');
+    expect(JSON.parse(done.output ?? '{}').results).toHaveProperty('Write');
+
+    const events = await historyOf(local.cloud, executionArn);
+    const entered = events.flatMap((e) =>
+      e.type.endsWith('StateEntered') ? [(e.stateEnteredEventDetails as { name: string }).name] : [],
+    );
+    expect(entered.filter((n) => n === 'Write')).toHaveLength(1);
+    expect(entered.filter((n) => n === 'Check')).toHaveLength(2);
+    const types = events.map((e) => e.type);
+    expect(types.filter((t) => t === 'ExecutionStarted')).toHaveLength(1);
+    expect(types.indexOf('ExecutionRedriven')).toBe(types.indexOf('ExecutionFailed') + 1);
+    expect(events.every((e, i) => e.id === i + 1 && e.previousEventId === i)).toBe(true);
+
+    const listed = (await local.cloud.stepFunctions.call('ListExecutions', {
+      stateMachineArn: local.cloud.resources.find('Flow', 'stateMachine').arn,
+      redriveFilter: 'REDRIVEN',
+    })) as { executions: { name: string; redriveCount: number }[] };
+    expect(listed.executions.map((e) => [e.name, e.redriveCount])).toEqual([['redrive-1', 1]]);
+
+    await expect(local.cloud.stepFunctions.call('RedriveExecution', { executionArn })).rejects.toMatchObject({
+      code: 'ExecutionNotRedrivable',
+      message: 'Execution is not redrivable: Execution is SUCCEEDED and cannot be redriven.',
+    });
+  });
+
   it('stops a running execution with StopExecution', async () => {
     const { executionArn } = await start('stop-1', { orderId: 'stop-1', callback: true });
     await eventually(async () =>

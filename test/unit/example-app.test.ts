@@ -130,7 +130,7 @@ describe('example app (StepsagaExample)', () => {
         ResultPath: '$.errors.ShipOrder',
         Next: 'Compensate ChargePayment',
       },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ShipOrder', Next: 'Park saga' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ShipOrder', Next: 'Park ShipOrder' },
     ]);
     // 3 participants, 3 outbox relays, the order-history consumer, the outcome target and its notifier.
     template.resourceCountIs('AWS::Lambda::Function', 9);

@@ -84,10 +84,10 @@ describe('Saga state machine definition', () => {
     // no attempt committed undoes the earlier steps; anything else parks.
     expect(catchOf('ChargeCard')).toEqual([
       { ErrorEquals: NOTHING_COMMITTED, ResultPath: '$.errors.ChargeCard', Next: 'Compensate BookFlight' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ChargeCard', Next: 'Park saga' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.ChargeCard', Next: 'Park ChargeCard' },
     ]);
     expect(catchOf('SendItinerary')).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.SendItinerary', Next: 'Park saga' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.SendItinerary', Next: 'Park SendItinerary' },
     ]);
   });
 
@@ -103,7 +103,11 @@ describe('Saga state machine definition', () => {
       ResultPath: null,
       Next: 'Compensate BookHotel',
       Catch: [
-        { ErrorEquals: ['States.ALL'], ResultPath: "$.errors['Compensate BookFlight']", Next: 'Park saga' },
+        {
+          ErrorEquals: ['States.ALL'],
+          ResultPath: "$.errors['Compensate BookFlight']",
+          Next: 'Park Compensate BookFlight',
+        },
       ],
     });
     expect(states['Compensate BookHotel']).toMatchObject({
@@ -161,29 +165,135 @@ describe('Saga state machine definition', () => {
     ]);
   });
 
-  it('parks by sending a ParkedSagaMessage to the parked queue, then fails with SagaParked', () => {
+  it('parks a failed state with a ParkedSagaMessage and a task token, waiting 7 days for a decision by default', () => {
     const queueId = trip.stack.getLogicalId(trip.saga.parkedQueue.node.defaultChild as never);
-    expect(states['Park saga']).toMatchObject({
+    expect(states['Park Compensate BookFlight']).toEqual({
       Type: 'Task',
-      Resource: 'arn:aws:states:::sqs:sendMessage',
+      Comment: expect.stringContaining('an operator decides (retry, skip or abandon)'),
+      Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
       Parameters: {
         QueueUrl: fakeQueueUrl(queueId),
         MessageBody: {
           'sagaId.$': '$$.Execution.Name',
           sagaName: 'Trip',
           'executionArn.$': '$$.Execution.Id',
+          state: 'Compensate BookFlight',
+          step: 'BookFlight',
+          phase: 'compensation',
+          'error.$': "$.errors['Compensate BookFlight'].Error",
+          'cause.$': "$.errors['Compensate BookFlight'].Cause",
           'parkedAt.$': '$$.State.EnteredTime',
           'errors.$': '$.errors',
+          'taskToken.$': '$$.Task.Token',
+          decisionTimeoutSeconds: 604_800,
         },
       },
-      ResultPath: null,
-      Next: 'SagaParked',
+      ResultPath: '$.decision',
+      TimeoutSeconds: 604_800,
+      // A decision timeout is never retried (that would park again); a failed send is.
+      Retry: [
+        { ErrorEquals: ['States.Timeout'], MaxAttempts: 0 },
+        {
+          ErrorEquals: ['States.ALL'],
+          IntervalSeconds: 1,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          MaxDelaySeconds: 10,
+          JitterStrategy: 'FULL',
+        },
+      ],
+      Catch: [
+        {
+          ErrorEquals: ['States.ALL'],
+          ResultPath: "$.errors['Park Compensate BookFlight']",
+          Next: 'SagaParked',
+        },
+      ],
+      Next: 'Decide Compensate BookFlight',
     });
     expect(states['SagaParked']).toEqual({
       Type: 'Fail',
       Error: ErrorNames.parked,
       CausePath: 'States.JsonToString($.errors)',
     });
+  });
+
+  it('routes the decision: retry reruns the failed state, skip goes on as after its success, anything else abandons', () => {
+    expect(states['Decide Compensate BookFlight']).toEqual({
+      Type: 'Choice',
+      Comment: expect.any(String),
+      Choices: [
+        { Variable: '$.decision.decision', StringEquals: 'retry', Next: 'Compensate BookFlight' },
+        { Variable: '$.decision.decision', StringEquals: 'skip', Next: 'Compensate BookHotel' },
+      ],
+      Default: 'SagaParked',
+    });
+    expect(states['Decide Compensate BookHotel']!['Choices']).toEqual([
+      { Variable: '$.decision.decision', StringEquals: 'retry', Next: 'Compensate BookHotel' },
+      { Variable: '$.decision.decision', StringEquals: 'skip', Next: 'SagaCompensated' },
+    ]);
+    // After the pivot, skip means the operator did the step by hand: the saga goes forward.
+    expect(states['Decide ChargeCard']!['Choices']).toEqual([
+      { Variable: '$.decision.decision', StringEquals: 'retry', Next: 'ChargeCard' },
+      { Variable: '$.decision.decision', StringEquals: 'skip', Next: 'SendItinerary' },
+    ]);
+    expect(states['Decide SendItinerary']!['Choices']).toEqual([
+      { Variable: '$.decision.decision', StringEquals: 'retry', Next: 'SendItinerary' },
+      { Variable: '$.decision.decision', StringEquals: 'skip', Next: 'SagaSucceeded' },
+    ]);
+    expect(states['Park SendItinerary']!['Parameters']).toMatchObject({
+      MessageBody: { state: 'SendItinerary', step: 'SendItinerary', phase: 'action' },
+    });
+    // Compensatable forward steps never park: their failure compensates.
+    expect(states['Park BookHotel']).toBeUndefined();
+    expect(states['Park BookFlight']).toBeUndefined();
+    const parkStates = Object.keys(states).filter((n) => n.startsWith('Park ') || n.startsWith('Decide '));
+    expect(parkStates.sort()).toEqual(
+      [
+        'Park Compensate BookHotel',
+        'Decide Compensate BookHotel',
+        'Park Compensate BookFlight',
+        'Decide Compensate BookFlight',
+        'Park ChargeCard',
+        'Decide ChargeCard',
+        'Park SendItinerary',
+        'Decide SendItinerary',
+      ].sort(),
+    );
+  });
+
+  it('waits as long as parkedDecisionTimeout says, and refuses one that is not whole seconds in range', () => {
+    const quick = buildSaga({ steps: tripSteps, parkedDecisionTimeout: Duration.hours(1) });
+    expect(quick.definition.States['Park ChargeCard']).toMatchObject({
+      TimeoutSeconds: 3_600,
+      Parameters: { MessageBody: { decisionTimeoutSeconds: 3_600 } },
+    });
+    expect(() => buildSaga({ steps: tripSteps, parkedDecisionTimeout: Duration.millis(1_500) })).toThrow(
+      'Saga "Trip": `parkedDecisionTimeout` is 1.5 s; it must be whole seconds from 1 to 99999999. Pass e.g. `Duration.days(7)`.',
+    );
+  });
+
+  it('parks an Express saga without waiting: it cannot hold a task token, so it ends SagaParked at once', () => {
+    const expressProps = {
+      type: 'EXPRESS',
+      compensationRetry: { attempts: 2 },
+      steps: (stack: Stack) =>
+        tripSteps(stack).map((step) => ({ ...step, retry: { attempts: 1 }, timeout: Duration.seconds(10) })),
+    } as const;
+    const express = buildSaga(expressProps);
+    expect(express.definition.States['Park ChargeCard']).toMatchObject({
+      Resource: 'arn:aws:states:::sqs:sendMessage',
+      ResultPath: null,
+      TimeoutSeconds: 10,
+      Next: 'SagaParked',
+    });
+    expect(
+      (express.definition.States['Park ChargeCard']!['Parameters'] as { MessageBody: object }).MessageBody,
+    ).not.toHaveProperty('taskToken.$');
+    expect(express.definition.States['Decide ChargeCard']).toBeUndefined();
+    expect(() => buildSaga({ ...expressProps, parkedDecisionTimeout: Duration.days(1) })).toThrow(
+      'Saga "Trip": `parkedDecisionTimeout` is set, but an Express state machine cannot wait on a task token, so its parked executions end at once. Remove `parkedDecisionTimeout` or use `type: \'STANDARD\'`.',
+    );
   });
 
   it('applies custom retry, timeout and compensation budgets, and omits Retry when attempts is 0', () => {
@@ -239,7 +349,7 @@ describe('Saga state machine definition', () => {
     // The last step without a compensation is the pivot by default: its failure undoes Reserve.
     expect(s['Commit']!['Catch']).toEqual([
       { ErrorEquals: NOTHING_COMMITTED, ResultPath: '$.errors.Commit', Next: 'Compensate Reserve' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Commit', Next: 'Park saga' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Commit', Next: 'Park Commit' },
     ]);
   });
 
@@ -250,7 +360,7 @@ describe('Saga state machine definition', () => {
     expect(solo.definition.States['Only']!['Catch']).toEqual([
       INPUT_REFUSAL,
       { ErrorEquals: NOTHING_COMMITTED, ResultPath: '$.errors.Only', Next: 'SagaCompensated' },
-      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Only', Next: 'Park saga' },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Only', Next: 'Park Only' },
     ]);
   });
 
@@ -304,6 +414,7 @@ describe('Saga state machine definition', () => {
             },
             { Not: { Variable: '$.results', IsPresent: true } },
             { Not: { Variable: '$.errors', IsPresent: true } },
+            { Not: { Variable: '$.decision', IsPresent: true } },
           ],
         },
       ],

@@ -8,7 +8,7 @@ import {
 } from '../../functions/runtime/errors.js';
 import { checkResultSize, checkSagaInput } from '../../functions/runtime/limits.js';
 import { buildSaga, tripSteps } from './saga-fixtures.js';
-import { type Behaviour, PARKED_AT, runSaga, type SagaRun } from './saga-local-harness.js';
+import { type Behaviour, PARKED_AT, runSaga, type SagaRun, TASK_TOKEN } from './saga-local-harness.js';
 
 // The synthesized definition of a saga with two compensatable steps, a pivot and a retriable step.
 const { definition } = buildSaga({ steps: tripSteps });
@@ -221,12 +221,83 @@ describe('Saga execution on the local interpreter', () => {
         sagaId: 'trip-7',
         sagaName: 'Trip',
         executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Saga:trip-7',
+        state: 'Compensate BookFlight',
+        step: 'BookFlight',
+        phase: 'compensation',
+        error: ErrorNames.business,
+        cause: 'ticket already used',
         parkedAt: PARKED_AT,
         errors,
+        taskToken: TASK_TOKEN,
+        decisionTimeoutSeconds: 604_800,
       },
     ]);
     expect(JSON.parse(run.cause!)).toEqual(errors);
-    expect(run.statesEntered.slice(-2)).toEqual(['Park saga', 'SagaParked']);
+    // The operator abandoned it (the harness's default decision): two transitions, then the end.
+    expect(run.statesEntered.slice(-3)).toEqual([
+      'Park Compensate BookFlight',
+      'Decide Compensate BookFlight',
+      'SagaParked',
+    ]);
+  });
+
+  it('on retry runs the parked compensation again and carries on compensating, in 2 more transitions than its rerun', async () => {
+    // Fails its first attempt and 6 retries, then succeeds on the retry the operator asked for.
+    const run = await runSaga(definition, input, {
+      behaviours: {
+        ChargeCard: fail(new BusinessError('declined')),
+        'Compensate BookFlight': failTimes(7, () => new BusinessError('ticket locked')),
+      },
+      decisions: { 'Park Compensate BookFlight': ['retry'] },
+    });
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe(ErrorNames.compensated);
+    expect(calls(run).filter((c) => c === 'compensation:BookFlight')).toHaveLength(8);
+    expect(calls(run).at(-1)).toBe('compensation:BookHotel');
+    expect(run.statesEntered).toEqual([
+      'BookHotel',
+      'BookFlight',
+      'ChargeCard',
+      'Compensate BookFlight',
+      'Park Compensate BookFlight',
+      'Decide Compensate BookFlight',
+      'Compensate BookFlight',
+      'Compensate BookHotel',
+      'SagaCompensated',
+    ]);
+  });
+
+  it('on skip leaves the parked compensation to the operator and runs the remaining compensations', async () => {
+    const run = await runSaga(definition, input, {
+      behaviours: {
+        ChargeCard: fail(new BusinessError('declined')),
+        'Compensate BookFlight': fail(new BusinessError('ticket already used')),
+      },
+      decisions: { 'Park Compensate BookFlight': ['skip'] },
+    });
+    expect(run.error).toBe(ErrorNames.compensated);
+    expect(calls(run).filter((c) => c === 'compensation:BookFlight')).toHaveLength(7);
+    expect(run.statesEntered.slice(-4)).toEqual([
+      'Park Compensate BookFlight',
+      'Decide Compensate BookFlight',
+      'Compensate BookHotel',
+      'SagaCompensated',
+    ]);
+  });
+
+  it('on skip after the pivot goes forward as if the parked step had succeeded', async () => {
+    const run = await runSaga(definition, input, {
+      behaviours: { SendItinerary: fail(new TransientError('mail server down')) },
+      decisions: { 'Park SendItinerary': ['retry', 'skip'] },
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(calls(run).filter((c) => c === 'action:SendItinerary')).toHaveLength(2 * 7);
+    expect(run.parked.map((p) => p.state)).toEqual(['SendItinerary', 'SendItinerary']);
+    expect(run.statesEntered.slice(-3)).toEqual([
+      'Park SendItinerary',
+      'Decide SendItinerary',
+      'SagaSucceeded',
+    ]);
   });
 
   it('parks instead of compensating when a retriable step after the pivot exhausts its retries', async () => {

@@ -158,9 +158,13 @@ export interface RunOptions {
   readonly behaviours?: Readonly<Record<string, Behaviour>>;
   /** Behaviour per SQS Task state name; a state without one sends successfully. */
   readonly sendBehaviours?: Readonly<Record<string, SendBehaviour>>;
+  /** Operator decisions per `Park <state>` Task, one per time it parks; `abandon` past the list. */
+  readonly decisions?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const PARKED_AT = '2026-01-02T03:04:05.678Z';
+/** The task token every `.waitForTaskToken` Task reads in the harness. */
+export const TASK_TOKEN = 'harness-task-token';
 
 export async function runSaga(
   definition: AslDefinition,
@@ -182,7 +186,7 @@ export async function runSaga(
     if (state.Type !== 'Task') continue;
     retryIntervalOverrides[name] = 0;
     const resource = String(state['Resource']);
-    if (resource === 'arn:aws:states:::sqs:sendMessage') {
+    if (resource.startsWith('arn:aws:states:::sqs:sendMessage')) {
       handlers[name] = (params) => {
         const attempt = (attempts.get(name) ?? 0) + 1;
         attempts.set(name, attempt);
@@ -198,8 +202,12 @@ export async function runSaga(
           body: MessageBody,
           ...(MessageAttributes ? { attributes: MessageAttributes } : {}),
         });
-        if (name === 'Park saga') parked.push(MessageBody as unknown as ParkedSagaMessage);
-        return { MessageId: `message-${sent.length}` };
+        if (name.startsWith('Park ')) parked.push(MessageBody as unknown as ParkedSagaMessage);
+        // A waiting Task's result is the operator's decision; one per park of this state, then abandon.
+        const result: JSONValue = resource.endsWith('.waitForTaskToken')
+          ? { decision: options.decisions?.[name]?.[attempt - 1] ?? 'abandon' }
+          : { MessageId: `message-${sent.length}` };
+        return result;
       };
       continue;
     }
@@ -221,6 +229,7 @@ export async function runSaga(
     context: {
       Execution: { Id: executionArn, Name: executionName, Input: input, LocalInput: input },
       State: { EnteredTime: PARKED_AT },
+      Task: { Token: TASK_TOKEN },
     } as never,
   });
   let output: unknown;

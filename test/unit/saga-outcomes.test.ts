@@ -53,7 +53,15 @@ describe('Saga outcome messages: definition', () => {
   it('publishes each outcome from a sendMessage Task right before the terminal state of the same name', () => {
     expect(states['SendItinerary']!['Next']).toBe('Publish SagaSucceeded');
     expect(states['Compensate BookHotel']!['Next']).toBe('Publish SagaCompensated');
-    expect(states['Park saga']!['Next']).toBe('Publish SagaParked');
+    // Abandoning, a decision timeout and a send that keeps failing all publish SagaParked.
+    expect(states['Decide SendItinerary']!['Default']).toBe('Publish SagaParked');
+    expect(states['Park SendItinerary']!['Catch']).toEqual([
+      {
+        ErrorEquals: ['States.ALL'],
+        ResultPath: "$.errors['Park SendItinerary']",
+        Next: 'Publish SagaParked',
+      },
+    ]);
     for (const outcome of ['SagaSucceeded', 'SagaCompensated', 'SagaParked']) {
       expect(states[`Publish ${outcome}`]).toMatchObject({
         Type: 'Task',
@@ -104,13 +112,13 @@ describe('Saga outcome messages: definition', () => {
   it('generates no publish state without the option, and the park send then catches into SagaParked', () => {
     const plain = buildSaga({ steps: tripSteps }).definition.States;
     expect(Object.keys(plain).filter((name) => name.startsWith('Publish'))).toEqual([]);
-    expect(plain['Park saga']).toMatchObject({
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: "$.errors['Park saga']", Next: 'SagaParked' }],
-      Next: 'SagaParked',
+    expect(plain['Park SendItinerary']).toMatchObject({
+      Catch: [
+        { ErrorEquals: ['States.ALL'], ResultPath: "$.errors['Park SendItinerary']", Next: 'SagaParked' },
+      ],
+      Next: 'Decide SendItinerary',
     });
-    expect(states['Park saga']!['Catch']).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: "$.errors['Park saga']", Next: 'Publish SagaParked' },
-    ]);
+    expect(plain['Decide SendItinerary']!['Default']).toBe('SagaParked');
   });
 
   it('sends to the queue of a NotificationChannel when given one', () => {
@@ -334,7 +342,7 @@ describe('Saga outcome messages: execution on the local interpreter', () => {
     });
     expect(run.error).toBe(ErrorNames.parked);
     expect(run.sent.map((m) => [m.state, m.queueUrl])).toEqual([
-      ['Park saga', parkedUrl],
+      ['Park SendItinerary', parkedUrl],
       ['Publish SagaParked', outcomeUrl],
     ]);
     expect(outcomesOf(run)[0]!.body).toMatchObject({
@@ -378,13 +386,13 @@ describe('Saga outcome messages: execution on the local interpreter', () => {
     };
     const run = await runSaga(trip.definition, input, {
       behaviours: { SendItinerary: fail(new TransientError('mail server down')) },
-      sendBehaviours: { 'Park saga': refuse },
+      sendBehaviours: { 'Park SendItinerary': refuse },
     });
     expect(run.error).toBe(ErrorNames.parked);
     expect(run.parked).toEqual([]);
     const errors = {
       SendItinerary: { Error: ErrorNames.transient, Cause: 'mail server down' },
-      'Park saga': { Error: 'SQS.SqsException', Cause: 'access denied' },
+      'Park SendItinerary': { Error: 'SQS.SqsException', Cause: 'access denied' },
     };
     expect(JSON.parse(run.cause!)).toEqual(errors);
     expect(outcomesOf(run)[0]!.body).toMatchObject({ type: 'SagaParked', summary: errors });
@@ -392,11 +400,11 @@ describe('Saga outcome messages: execution on the local interpreter', () => {
     const plain = buildSaga({ steps: tripSteps }).definition;
     const withoutOutcomes = await runSaga(plain, input, {
       behaviours: { SendItinerary: fail(new TransientError('mail server down')) },
-      sendBehaviours: { 'Park saga': refuse },
+      sendBehaviours: { 'Park SendItinerary': refuse },
     });
     expect(withoutOutcomes.error).toBe(ErrorNames.parked);
     expect(JSON.parse(withoutOutcomes.cause!)).toEqual(errors);
-    expect(withoutOutcomes.statesEntered.slice(-2)).toEqual(['Park saga', 'SagaParked']);
+    expect(withoutOutcomes.statesEntered.slice(-2)).toEqual(['Park SendItinerary', 'SagaParked']);
   });
 
   it('publishes nothing for input the schema refuses: no step ran, so there is no saga outcome', async () => {

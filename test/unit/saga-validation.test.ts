@@ -33,17 +33,21 @@ describe('Saga validation at synth', () => {
     expect(() => build([comp('Book Hotel')])).toThrow('the name contains " "');
   });
 
-  it('refuses a name whose compensation state would exceed 80 characters', () => {
-    const name = 'A'.repeat(70);
+  it('refuses a name whose decision state would exceed 80 characters', () => {
+    const name = 'A'.repeat(63);
     expect(() => build([comp(name)])).toThrow(
-      `Saga "Trip", step "${name}": the state name "Compensate ${name}" is 81 characters long; Step Functions allows 80 (the compensation state adds the 11-character prefix "Compensate "). Shorten the step name.`,
+      `Saga "Trip", step "${name}": the state name "Decide Compensate ${name}" is 81 characters long; Step Functions allows 80 (the operator's decision state adds the 7-character prefix "Decide ", the compensation state the 11-character prefix "Compensate "). Shorten the step name.`,
     );
-    expect(() => build([pivot(name)])).not.toThrow();
+    expect(() => build([comp('Book'), pivot(name)])).not.toThrow();
+    const long = 'A'.repeat(74);
+    expect(() => build([comp('Book'), pivot(long)])).toThrow(
+      `Saga "Trip", step "${long}": the state name "Decide ${long}" is 81 characters long; Step Functions allows 80 (the operator's decision state adds the 7-character prefix "Decide "). Shorten the step name.`,
+    );
   });
 
   it('refuses step names reserved for generated states', () => {
     expect(() => build([comp('Book'), pivot('SagaParked')])).toThrow(
-      'Saga "Trip", step "SagaParked": the name is reserved for a state the saga generates ("Validate input", "Park saga", "SagaSucceeded", "SagaCompensated", "SagaParked", "SagaInputInvalid", "Record input refusal", "Input refused", or names starting with "Compensate"). Rename the step.',
+      'Saga "Trip", step "SagaParked": the name is reserved for a state the saga generates ("Validate input", "SagaSucceeded", "SagaCompensated", "SagaParked", "SagaInputInvalid", "Record input refusal", "Input refused", or names starting with "Compensate"). Rename the step.',
     );
   });
 
@@ -141,14 +145,15 @@ describe('Saga validation at synth', () => {
 
   it('refuses a Standard saga whose worst-case history exceeds 25,000 events', () => {
     // Worst path: 2 execution events + Book (2 + 3 x 4201) + Compensate Book (2 + 3 x 4201)
-    // + Park saga (2 + 4 x 4) + SagaParked (2) = 25232; with 4000 retries each it is 24032.
+    // + Park Compensate Book (2 + 4 x 4) + Decide Compensate Book (2) + SagaParked (2) = 25234;
+    // with 4000 retries each it is 24034.
     expect(() =>
       build([{ ...comp('Book'), retry: { attempts: 4000 } }], { compensationRetry: { attempts: 4000 } }),
     ).not.toThrow();
     expect(() =>
       build([{ ...comp('Book'), retry: { attempts: 4200 } }], { compensationRetry: { attempts: 4200 } }),
     ).toThrow(
-      'Saga "Trip": its worst-case execution writes 25232 history events (every retry and compensation attempt used), over Step Functions\' limit of 25000. Lower `retry.attempts` or `compensationRetry.attempts`, or split the saga.',
+      'Saga "Trip": its worst-case execution writes 25234 history events (every retry and compensation attempt used), over Step Functions\' limit of 25000. Lower `retry.attempts` or `compensationRetry.attempts`, or split the saga.',
     );
   });
 

@@ -27,7 +27,10 @@ describe('TccTransaction state machine definition', () => {
       'Try',
       'Confirm',
       'Cancel',
-      'Park transaction',
+      'Park Confirm',
+      'Decide Confirm',
+      'Park Cancel',
+      'Decide Cancel',
       'SagaParked',
       'SagaCancelled',
       'SagaSucceeded',
@@ -108,7 +111,7 @@ describe('TccTransaction state machine definition', () => {
     expect(branchTask('Confirm', 'Confirm Credit')['Parameters']).toMatchObject({ action: 'confirm' });
     expect(states['Confirm']).toMatchObject({
       ResultPath: null,
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Confirm', Next: 'Park transaction' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Confirm', Next: 'Park Confirm' }],
     });
   });
 
@@ -126,7 +129,7 @@ describe('TccTransaction state machine definition', () => {
     expect(states['Cancel']).toMatchObject({
       ResultPath: null,
       Next: 'SagaCancelled',
-      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Cancel', Next: 'Park transaction' }],
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.errors.Cancel', Next: 'Park Cancel' }],
     });
     expect(states['SagaCancelled']).toEqual({
       Type: 'Fail',
@@ -135,21 +138,45 @@ describe('TccTransaction state machine definition', () => {
     });
   });
 
-  it('parks through the parked queue with a ParkedSagaMessage, then fails with SagaParked', () => {
-    expect(states['Park transaction']).toMatchObject({
+  it('parks Confirm or Cancel with a ParkedSagaMessage and a task token; retry reruns the phase, skip ends as if it had finished', () => {
+    expect(states['Park Confirm']).toMatchObject({
       Type: 'Task',
-      Resource: 'arn:aws:states:::sqs:sendMessage',
+      Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken',
       Parameters: {
         QueueUrl: fakeQueueUrl(queueLogicalId()),
         MessageBody: {
           'sagaId.$': '$$.Execution.Name',
           sagaName: 'Transfer',
           'executionArn.$': '$$.Execution.Id',
+          state: 'Confirm',
+          step: 'Confirm',
+          phase: 'confirm',
+          'error.$': '$.errors.Confirm.Error',
           'parkedAt.$': '$$.State.EnteredTime',
           'errors.$': '$.errors',
+          'taskToken.$': '$$.Task.Token',
+          decisionTimeoutSeconds: 604_800,
         },
       },
-      Next: 'SagaParked',
+      ResultPath: '$.decision',
+      TimeoutSeconds: 604_800,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: "$.errors['Park Confirm']", Next: 'SagaParked' }],
+      Next: 'Decide Confirm',
+    });
+    expect(states['Decide Confirm']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.decision.decision', StringEquals: 'retry', Next: 'Confirm' },
+        { Variable: '$.decision.decision', StringEquals: 'skip', Next: 'SagaSucceeded' },
+      ],
+      Default: 'SagaParked',
+    });
+    expect(states['Decide Cancel']).toMatchObject({
+      Choices: [
+        { Variable: '$.decision.decision', StringEquals: 'retry', Next: 'Cancel' },
+        { Variable: '$.decision.decision', StringEquals: 'skip', Next: 'SagaCancelled' },
+      ],
+      Default: 'SagaParked',
     });
     expect(states['SagaParked']).toEqual({
       Type: 'Fail',

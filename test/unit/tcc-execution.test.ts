@@ -7,7 +7,7 @@ import {
   RequestMismatchError,
   TransientError,
 } from '../../functions/runtime/errors.js';
-import { type Behaviour, PARKED_AT, runSaga, type SagaRun } from './saga-local-harness.js';
+import { type Behaviour, PARKED_AT, runSaga, type SagaRun, TASK_TOKEN } from './saga-local-harness.js';
 import { buildTcc, transferParticipants } from './tcc-fixtures.js';
 
 // Debit, Credit and Fees, tried in parallel.
@@ -30,7 +30,7 @@ const failTimes =
 /** `phase:step` per invocation, sorted: parallel branches have no order among themselves. */
 const calls = (run: SagaRun) => run.invocations.map((i) => `${i.request.phase}:${i.request.step}`).sort();
 const count = (run: SagaRun, call: string) => calls(run).filter((c) => c === call).length;
-const parkedMessages = (run: SagaRun) => run.sent.filter((m) => m.state === 'Park transaction');
+const parkedMessages = (run: SagaRun) => run.sent.filter((m) => m.state.startsWith('Park '));
 
 describe('TccTransaction execution on the local interpreter', () => {
   it('tries every participant once, then confirms every one once, in 2N + 3 transitions', async () => {
@@ -140,12 +140,44 @@ describe('TccTransaction execution on the local interpreter', () => {
         sagaId: 'transfer-7',
         sagaName: 'Transfer',
         executionArn: 'arn:aws:states:us-east-1:123456789012:execution:Saga:transfer-7',
+        state: 'Confirm',
+        step: 'Confirm',
+        phase: 'confirm',
+        error: ErrorNames.transient,
+        cause: 'ledger locked',
         parkedAt: PARKED_AT,
         errors,
+        taskToken: TASK_TOKEN,
+        decisionTimeoutSeconds: 604_800,
       },
     ]);
     expect(JSON.parse(run.cause!)).toEqual(errors);
-    expect(run.statesEntered.slice(-2)).toEqual(['Park transaction', 'SagaParked']);
+    expect(run.statesEntered.slice(-3)).toEqual(['Park Confirm', 'Decide Confirm', 'SagaParked']);
+  });
+
+  it('on retry confirms every participant again and succeeds once the Confirm goes through', async () => {
+    const run = await runSaga(definition, input, {
+      behaviours: {
+        'Confirm Debit': (_request, attempt) => {
+          if (attempt <= 7) throw new TransientError('ledger locked');
+          return {};
+        },
+      },
+      decisions: { 'Park Confirm': ['retry'] },
+    });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(count(run, 'confirm:Debit')).toBe(8);
+    // The whole phase reruns; the barrier answers the participant that had confirmed with its result.
+    expect(count(run, 'confirm:Credit')).toBe(2);
+    const topLevel = run.statesEntered.filter((name) => name in definition.States);
+    expect(topLevel).toEqual([
+      'Try',
+      'Confirm',
+      'Park Confirm',
+      'Decide Confirm',
+      'Confirm',
+      'SagaSucceeded',
+    ]);
   });
 
   it('parks at once, without retrying, when a participant refuses the Confirm', async () => {

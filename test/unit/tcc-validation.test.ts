@@ -98,7 +98,7 @@ describe('TccTransaction validation at synth', () => {
 
   it('refuses a Standard transaction whose worst case passes the 25,000 history events', () => {
     expect(synth(one('Debit'), { confirmRetry: { attempts: 10_000 } })).toThrow(
-      'TccTransaction "Transfer": its worst-case execution writes 30049 history events (every Try, Confirm and Cancel retry used), over Step Functions\' limit of 25000. Lower `tryRetry.attempts`, `confirmRetry.attempts` or `cancelRetry.attempts`, or split the transaction.',
+      'TccTransaction "Transfer": its worst-case execution writes 30051 history events (every Try, Confirm and Cancel retry used), over Step Functions\' limit of 25000. Lower `tryRetry.attempts`, `confirmRetry.attempts` or `cancelRetry.attempts`, or split the transaction.',
     );
   });
 

@@ -3,7 +3,7 @@ import { ERRORS_KEY } from '../../../functions/runtime/contract.js';
 import { ErrorNames } from '../../../functions/runtime/errors.js';
 import { type SagaOutcomeType, SagaOutcomeTypes } from '../../../functions/runtime/saga-outcome-message.js';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
-import { parkState } from '../orchestration/park-state.js';
+import { parkStateName, parkStates } from '../orchestration/park-state.js';
 import { participantRequest } from '../orchestration/participant-request.js';
 import {
   CRASH_ERRORS,
@@ -47,6 +47,11 @@ export interface SagaDefinitionInput {
   readonly inputSchema?: SagaInputSchema;
   /** The state budget the participants enforce; without it they only hold results to 256 KiB. */
   readonly budget?: SagaStateBudget;
+  /**
+   * How long a parked execution waits for an operator's decision; `undefined` parks without waiting
+   * (Express state machines cannot wait on a task token).
+   */
+  readonly parkedDecisionTimeoutSeconds?: number;
 }
 
 const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
@@ -188,12 +193,12 @@ function forwardErrorHandling(
     case 'pivot':
       return {
         Retry: retrier([...TRANSIENT_ERRORS, ...CRASH_ERRORS], step.retry),
-        Catch: catchRefusalsInto(step.name, compensateEarlier, StateNames.park),
+        Catch: catchRefusalsInto(step.name, compensateEarlier, parkStateName(step.name)),
       };
     case 'retriable':
       return {
         Retry: retrier([...TRANSIENT_ERRORS, ...CRASH_ERRORS], step.retry),
-        Catch: catchInto(step.name, StateNames.park),
+        Catch: catchInto(step.name, parkStateName(step.name)),
       };
   }
 }
@@ -269,9 +274,36 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
         ResultPath: null,
         TimeoutSeconds: step.timeoutSeconds,
         Retry: retrier(['States.ALL'], compensationRetry),
-        Catch: catchInto(name, StateNames.park),
+        Catch: catchInto(name, parkStateName(name)),
         Next: compensationBefore(step.index),
       };
+    }
+  }
+
+  const park = (failedState: string, step: ResolvedStep, phase: 'action' | 'compensation', skipTo: string) =>
+    Object.assign(
+      states,
+      parkStates({
+        failedState,
+        step: step.name,
+        phase,
+        queueUrl: input.parkedQueueUrl,
+        sagaName,
+        skipTo,
+        abandonTo: toParked,
+        ...(input.parkedDecisionTimeoutSeconds !== undefined
+          ? { decisionTimeoutSeconds: input.parkedDecisionTimeoutSeconds }
+          : {}),
+        // A parked queue that stays unavailable must still end the execution as SagaParked (whose
+        // failure the failed-executions alarm sees), with the send's error in the cause.
+        catchSendFailure: true,
+      }),
+    );
+  for (const step of steps) {
+    // skip on a forward step: the operator did the step's work by hand, so the saga goes forward.
+    if (step.kind !== 'compensatable') park(step.name, step, 'action', String(states[step.name]!['Next']));
+    if (step.compensation !== undefined) {
+      park(compensationStateName(step.name), step, 'compensation', compensationBefore(step.index));
     }
   }
 
@@ -279,16 +311,6 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     if (Array.isArray(state['Retry']) && state['Retry'].length === 0) delete state['Retry'];
   }
 
-  states[StateNames.park] = parkState({
-    stateName: StateNames.park,
-    comment: 'An operator must finish or undo this saga: hand it over through the parked-sagas queue',
-    queueUrl: input.parkedQueueUrl,
-    sagaName,
-    next: toParked,
-    // A parked queue that stays unavailable must still end the execution as SagaParked (whose
-    // failure the failed-executions alarm sees), with the send's error in the cause.
-    catchSendFailure: true,
-  });
   states[StateNames.parked] = failWithCaughtErrors(ErrorNames.parked);
   states[StateNames.compensated] = failWithCaughtErrors(ErrorNames.compensated);
   states[StateNames.succeeded] = { Type: 'Succeed' };

@@ -76,6 +76,7 @@ export function worstCase(
   compensationRetry: ResolvedRetry = DEFAULT_PERSISTENT_RETRY,
   hasInputValidation = false,
   publishesOutcomes = false,
+  waitsForDecision = false,
 ): SagaWorstCase {
   const values = steps.flatMap((s) => [
     s.timeoutSeconds,
@@ -100,7 +101,12 @@ export function worstCase(
   const terminal: Cost = publishesOutcomes
     ? add(publish, { events: HistoryEvents.stateVisit, seconds: 0 })
     : { events: HistoryEvents.stateVisit, seconds: 0 };
-  const park = task(PARK_RETRY, PARK_TIMEOUT_SECONDS, HistoryEvents.serviceAttempt);
+  // A parked execution that waits adds its `Decide` Choice; every operator decision after that
+  // (retry, skip) adds the events of what it reruns, which no static bound can count.
+  const park = add(task(PARK_RETRY, PARK_TIMEOUT_SECONDS, HistoryEvents.serviceAttempt), {
+    events: waitsForDecision ? HistoryEvents.stateVisit : 0,
+    seconds: 0,
+  });
   const forward = steps.map((s) => task(s.retry, s.timeoutSeconds, HistoryEvents.lambdaAttempt));
   const compensate = steps.map((s) => task(compensationRetry, s.timeoutSeconds, HistoryEvents.lambdaAttempt));
 

@@ -140,6 +140,14 @@ export interface SagaProps {
    */
   readonly compensationRetry?: StepRetry;
   /**
+   * How long a parked execution waits for an operator's decision (`retry`, `skip` or `abandon`, sent
+   * with SendTaskSuccess on the token in the parked message; see docs/operations.md). Past it the
+   * execution is abandoned: it ends as `SagaParked`. Standard sagas only; an Express saga cannot
+   * wait on a task token, so it ends as `SagaParked` right after sending the parked message.
+   * @default Duration.days(7) for Standard sagas
+   */
+  readonly parkedDecisionTimeout?: Duration;
+  /**
    * Where parked sagas go.
    * @default - a new queue: SSE, TLS enforced, 14-day retention
    */

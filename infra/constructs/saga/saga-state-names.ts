@@ -1,7 +1,6 @@
 /** Names of the states a `Saga` generates beside its steps; they read well in the console graph. */
 export const StateNames = {
   validateInput: 'Validate input',
-  park: 'Park saga',
   succeeded: 'SagaSucceeded',
   compensated: 'SagaCompensated',
   parked: 'SagaParked',

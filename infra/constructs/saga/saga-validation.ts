@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { decideStateName, LONGEST_PARK_PREFIX } from '../orchestration/park-state.js';
 import type { ResolvedRetry, ResolvedStep } from './saga-plan.js';
 import type { SagaInputSchema, SagaStep } from './saga-props.js';
 import {
@@ -19,7 +20,7 @@ export const RETRY_LIMITS = {
 } as const;
 
 /** Keys the generated state machine writes into the execution state (see docs/architecture.md). */
-export const RESERVED_INPUT_KEYS = ['results', 'errors'] as const;
+export const RESERVED_INPUT_KEYS = ['results', 'errors', 'decision'] as const;
 
 const RESERVED_STATE_NAMES: readonly string[] = Object.values(StateNames);
 
@@ -77,10 +78,13 @@ export function validateStepDeclarations(sagaName: string, steps: readonly SagaS
         `${where}: the name contains ${show(match[0])}, which a step name cannot contain (no whitespace, brackets, wildcards or any of " # % \\ ^ | ~ \` $ & , ; : / '). Use letters, digits, '-' and '_', e.g. "ReserveInventory".`,
       );
     }
-    const longest = step.compensation !== undefined ? compensationStateName(step.name) : step.name;
+    // Every state that can park gets a `Decide <state>` Choice, the longest name generated for it.
+    const longest = decideStateName(
+      step.compensation !== undefined ? compensationStateName(step.name) : step.name,
+    );
     if (longest.length > MAX_STATE_NAME_LENGTH) {
       fail(
-        `${where}: the state name ${show(longest)} is ${longest.length} characters long; Step Functions allows ${MAX_STATE_NAME_LENGTH}${step.compensation !== undefined ? ` (the compensation state adds the ${COMPENSATE_PREFIX.length}-character prefix "${COMPENSATE_PREFIX}")` : ''}. Shorten the step name.`,
+        `${where}: the state name ${show(longest)} is ${longest.length} characters long; Step Functions allows ${MAX_STATE_NAME_LENGTH} (the operator's decision state adds the ${LONGEST_PARK_PREFIX}-character prefix "${decideStateName('')}"${step.compensation !== undefined ? `, the compensation state the ${COMPENSATE_PREFIX.length}-character prefix "${COMPENSATE_PREFIX}"` : ''}). Shorten the step name.`,
       );
     }
     if (RESERVED_STATE_NAMES.includes(step.name) || step.name.startsWith(COMPENSATE_PREFIX.trimEnd())) {

@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import type { SagaOutcomeType } from '../../../functions/runtime/saga-outcome-message.js';
 import { validateBarrierRetention } from '../orchestration/barrier-retention.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
+import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
@@ -80,6 +81,11 @@ export class Saga extends OrchestratedTransaction {
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
     this.stateBudget = planStateBudget(sagaName, props.steps, props.maxInputBytes);
     this.steps = steps;
+    const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
+      `Saga "${sagaName}"`,
+      type,
+      props.parkedDecisionTimeout,
+    );
 
     const parked = createParkedQueue(this, {
       queue: props.parkedQueue,
@@ -105,6 +111,7 @@ export class Saga extends OrchestratedTransaction {
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
       budget: this.stateBudget,
+      ...(parkedDecisionTimeoutSeconds !== undefined ? { parkedDecisionTimeoutSeconds } : {}),
     });
 
     const machine = createOrchestrationStateMachine(this, {
@@ -135,6 +142,7 @@ export class Saga extends OrchestratedTransaction {
       compensationRetry,
       props.inputSchema !== undefined,
       props.outcomes !== undefined,
+      type === 'STANDARD',
     );
     if (worst.unresolved) return;
     validateBarrierRetention({

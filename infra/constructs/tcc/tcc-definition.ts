@@ -1,6 +1,6 @@
 import { ErrorNames } from '../../../functions/runtime/errors.js';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
-import { parkState } from '../orchestration/park-state.js';
+import { parkStateName, parkStates } from '../orchestration/park-state.js';
 import { participantRequest } from '../orchestration/participant-request.js';
 import { catchInto, failWithCaughtErrors, retrier, TRANSIENT_ERRORS } from '../orchestration/task-errors.js';
 import type { ResolvedRetry } from '../saga/saga-plan.js';
@@ -21,6 +21,8 @@ export interface TccDefinitionInput {
   readonly cancelRetry: ResolvedRetry;
   readonly parkedQueueUrl: string;
   readonly timeoutSeconds?: number;
+  /** How long a parked execution waits for a decision; `undefined` parks without waiting (Express). */
+  readonly parkedDecisionTimeoutSeconds?: number;
 }
 
 function withRetry(state: AslState, retry: AslValue[]): AslState {
@@ -110,7 +112,7 @@ export function buildTccDefinition(input: TccDefinitionInput): TccDefinition {
       ...retrier(['States.ALL'], input.confirmRetry),
     ]),
     ResultPath: null,
-    Catch: catchInto(TccStateNames.confirm, TccStateNames.park),
+    Catch: catchInto(TccStateNames.confirm, parkStateName(TccStateNames.confirm)),
     Next: TccStateNames.succeeded,
   };
   states[TccStateNames.cancel] = {
@@ -121,18 +123,33 @@ export function buildTccDefinition(input: TccDefinitionInput): TccDefinition {
       () => retrier(['States.ALL'], input.cancelRetry),
     ),
     ResultPath: null,
-    Catch: catchInto(TccStateNames.cancel, TccStateNames.park),
+    Catch: catchInto(TccStateNames.cancel, parkStateName(TccStateNames.cancel)),
     Next: TccStateNames.cancelled,
   };
-  states[TccStateNames.park] = parkState({
-    stateName: TccStateNames.park,
-    comment:
-      'An operator must finish this transaction: Confirm (or Cancel) every participant again; the barrier makes repeats safe',
-    queueUrl: input.parkedQueueUrl,
-    sagaName: transactionName,
-    next: TccStateNames.parked,
-    catchSendFailure: false,
-  });
+  // retry runs the whole phase again on every participant (the barrier answers the ones that
+  // already committed with their first result); skip means the operator finished the phase by hand.
+  for (const [phase, skipTo] of [
+    ['confirm', TccStateNames.succeeded],
+    ['cancel', TccStateNames.cancelled],
+  ] as const) {
+    const failedState = phase === 'confirm' ? TccStateNames.confirm : TccStateNames.cancel;
+    Object.assign(
+      states,
+      parkStates({
+        failedState,
+        step: failedState,
+        phase,
+        queueUrl: input.parkedQueueUrl,
+        sagaName: transactionName,
+        skipTo,
+        abandonTo: TccStateNames.parked,
+        ...(input.parkedDecisionTimeoutSeconds !== undefined
+          ? { decisionTimeoutSeconds: input.parkedDecisionTimeoutSeconds }
+          : {}),
+        catchSendFailure: false,
+      }),
+    );
+  }
   states[TccStateNames.parked] = failWithCaughtErrors(ErrorNames.parked);
   states[TccStateNames.cancelled] = failWithCaughtErrors(ErrorNames.cancelled);
   states[TccStateNames.succeeded] = { Type: 'Succeed' };

@@ -45,7 +45,8 @@ export function tccWorstCase(plan: TccPlan): SagaWorstCase {
   const confirms = parallel(participants.map((p) => task(confirmRetry, p.timeoutSeconds, lambda)));
   const cancels = parallel(participants.map((p) => task(cancelRetry, p.timeoutSeconds, lambda)));
   const park = task(PARK_RETRY, PARK_TIMEOUT_SECONDS, HistoryEvents.serviceAttempt);
-  const fixed = HistoryEvents.execution + HistoryEvents.stateVisit;
+  // The terminal state, and the `Decide` Choice after a park (counted even on Express, which has none).
+  const fixed = HistoryEvents.execution + 2 * HistoryEvents.stateVisit;
   return {
     historyEvents: fixed + tries.events + Math.max(confirms.events, cancels.events) + park.events,
     durationSeconds: tries.seconds + Math.max(confirms.seconds, cancels.seconds) + park.seconds,

@@ -86,6 +86,13 @@ export interface TccTransactionProps {
    */
   readonly cancelRetry?: StepRetry;
   /**
+   * How long a parked execution waits for an operator's decision (`retry` runs the failed phase
+   * again on every participant, `skip` ends as if it had succeeded, `abandon` ends as `SagaParked`;
+   * see docs/operations.md). Past it the execution is abandoned. Standard transactions only.
+   * @default Duration.days(7) for Standard transactions
+   */
+  readonly parkedDecisionTimeout?: Duration;
+  /**
    * Where parked transactions go (the same `ParkedSagaMessage` a `Saga` sends).
    * @default - a new queue: SSE, TLS enforced, 14-day retention
    */

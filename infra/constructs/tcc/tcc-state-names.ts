@@ -3,7 +3,6 @@ export const TccStateNames = {
   try: 'Try',
   confirm: 'Confirm',
   cancel: 'Cancel',
-  park: 'Park transaction',
   succeeded: 'SagaSucceeded',
   cancelled: 'SagaCancelled',
   parked: 'SagaParked',

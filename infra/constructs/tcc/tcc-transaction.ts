@@ -6,6 +6,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { validateBarrierRetention } from '../orchestration/barrier-retention.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
+import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS } from '../saga/saga-limits.js';
@@ -76,6 +77,11 @@ export class TccTransaction extends OrchestratedTransaction {
       });
     }
     this.participants = plan.participants;
+    const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
+      `TccTransaction "${name}"`,
+      type,
+      props.parkedDecisionTimeout,
+    );
 
     const parked = createParkedQueue(this, {
       queue: props.parkedQueue,
@@ -93,6 +99,7 @@ export class TccTransaction extends OrchestratedTransaction {
       cancelRetry: plan.cancelRetry,
       parkedQueueUrl: this.parkedQueue.queueUrl,
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
+      ...(parkedDecisionTimeoutSeconds !== undefined ? { parkedDecisionTimeoutSeconds } : {}),
     });
 
     const machine = createOrchestrationStateMachine(this, {

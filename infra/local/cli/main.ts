@@ -3,12 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { ParkedDecisionType } from '../../../functions/runtime/parked-decision.js';
+import { OperatorError } from '../../operations/errors.js';
+import { decideParkedSaga, getParkedSaga, listParkedSagas } from '../../operations/parked-sagas.js';
+import { redriveExecution } from '../../operations/redrive.js';
 import { DEFAULT_GATEWAY_PORT } from '../gateway/index.js';
 import type { LocalLogLine } from '../types.js';
 import { createSqsClient, describeRedrive, dlqListReport, dlqRedrive } from './dlq.js';
 import { createSfnClient, explainConnectionError, resolveTarget, type Target } from './endpoint.js';
 import { executionsTable } from './executions.js';
 import { historyReport } from './history.js';
+import { describeDecision, describeRedriveOutcome, parkedReport, parkedTable } from './parked.js';
 import { readInputArgument, runSaga } from './run.js';
 import { CliUsageError } from './state-machines.js';
 
@@ -41,8 +46,19 @@ Usage:
   stepsaga dlq redrive <dlq> [--to <queue>]
       Move a dead-letter queue's messages back to its source queue (or --to): a message move task on
       AWS, a copy (receive, send, delete) on endpoints without one.
+  stepsaga parked list [SagaName]
+      List parked sagas (from the parked queues, which stay untouched) and whether each still waits
+      for a decision.
+  stepsaga parked show <sagaId|executionArn>
+      The failed state, error, cause and time of one parked saga.
+  stepsaga parked retry|skip|abandon <sagaId|executionArn> [--by <name>] [--note <text>]
+      Decide: retry runs the failed state again, skip carries on as if it had succeeded (you fixed
+      it by hand), abandon ends the saga as SagaParked. Removes its parked message.
+  stepsaga redrive <executionArn>
+      Step Functions RedriveExecution: rerun a failed, timed-out or aborted Standard execution from
+      the state that did not succeed.
 
-Where run, executions, history and dlq send requests:
+Where run, executions, history, dlq, parked and redrive send requests:
   default            the local endpoint: --endpoint-url, else AWS_ENDPOINT_URL, else http://127.0.0.1:${DEFAULT_GATEWAY_PORT}
   --aws              AWS itself, with the SDK's usual credentials and region
   --region <region>  region (default: AWS_REGION, else us-east-1 locally)
@@ -68,6 +84,8 @@ const OPTIONS = {
   to: { type: 'string' },
   force: { type: 'boolean' },
   'package-spec': { type: 'string' },
+  by: { type: 'string' },
+  note: { type: 'string' },
 } as const;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -217,6 +235,24 @@ async function sqsCommand(target: Target, action: (client: SQSClient) => Promise
   }
 }
 
+/** Both clients for the operator API; its refusals print as one line and exit with 1. */
+async function operatorCommand(
+  target: Target,
+  action: (clients: { sfn: SFNClient; sqs: SQSClient }) => Promise<number>,
+): Promise<number> {
+  return clientCommand(target, (sfn) =>
+    sqsCommand(target, async (sqs) => {
+      try {
+        return await action({ sfn, sqs });
+      } catch (error) {
+        if (!(error instanceof OperatorError)) throw error;
+        err(`stepsaga: ${error.name}: ${error.message}`);
+        return 1;
+      }
+    }),
+  );
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -298,6 +334,63 @@ export async function main(argv: readonly string[]): Promise<number> {
         });
       }
       throw new CliUsageError(`Unknown "dlq" command "${sub ?? ''}"; use "dlq list" or "dlq redrive".`);
+    }
+    case 'parked': {
+      const [sub, ref] = rest;
+      if (sub === 'list') {
+        return operatorCommand(target, async (clients) => {
+          out(parkedTable(await listParkedSagas(clients, { saga: ref })));
+          return 0;
+        });
+      }
+      if (sub === 'show' || sub === 'retry' || sub === 'skip' || sub === 'abandon') {
+        if (!ref)
+          throw new CliUsageError(
+            `parked ${sub} needs a saga id or execution ARN: stepsaga parked ${sub} <sagaId>`,
+          );
+        return operatorCommand(target, async (clients) => {
+          if (sub === 'show') {
+            out(parkedReport(await getParkedSaga(clients, ref)));
+            return 0;
+          }
+          const decision: ParkedDecisionType = sub;
+          const parked = await decideParkedSaga(clients, {
+            saga: ref,
+            decision,
+            ...(values.by !== undefined ? { by: values.by } : {}),
+            ...(values.note !== undefined ? { note: values.note } : {}),
+          });
+          out(describeDecision(parked, decision));
+          return 0;
+        });
+      }
+      throw new CliUsageError(
+        `Unknown "parked" command "${sub ?? ''}"; use "parked list", "show", "retry", "skip" or "abandon".`,
+      );
+    }
+    case 'redrive': {
+      const arn = rest[0];
+      if (!arn)
+        throw new CliUsageError(
+          'redrive needs an execution ARN: stepsaga redrive arn:aws:states:...:execution:...',
+        );
+      return clientCommand(target, async (client) => {
+        try {
+          out(describeRedriveOutcome(await redriveExecution(client, arn)));
+          return 0;
+        } catch (error) {
+          const name = (error as Error).name;
+          if (
+            name === 'ExecutionNotRedrivable' ||
+            name === 'ExecutionDoesNotExist' ||
+            name === 'InvalidArn'
+          ) {
+            err(`stepsaga: ${name}: ${(error as Error).message}`);
+            return 1;
+          }
+          throw error;
+        }
+      });
     }
     default:
       throw new CliUsageError(`Unknown command "${command}". Run "stepsaga --help" for the commands.`);

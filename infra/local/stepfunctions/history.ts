@@ -26,6 +26,11 @@ export class HistoryRecorder {
     this.closed = true;
   }
 
+  /** A redriven execution appends to the history it had. */
+  reopen(): void {
+    this.closed = false;
+  }
+
   add(
     type: string,
     detailKey?: string,
@@ -148,4 +153,41 @@ export function executionFailure(error: unknown, cause: unknown): { error?: stri
     ...(error === undefined ? {} : { error: String(error) }),
     ...(cause === undefined ? {} : { cause: typeof cause === 'string' ? cause : JSON.stringify(cause) }),
   };
+}
+
+export interface RedrivePoint {
+  /** The top-level state the redrive starts at. */
+  readonly state: string;
+  /** What that state received when it was entered last. */
+  readonly input: unknown;
+}
+
+/**
+ * Where a redrive resumes, as AWS does: at the unsuccessful state, the last top-level state the
+ * execution entered (a failure inside a Parallel or Map reruns that whole state), with the input
+ * it entered with. A state that had exited when the execution stopped resumes at its `Next`.
+ * `undefined` when no top-level state was entered.
+ */
+export function redrivePoint(
+  events: readonly HistoryEvent[],
+  states: Readonly<Record<string, { readonly Next?: unknown }>>,
+): RedrivePoint | undefined {
+  let last: { name: string; input: string; exited: boolean; output?: string } | undefined;
+  for (const event of events) {
+    const entered = event.stateEnteredEventDetails as { name?: string; input?: string } | undefined;
+    if (event.type.endsWith('StateEntered') && entered?.name && entered.name in states) {
+      last = { name: entered.name, input: entered.input ?? '{}', exited: false };
+    }
+    const exited = event.stateExitedEventDetails as { name?: string; output?: string } | undefined;
+    if (event.type.endsWith('StateExited') && last && exited?.name === last.name) {
+      last.exited = true;
+      last.output = exited.output ?? '{}';
+    }
+  }
+  if (!last) return undefined;
+  const next = states[last.name]?.Next;
+  if (last.exited && typeof next === 'string') {
+    return { state: next, input: JSON.parse(last.output ?? '{}') };
+  }
+  return { state: last.name, input: JSON.parse(last.input) };
 }

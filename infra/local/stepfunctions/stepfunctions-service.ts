@@ -3,7 +3,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { LocalServiceError } from '../errors.js';
 import type { LocalLogLine, LocalService } from '../types.js';
 import { type AnalyzedDefinition, analyzeDefinition } from './definition.js';
-import { type EventLog, executionFailure, HistoryRecorder } from './history.js';
+import { type EventLog, executionFailure, HistoryRecorder, redrivePoint } from './history.js';
 import { type IntegrationDeps, runTask } from './integrations.js';
 import { jsonNestingDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import { MAX_PAYLOAD_BYTES, stateOutputFailure, TaskFailure, TerminalTaskFailure } from './task-failure.js';
@@ -31,8 +31,10 @@ interface Execution {
   readonly input: string;
   readonly startDate: number;
   readonly history: HistoryRecorder;
-  readonly finished: Promise<void>;
+  finished: Promise<void>;
   status: Status;
+  redriveCount: number;
+  redriveDate?: number;
   stopDate?: number;
   output?: string;
   error?: string;
@@ -50,6 +52,13 @@ export interface StepFunctionsServiceDeps extends IntegrationDeps {
   /** Divides Retry intervals of definitions created through the API, as for the app's. @default 1 */
   readonly retryIntervalDivisor?: number;
 }
+
+/** AWS redrives executions that stopped in the last 14 days. */
+const REDRIVABLE_PERIOD_MS = 14 * 24 * 60 * 60 * 1000;
+/** A redrive needs room in the history: AWS refuses at 24,999 events. */
+const MAX_REDRIVABLE_HISTORY_EVENTS = 24_999;
+/** A Standard execution stays open at most one year, redrives included. */
+const MAX_EXECUTION_MS = 365 * 24 * 60 * 60 * 1000;
 const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
 
 /** Execution names: 1-80 characters, none of AWS's forbidden punctuation or control characters. */
@@ -90,6 +99,8 @@ export class StepFunctionsService implements LocalService {
         return this.getExecutionHistory(input);
       case 'StopExecution':
         return this.stopExecution(input);
+      case 'RedriveExecution':
+        return this.redriveExecution(input);
       case 'SendTaskSuccess':
         this.deps.tokens.succeed(input.taskToken, input.output);
         return {};
@@ -425,11 +436,39 @@ export class StepFunctionsService implements LocalService {
     inputText: string,
     input: unknown,
   ): Execution {
-    const interpreter = new StateMachine(machine.analyzed.runnable, {
+    const execution: Execution = {
+      arn,
+      name,
+      machine,
+      input: inputText,
+      startDate: Date.now(),
+      history: new HistoryRecorder(),
+      status: 'RUNNING',
+      redriveCount: 0,
+      abort: () => {},
+      finished: Promise.resolve(),
+    };
+    this.executions.set(arn, execution);
+    this.launch(execution, machine.analyzed.runnable, input);
+    return execution;
+  }
+
+  /**
+   * Runs `definition` for the execution on a fresh interpreter: from StartAt for a new execution,
+   * from the unsuccessful state for a redrive (whose interpreter-side ExecutionStarted is dropped:
+   * the history already has one, and gets ExecutionRedriven instead).
+   */
+  private launch(
+    execution: Execution,
+    definition: LocalStateMachine['analyzed']['runnable'],
+    input: unknown,
+  ): void {
+    const { machine, arn, name, history } = execution;
+    const redriven = execution.redriveCount > 0;
+    const interpreter = new StateMachine(definition, {
       validationOptions: { noValidate: true },
     });
-    const history = new HistoryRecorder();
-    const startDate = Date.now();
+    const startedAt = Date.now();
     let pendingToken: string | undefined;
     const tokens = this.deps.tokens;
     const context = {
@@ -437,9 +476,9 @@ export class StepFunctionsService implements LocalService {
         Id: arn,
         Name: name,
         RoleArn: machine.roleArn,
-        LocalInput: input,
-        LocalStartTime: new Date(startDate).toISOString(),
-        RedriveCount: 0,
+        LocalInput: JSON.parse(execution.input),
+        LocalStartTime: new Date(execution.startDate).toISOString(),
+        RedriveCount: execution.redriveCount,
       },
       StateMachine: { Id: machine.arn, Name: machine.name },
       // Read while the interpreter evaluates a Task's Parameters, right before the task's local
@@ -490,19 +529,9 @@ export class StepFunctionsService implements LocalService {
       context,
       noThrowOnAbort: true,
     });
-    const execution: Execution = {
-      arn,
-      name,
-      machine,
-      input: inputText,
-      startDate,
-      history,
-      status: 'RUNNING',
-      abort: () => {
-        aborted = true;
-        running.abort();
-      },
-      finished: Promise.resolve(),
+    execution.abort = () => {
+      aborted = true;
+      running.abort();
     };
     const timedOutTaskEvent = (stateName: string) =>
       machine.analyzed.tasks.get(stateName)?.kind === 'lambda-function'
@@ -510,6 +539,7 @@ export class StepFunctionsService implements LocalService {
         : 'TaskTimedOut';
     const consume = async () => {
       for await (const event of running.eventLogs as AsyncGenerator<EventLog>) {
+        if (redriven && event.type === 'ExecutionStarted') continue;
         // A state's output is its input with the result merged in by ResultPath; AWS ends the
         // execution when it is over the payload limit, instead of exiting the state, and no Catch sees it.
         if (event.type === 'StateExited') {
@@ -528,7 +558,7 @@ export class StepFunctionsService implements LocalService {
         this.settleFrom(execution, event);
       }
     };
-    const finished = Promise.allSettled([running.result, consume()]).then(([result]) => {
+    execution.finished = Promise.allSettled([running.result, consume()]).then(([result]) => {
       if (execution.status === 'RUNNING') {
         // The event log ended without a terminal event (aborted without StopExecution, or the
         // interpreter itself broke). A failure must still say why, in the history and in
@@ -544,11 +574,11 @@ export class StepFunctionsService implements LocalService {
               'ExecutionStarted',
               'executionStartedEventDetails',
               {
-                input: inputText,
+                input: execution.input,
                 inputDetails: { truncated: false },
                 roleArn: machine.roleArn,
               },
-              startDate,
+              execution.startDate,
             );
           }
           history.add('ExecutionFailed', 'executionFailedEventDetails', {
@@ -567,16 +597,71 @@ export class StepFunctionsService implements LocalService {
         message: `execution ${name} ${execution.status}${execution.error ? `: ${execution.error}` : ''}`,
       });
     });
-    (execution as { finished: Promise<void> }).finished = finished;
-    this.executions.set(arn, execution);
     this.onLog({
-      timestamp: startDate,
+      timestamp: startedAt,
       source: 'stepfunctions',
       resource: machine.name,
       level: 'info',
-      message: `execution ${name} started`,
+      message: redriven
+        ? `execution ${name} redriven (${execution.redriveCount})`
+        : `execution ${name} started`,
     });
-    return execution;
+  }
+
+  /**
+   * Why RedriveExecution would refuse the execution (DescribeExecution's redriveStatusReason), or
+   * `undefined` when it may be redriven: AWS redrives Standard executions that failed, timed out or
+   * were aborted in the last 14 days and whose history has room for more events.
+   */
+  private notRedrivableReason(e: Execution): string | undefined {
+    if (e.machine.type === 'EXPRESS') return 'Execution is of type EXPRESS and cannot be redriven.';
+    if (e.status === 'RUNNING') return 'Execution is RUNNING and cannot be redriven.';
+    if (e.status === 'SUCCEEDED') return 'Execution is SUCCEEDED and cannot be redriven.';
+    if (e.stopDate !== undefined && Date.now() - e.stopDate > REDRIVABLE_PERIOD_MS)
+      return 'Execution redrivable period exceeded.';
+    if (e.history.events.length >= MAX_REDRIVABLE_HISTORY_EVENTS)
+      return 'Execution history event limit exceeded.';
+    if (Date.now() - e.startDate > MAX_EXECUTION_MS) return 'Execution has exceeded the max execution time.';
+    return undefined;
+  }
+
+  private async redriveExecution(input: Record<string, unknown>): Promise<unknown> {
+    const execution = this.execution(input.executionArn);
+    // A stopped run may still be unwinding; its end must not close the redriven run's history.
+    if (execution.status !== 'RUNNING') await execution.finished;
+    const reason = this.notRedrivableReason(execution);
+    if (reason !== undefined) {
+      throw new LocalServiceError('ExecutionNotRedrivable', `Execution is not redrivable: ${reason}`);
+    }
+    const runnable = execution.machine.analyzed.runnable as unknown as {
+      StartAt: string;
+      States: Record<string, { Next?: unknown }>;
+    };
+    const point = redrivePoint(execution.history.events, runnable.States) ?? {
+      state: runnable.StartAt,
+      input: JSON.parse(execution.input),
+    };
+    const redriveDate = Date.now();
+    execution.redriveCount += 1;
+    execution.redriveDate = redriveDate;
+    execution.status = 'RUNNING';
+    delete execution.stopDate;
+    delete execution.output;
+    delete execution.error;
+    delete execution.cause;
+    execution.history.reopen();
+    execution.history.add('ExecutionRedriven', 'executionRedrivenEventDetails', {
+      redriveCount: execution.redriveCount,
+    });
+    this.launch(
+      execution,
+      {
+        ...execution.machine.analyzed.runnable,
+        StartAt: point.state,
+      } as LocalStateMachine['analyzed']['runnable'],
+      point.input,
+    );
+    return { redriveDate: epoch(redriveDate) };
   }
 
   /** Ends the execution with an error that no Retry or Catch handles. */
@@ -631,7 +716,18 @@ export class StepFunctionsService implements LocalService {
       ...(e.output !== undefined ? { output: e.output, outputDetails: { included: true } } : {}),
       ...(e.error !== undefined ? { error: e.error } : {}),
       ...(e.cause !== undefined ? { cause: e.cause } : {}),
-      redriveCount: 0,
+      ...this.redriveFields(e),
+    };
+  }
+
+  private redriveFields(e: Execution): Record<string, unknown> {
+    if (e.machine.type === 'EXPRESS') return {};
+    const reason = this.notRedrivableReason(e);
+    return {
+      redriveCount: e.redriveCount,
+      ...(e.redriveDate !== undefined ? { redriveDate: epoch(e.redriveDate) } : {}),
+      redriveStatus: reason === undefined ? 'REDRIVABLE' : 'NOT_REDRIVABLE',
+      ...(reason !== undefined ? { redriveStatusReason: reason } : {}),
     };
   }
 
@@ -651,7 +747,10 @@ export class StepFunctionsService implements LocalService {
     }
     const all = [...this.executions.values()]
       .filter(
-        (e) => e.machine === machine && (input.statusFilter === undefined || e.status === input.statusFilter),
+        (e) =>
+          e.machine === machine &&
+          (input.statusFilter === undefined || e.status === input.statusFilter) &&
+          (input.redriveFilter === undefined || (input.redriveFilter === 'REDRIVEN') === e.redriveCount > 0),
       )
       .sort((a, b) => b.startDate - a.startDate);
     const { page, nextToken } = paginate(all, input);
@@ -663,6 +762,8 @@ export class StepFunctionsService implements LocalService {
         status: e.status,
         startDate: epoch(e.startDate),
         ...(e.stopDate !== undefined ? { stopDate: epoch(e.stopDate) } : {}),
+        ...(machine.type === 'STANDARD' ? { redriveCount: e.redriveCount } : {}),
+        ...(e.redriveDate !== undefined ? { redriveDate: epoch(e.redriveDate) } : {}),
       })),
       ...(nextToken ? { nextToken } : {}),
     };

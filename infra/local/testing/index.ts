@@ -8,4 +8,9 @@ export { type ReceivedMessage, type ReceiveMessagesOptions, receiveMessages } fr
 export { type RunSagaOptions, runSaga, type SagaRun } from './run-saga.js';
 export { getTableItem, readTable } from './tables.js';
 export { type UseLocalCloud, type UseLocalCloudOptions, useLocalCloud } from './use-local-cloud.js';
-export { type ExecutionDescription, waitForExecution } from './wait-for-execution.js';
+export {
+  type ExecutionDescription,
+  type WaitForExecutionOptions,
+  waitForExecution,
+  waitingParkToken,
+} from './wait-for-execution.js';
