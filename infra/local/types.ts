@@ -112,7 +112,7 @@ export interface LocalResourceIndex {
   get(stack: string, logicalId: string): LocalResource | undefined;
   /**
    * Finds one resource by logical id, physical name, ARN, URL or construct path (or a path suffix
-   * such as `PlaceOrder/StateMachine`). Throws when nothing or more than one resource matches.
+   * such as `Inventory/Table`). Throws when nothing or more than one resource matches.
    */
   find(ref: string, kind?: LocalResourceKind): LocalResource;
 }

@@ -33,7 +33,7 @@ function parse(body: string): unknown {
 }
 
 /**
- * Receives messages from a queue (by name, construct path such as `PlaceOrder/ParkedSagas`, logical
+ * Receives messages from a queue (by name, construct path such as `PlaceOrder/ParkedQueue`, logical
  * id, ARN or URL). A peek by default: nothing is deleted unless `delete` is set.
  */
 export async function receiveMessages(

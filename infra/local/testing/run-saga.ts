@@ -15,8 +15,8 @@ export interface SagaRun extends ExecutionDescription {
 }
 
 /**
- * Starts a saga (by state machine name, construct path such as `PlaceOrder/StateMachine`, logical
- * id or ARN) with `input` and waits for it to end.
+ * Starts a saga (by state machine name, which is the saga name, construct path such as
+ * `PlaceOrder/Resource`, logical id or ARN) with `input` and waits for it to end.
  */
 export async function runSaga(
   cloud: LocalCloud,
