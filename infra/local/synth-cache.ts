@@ -71,6 +71,7 @@ export interface CachedAssembly {
   readonly constructPaths: ReadonlyMap<string, string>;
 }
 
+/** Cached cloud assemblies of an app factory, keyed by the project's sources (see {@link synthCacheKey}). */
 export class SynthCache {
   private readonly name: string;
   private readonly root: string;
@@ -84,10 +85,12 @@ export class SynthCache {
     this.keep = options.keep ?? 3;
   }
 
+  /** The cache key of the project as it is now (see {@link synthCacheKey}). */
   key(): string {
     return synthCacheKey(this.name, this.root);
   }
 
+  /** The cached assembly stored under `key`, if there is one. */
   lookup(key: string): CachedAssembly | undefined {
     const dir = join(this.directory, key);
     if (!existsSync(join(dir, 'manifest.json'))) return undefined;

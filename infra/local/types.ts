@@ -15,6 +15,7 @@ export interface LocalLogLine {
   readonly message: string;
 }
 
+/** Options of `startLocalCloud` (and of `useLocalCloud`). */
 export interface LocalCloudOptions {
   /**
    * The CDK app to run: a factory that builds it (synthesized in-process), or the path of a
@@ -70,6 +71,7 @@ export interface LocalCloudOptions {
   readonly faults?: FaultPlan;
 }
 
+/** The kinds of resource the local cloud runs. */
 export type LocalResourceKind =
   | 'table'
   | 'queue'
@@ -78,6 +80,7 @@ export type LocalResourceKind =
   | 'eventSourceMapping'
   | 'eventRule';
 
+/** One resource of the app as the local cloud runs it. */
 export interface LocalResource {
   readonly kind: LocalResourceKind;
   /** The CloudFormation resource type, e.g. `AWS::DynamoDB::GlobalTable`. */
@@ -97,6 +100,7 @@ export interface LocalResource {
   readonly eventRule?: LocalEventRule;
 }
 
+/** How an EventBridge rule runs on the local cloud. */
 export interface LocalEventRule {
   /** The schedule expression, or `event pattern`. */
   readonly trigger: string;
@@ -106,9 +110,12 @@ export interface LocalEventRule {
   readonly notRunReason?: string;
 }
 
+/** The resources of the running app, by kind and by reference. */
 export interface LocalResourceIndex {
   readonly all: readonly LocalResource[];
+  /** Every resource of one kind. */
   list(kind: LocalResourceKind): LocalResource[];
+  /** The resource with this logical id in this stack, if there is one. */
   get(stack: string, logicalId: string): LocalResource | undefined;
   /**
    * Finds one resource by logical id, physical name, ARN, URL or construct path (or a path suffix
@@ -119,9 +126,11 @@ export interface LocalResourceIndex {
 
 /** An AWS JSON API served in-process: `call('StartExecution', request)` returns AWS's response shape. */
 export interface LocalService {
+  /** Runs one API operation with an AWS JSON request; resolves with the response in AWS's shape. */
   call(operation: string, request: unknown): Promise<unknown>;
 }
 
+/** The error that `FaultInjector.failNext` makes the next invocations fail with. */
 export interface FailNextOptions {
   /** The Lambda `errorType`, e.g. `SagaTransientError`. */
   readonly errorType: string;
@@ -135,6 +144,7 @@ export interface InjectedFaultHandle {
   remove(): void;
 }
 
+/** Injects faults into the running cloud's functions, queues and DynamoDB requests, and reports those that fired. */
 export interface FaultInjector {
   /**
    * The next `times` invocations of the function (logical id, physical name, ARN or construct
@@ -155,6 +165,7 @@ export interface FaultInjector {
   clear(): void;
 }
 
+/** A running local cloud: its endpoints, its resources, the in-process services and fault injection. */
 export interface LocalCloud {
   readonly region: string;
   readonly accountId: string;

@@ -10,6 +10,7 @@ import { queryErrorXml, SQS_QUERY_VERSION } from './sqs-query.js';
 
 export const DEFAULT_GATEWAY_PORT = 4566;
 
+/** Options of {@link startGateway}. */
 export interface GatewayOptions {
   /** TCP port; 0 picks a free one. @default 4566 */
   readonly port?: number;
@@ -23,10 +24,12 @@ export interface GatewayOptions {
   readonly engineAccessKeyId?: string;
 }
 
+/** A running gateway: one HTTP endpoint in front of the local cloud that the AWS SDK and CLI talk to. */
 export interface Gateway {
   /** `http://host:port`, the value for `AWS_ENDPOINT_URL` or `--endpoint-url`. */
   readonly endpoint: string;
   readonly port: number;
+  /** Stops listening and closes open connections. */
   stop(): Promise<void>;
 }
 

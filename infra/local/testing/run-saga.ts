@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LocalCloud } from '../types.js';
 import { type ExecutionDescription, waitForExecution } from './wait-for-execution.js';
 
+/** Options of {@link runSaga}. */
 export interface RunSagaOptions {
   /** The execution name (the saga id). @default a random UUID */
   readonly name?: string;
