@@ -7,7 +7,7 @@ export const SORT_KEY = 'sk';
 /** The TTL attribute of every participant table (epoch seconds). */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-/** Partition key prefix of barrier items: `BARRIER#<sagaId>`. */
+/** Partition key prefix of barrier items: `BARRIER#<sagaName>#<sagaId>`. */
 export const BARRIER_PREFIX = 'BARRIER#';
 /** Partition key prefix of outbox items: `OUTBOX#<eventId>`. */
 export const OUTBOX_PREFIX = 'OUTBOX#';
