@@ -10,7 +10,7 @@ export const DEFAULT_RETENTION_DAYS = 30;
 /** Shorter retention would let a barrier expire while a saga can still retry or compensate the step. */
 export const MIN_RETENTION_DAYS = 7;
 
-/** The participant is misconfigured (no table, a retention below the minimum); raised when the handler is defined or first invoked. */
+/** The participant is misconfigured (no table, a retention below the minimum); raised when the handler is defined (retention) or invoked (table). */
 export class ParticipantConfigError extends Error {
   override readonly name = 'SagaParticipantConfigError';
 }
