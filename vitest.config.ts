@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^stepsaga\/runtime$/, replacement: source('./functions/index.ts') },
       { find: /^stepsaga\/testing$/, replacement: source('./infra/local/testing/index.ts') },
       { find: /^stepsaga\/local$/, replacement: source('./infra/local/index.ts') },
+      { find: /^stepsaga\/operations$/, replacement: source('./infra/operations/index.ts') },
     ],
   },
   test: {

@@ -1,6 +1,10 @@
-// The `stepsaga/runtime` entry point: what a Lambda handler imports. Participants, TCC reservations,
-// inbox consumers, choreography participants, transactional-message producers and check-backs, and
-// notification helpers. Everything else under functions/ is internal and may change in any release.
+/**
+ * What a Lambda handler imports: participants (`defineParticipant`), TCC reservations, inbox
+ * consumers, choreography participants, transactional-message producers and check-backs, and
+ * notification helpers. Everything else under functions/ is internal and may change in any release.
+ *
+ * @module stepsaga/runtime
+ */
 
 export {
   type ChoreographyParticipantHandler,

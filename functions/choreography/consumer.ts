@@ -12,6 +12,7 @@ import { isSqsEvent, parseEnvelope } from './envelope.js';
 import { type InputOf, isCompensation, type ReactionOutcome, type Reactions } from './reactions.js';
 import { commitRefusal } from './refusal.js';
 
+/** Options of `defineChoreographyParticipant`. */
 export interface ChoreographyParticipantOptions {
   /** Per consumed event type, the action or compensation it triggers. */
   readonly reactions: Reactions;

@@ -27,6 +27,7 @@ export interface CompensationReaction {
   readonly compensation: string;
 }
 
+/** What a choreography participant does on one event type: run an action, or a compensation. */
 export type Reaction = ActionReaction | CompensationReaction;
 
 /** What a participant does per event type it consumes. */

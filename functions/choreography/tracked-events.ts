@@ -15,6 +15,7 @@ export interface TrackedEvent {
   readonly outcome?: SagaOutcome;
 }
 
+/** The meaning of each event type for the saga tracker, by event type. */
 export type TrackedEvents = Readonly<Record<string, TrackedEvent>>;
 
 const MARKS: readonly string[] = ['done', 'failed', 'compensated'];

@@ -14,6 +14,7 @@ import { InboxConditionError, InboxMessageInvalidError, InboxTransientError } fr
 import { inboxItem, inboxKey } from './inbox-item.js';
 import { InboxTransaction } from './inbox-transaction.js';
 
+/** Options of `createInboxHandler`. */
 export interface InboxOptions<P> {
   /** The consumer's own table (participant key layout `pk`/`sk`), where inbox records live. */
   readonly tableName: string;
@@ -29,6 +30,7 @@ export interface InboxOptions<P> {
   readonly logger?: Logger;
 }
 
+/** The SQS handler `createInboxHandler` returns; it reports partial batch failures. */
 export type InboxHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 /** What happened to one message. */

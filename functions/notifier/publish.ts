@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import { NOTIFICATION_ID_ATTRIBUTE } from './notification-id.js';
 import { recordPending, type StatusStore } from './status-store.js';
 
+/** Options of `publishNotification`. */
 export interface PublishNotificationOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { RedriveError } from './errors.js';
 
+/** Options of `redriveDeadLetters`. */
 export interface RedriveOptions {
   /** The dead-letter queue to empty. */
   readonly dlqUrl: string;
@@ -21,6 +22,7 @@ export interface RedriveOptions {
   readonly maxMessages?: number;
 }
 
+/** How `redriveDeadLetters` moved the messages back. */
 export type RedriveResult =
   /** SQS moves the messages itself, asynchronously; follow it with ListMessageMoveTasks. */
   | { readonly mode: 'message-move-task'; readonly taskHandle: string }

@@ -19,6 +19,7 @@ export const STATUS_TTL_ATTRIBUTE = 'expiresAt';
  */
 export type NotificationState = 'pending' | 'failed-attempt' | 'delivered' | 'dead-lettered';
 
+/** The recorded delivery state of one notification, as `getNotificationStatus` returns it. */
 export interface NotificationStatus {
   readonly notificationId: string;
   readonly state: NotificationState;

@@ -16,6 +16,7 @@ export interface BarrierScope {
   readonly step: string;
 }
 
+/** The barrier item of one phase of one step, as stored in the participant table. */
 export interface BarrierRecord {
   readonly sagaId: string;
   readonly sagaName: string;
@@ -36,6 +37,7 @@ export interface BarrierRecord {
   readonly expiresAt: number;
 }
 
+/** The `itemType` of barrier items in a participant table. */
 export const BARRIER_ITEM_TYPE = 'barrier';
 
 /** What a barrier records about the request that wrote it. */

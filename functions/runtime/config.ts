@@ -1,13 +1,18 @@
+/** Environment variable naming the participant's table (set by the `Participant` construct). */
 export const TABLE_NAME_ENV = 'STEPSAGA_TABLE_NAME';
+/** Environment variable holding how many days barrier and outbox items are kept (their TTL). */
 export const RETENTION_ENV = 'STEPSAGA_BARRIER_RETENTION_DAYS';
+/** Environment variable that, when `true`, logs inputs, results and event payloads. */
 export const LOG_PAYLOADS_ENV = 'STEPSAGA_LOG_PAYLOADS';
 /** `true` keeps stack traces in the errors a participant returns to its caller (off: they carry file paths). */
 export const ERROR_STACK_TRACES_ENV = 'STEPSAGA_ERROR_STACK_TRACES';
 
+/** Days barrier and outbox items are kept unless configured otherwise. */
 export const DEFAULT_RETENTION_DAYS = 30;
 /** Shorter retention would let a barrier expire while a saga can still retry or compensate the step. */
 export const MIN_RETENTION_DAYS = 7;
 
+/** The participant is misconfigured (no table, a retention below the minimum); raised when the handler is defined (retention) or invoked (table). */
 export class ParticipantConfigError extends Error {
   override readonly name = 'SagaParticipantConfigError';
 }

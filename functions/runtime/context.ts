@@ -36,9 +36,13 @@ export interface PhaseContext<I> {
   /** Consistent read of one item from another table. */
   get(table: string, key: Key): Promise<Item | undefined>;
 
+  /** Stages a put of a whole item; it commits with the barrier when the handler returns. */
   put(operation: PutOperation): void;
+  /** Stages an update expression on one item. */
   update(operation: UpdateOperation): void;
+  /** Stages the deletion of one item. */
   delete(operation: DeleteOperation): void;
+  /** Stages a condition on an item the transaction does not write; the phase fails if it does not hold. */
   conditionCheck(operation: ConditionCheckOperation): void;
   /** Stages an outbox event; returns its event id (a ULID). */
   emit(eventType: string, payload: unknown, options?: EmitOptions): string;
@@ -70,5 +74,7 @@ export interface UndoContext<I> extends PhaseContext<I> {
   readonly action: RecordedAction<I>;
 }
 
+/** A forward handler (action, try or confirm): stages writes and events on the context and returns the result. */
 export type StepHandler<I> = (context: StepContext<I>) => unknown;
+/** An undo handler (compensation or cancel): gets the forward phase it undoes as `forward`. */
 export type UndoHandler<I> = (context: UndoContext<I>) => unknown;

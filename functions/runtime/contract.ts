@@ -10,6 +10,7 @@
 /** The phase of a step that an invocation performs; the barrier is keyed by (sagaId, step, phase). */
 export type Phase = 'action' | 'compensation' | 'try' | 'confirm' | 'cancel';
 
+/** Every phase a participant handles, in a fixed order. */
 export const PHASES: readonly Phase[] = ['action', 'compensation', 'try', 'confirm', 'cancel'];
 
 /** Phases that undo or abandon a forward phase; they may arrive before (or without) it. */
@@ -32,6 +33,7 @@ export const EXCLUSIVE_PHASE: Readonly<Partial<Record<Phase, Phase>>> = {
   cancel: 'confirm',
 };
 
+/** The payload a saga or TCC state machine sends to a participant function for one phase of one step. */
 export interface ParticipantRequest<I = unknown> {
   /** The execution name; unique per saga instance, so it doubles as the idempotency scope. */
   readonly sagaId: string;

@@ -9,6 +9,7 @@ export interface TccHandlers<I> {
   readonly cancel: Readonly<Record<string, UndoHandler<I>>>;
 }
 
+/** What `defineParticipant` takes: the name, the input schema and the handlers by operation name. */
 export interface ParticipantDefinition<I> {
   /** The participant's name, used in logs, metrics and error messages (e.g. `Inventory`). */
   readonly name: string;

@@ -40,6 +40,7 @@ export const ErrorNames = {
   resultTooLarge: 'SagaResultTooLarge',
 } as const;
 
+/** One of the {@link ErrorNames}: the error names Step Functions Catch and Retry clauses match on. */
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
 
 /** Lambda/Step Functions error names that mean "try again", beside {@link ErrorNames.transient}. */
@@ -55,6 +56,7 @@ abstract class SagaError extends Error {
   abstract override readonly name: ErrorName;
 }
 
+/** Thrown by a handler when a business rule refuses the step (insufficient stock, a declined card): the saga compensates and never retries it. */
 export class BusinessError extends SagaError {
   override readonly name = ErrorNames.business;
   constructor(
@@ -66,18 +68,22 @@ export class BusinessError extends SagaError {
   }
 }
 
+/** A passing failure (a conflict, throttling, a dependency hiccup): the saga retries the step per its retry policy. */
 export class TransientError extends SagaError {
   override readonly name = ErrorNames.transient;
 }
 
+/** An action or try that arrived after its compensation or cancel, or a confirm without a committed try: refused for good, nothing changes. */
 export class ActionRefusedError extends SagaError {
   override readonly name = ErrorNames.actionRefused;
 }
 
+/** The request or the handler's staged writes break a DynamoDB transaction limit (items, bytes, event or result size); retrying cannot help. */
 export class TransactionLimitError extends SagaError {
   override readonly name = ErrorNames.limitExceeded;
 }
 
+/** The request does not match the participant's contract: not a `ParticipantRequest`, an unknown action, or an input that fails the schema. */
 export class InvalidRequestError extends SagaError {
   override readonly name = ErrorNames.invalidRequest;
 }

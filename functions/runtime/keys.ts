@@ -2,13 +2,19 @@ import type { Phase } from './contract.js';
 
 /** The attribute names every participant table uses for its key and TTL (see docs/architecture.md). */
 export const PARTITION_KEY = 'pk';
+/** The sort key attribute of every participant table. */
 export const SORT_KEY = 'sk';
+/** The TTL attribute of every participant table (epoch seconds). */
 export const TTL_ATTRIBUTE = 'expiresAt';
 
+/** Partition key prefix of barrier items: `BARRIER#<sagaName>#<sagaId>`. */
 export const BARRIER_PREFIX = 'BARRIER#';
+/** Partition key prefix of outbox items: `OUTBOX#<eventId>`. */
 export const OUTBOX_PREFIX = 'OUTBOX#';
+/** Sort key of every outbox item. */
 export const OUTBOX_SORT_KEY = 'OUTBOX';
 
+/** The key of an item in a participant table. */
 export interface TableKey {
   readonly pk: string;
   readonly sk: string;

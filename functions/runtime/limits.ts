@@ -5,7 +5,9 @@ import { itemSize, utf8, valueSize } from './item-size.js';
 
 /** DynamoDB's TransactWriteItems limits (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html). */
 export const MAX_TRANSACTION_ITEMS = 100;
+/** Most bytes of one `TransactWriteItems` request. */
 export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024;
+/** Most bytes of one DynamoDB item. */
 export const MAX_ITEM_BYTES = 400 * 1024;
 /**
  * An outbox event travels as one SQS message (at most 256 KiB). The payload may use 240 KiB of it;

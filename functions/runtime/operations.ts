@@ -2,6 +2,7 @@ import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 
 /** An item or key in plain JavaScript values; the runtime marshals it. */
 export type Item = Record<string, NativeAttributeValue>;
+/** A key in plain JavaScript values; the runtime marshals it. */
 export type Key = Record<string, NativeAttributeValue>;
 
 /** Options every staged write shares. Expressions use DynamoDB's own syntax, values are plain JS. */
@@ -45,6 +46,7 @@ export interface ConditionCheckOperation extends WriteOptions {
   readonly condition: string;
 }
 
+/** Options of `emit`. */
 export interface EmitOptions {
   /** Ordering key for FIFO destinations (becomes the SQS MessageGroupId). */
   readonly groupId?: string;

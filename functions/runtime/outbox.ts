@@ -5,6 +5,7 @@ import type { BarrierScope } from './barrier.js';
 import { expiresAt } from './barrier.js';
 import { outboxKey, TTL_ATTRIBUTE } from './keys.js';
 
+/** The `itemType` of outbox items in a participant table. */
 export const OUTBOX_ITEM_TYPE = 'outbox';
 
 /** Monotonic so that events emitted by one handler sort in emission order. */

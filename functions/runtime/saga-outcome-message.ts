@@ -9,6 +9,7 @@ export const SagaOutcomeTypes = {
   parked: 'SagaParked',
 } as const;
 
+/** The `type` of a {@link SagaOutcomeMessage}: `SagaSucceeded`, `SagaCompensated` or `SagaParked`. */
 export type SagaOutcomeType = (typeof SagaOutcomeTypes)[keyof typeof SagaOutcomeTypes];
 
 /** Every failure the execution caught, keyed by the state that failed. */
@@ -24,22 +25,26 @@ interface SagaOutcomeBase {
   readonly time: string;
 }
 
+/** Published when every step of a saga succeeded. */
 export interface SagaSucceededMessage extends SagaOutcomeBase {
   readonly type: typeof SagaOutcomeTypes.succeeded;
   /** Each forward step's result, keyed by step name. */
   readonly summary: Readonly<Record<string, unknown>>;
 }
 
+/** Published when a saga failed and every completed step was compensated. */
 export interface SagaCompensatedMessage extends SagaOutcomeBase {
   readonly type: typeof SagaOutcomeTypes.compensated;
   /** The failure that triggered compensation (and any retried-then-caught failure after it). */
   readonly summary: SagaErrors;
 }
 
+/** Published when a saga could neither finish nor compensate and waits on its parked queue for an operator. */
 export interface SagaParkedMessage extends SagaOutcomeBase {
   readonly type: typeof SagaOutcomeTypes.parked;
   /** Every failure that led to parking, including `Park saga` itself if the parked queue refused. */
   readonly summary: SagaErrors;
 }
 
+/** What a saga publishes to its outcomes channel when an execution ends (`outcomes` of `SagaProps`). */
 export type SagaOutcomeMessage = SagaSucceededMessage | SagaCompensatedMessage | SagaParkedMessage;

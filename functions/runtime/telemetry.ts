@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
+/** The CloudWatch metrics namespace unless `POWERTOOLS_METRICS_NAMESPACE` says otherwise. */
 export const DEFAULT_METRICS_NAMESPACE = 'stepsaga';
 
 /** Counters the runtime publishes (EMF), one data point per invocation outcome. */

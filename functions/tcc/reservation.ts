@@ -45,6 +45,7 @@ export function reservationKey(sagaName: string, sagaId: string, step: string): 
   return { pk: `${RESERVATION_PREFIX}${sagaName}#${sagaId}`, sk: step };
 }
 
+/** Options of a TCC reservation hold: its deadline and the cancel handler the sweeper calls. */
 export interface HoldOptions {
   /** Seconds from now after which the sweeper cancels the reservation if it is still pending. */
   readonly deadlineSeconds: number;

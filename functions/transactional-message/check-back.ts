@@ -13,6 +13,7 @@ export interface CheckBackRequest {
   readonly maxChecks: number;
 }
 
+/** A check-back's answer about a prepared message: commit it, roll it back, or not known yet (asked again later). */
 export type CheckBackStatus = 'COMMIT' | 'ROLLBACK' | 'UNKNOWN';
 
 export const CHECK_BACK_STATUSES: readonly CheckBackStatus[] = ['COMMIT', 'ROLLBACK', 'UNKNOWN'];

@@ -23,6 +23,7 @@ import type { MessageState } from './message-state.js';
  */
 export const MAX_PAYLOAD_BYTES = 256 * 1024 - 2 * 1024;
 
+/** What `prepare` holds: the message type and payload, and the transaction it belongs to. */
 export interface PrepareRequest<P> {
   /** The message's type, e.g. `OrderPaid`; consumers route on it. */
   readonly messageType: string;
@@ -39,6 +40,7 @@ export interface PrepareRequest<P> {
   readonly groupId?: string;
 }
 
+/** A message held by `prepare`, not delivered until it is committed. */
 export interface PreparedMessage {
   readonly messageId: string;
   readonly transactionId: string;
@@ -48,6 +50,7 @@ export interface PreparedMessage {
   readonly firstCheckAt: string;
 }
 
+/** The state of one transactional message, as the client reports it. */
 export interface MessageStatus {
   readonly messageId: string;
   readonly state: MessageState;
@@ -64,6 +67,7 @@ export interface MessageStatus {
   readonly deadLetterReason?: string;
 }
 
+/** Prepares, commits and rolls back transactional messages from a producer outside DynamoDB. */
 export interface TransactionalMessageClient {
   /** Holds a message without delivering it. Call before the local transaction. */
   prepare<P>(request: PrepareRequest<P>): Promise<PreparedMessage>;
@@ -79,6 +83,7 @@ export interface TransactionalMessageClient {
   getStatus(messageId: string): Promise<MessageStatus | undefined>;
 }
 
+/** Options of the transactional-message client. */
 export interface TransactionalMessageClientOptions extends Partial<ProducerConfig> {
   /** @default a client created once per process; the endpoint comes from `AWS_ENDPOINT_URL` */
   readonly dynamo?: DynamoDBClient;

@@ -1,5 +1,11 @@
-// The `stepsaga` entry point: the constructs a CDK app declares, their props and the types those
-// props mention. Everything else under infra/constructs is internal and may change in any release.
+/**
+ * The constructs a CDK app declares (`Saga`, `Participant`, `TccTransaction`, `OutboxRelay`,
+ * `NotificationChannel`, `TransactionalMessage`, `Choreography`, ...), their props and the types
+ * those props mention. Everything else under infra/constructs is internal and may change in any
+ * release.
+ *
+ * @module stepsaga
+ */
 
 export type {
   SagaCompensatedMessage,

@@ -1,3 +1,10 @@
+/**
+ * The local cloud for programs: `startLocalCloud`, the HTTP gateway in front of it, and the synth
+ * cache. The `stepsaga` command line is the package's bin.
+ *
+ * @module stepsaga/local
+ */
+
 export { LocalCloudStartError, LocalServiceError } from './errors.js';
 export { type Gateway, type GatewayOptions, startGateway } from './gateway/index.js';
 export { startLocalCloud } from './local-cloud.js';

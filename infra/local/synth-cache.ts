@@ -172,6 +172,7 @@ export interface CachedAssembly {
   readonly constructPaths: ReadonlyMap<string, string>;
 }
 
+/** Cached cloud assemblies of an app factory, keyed by the project's sources (see {@link synthCacheKey}). */
 export class SynthCache {
   private readonly name: string;
   private readonly root: string;
@@ -189,6 +190,7 @@ export class SynthCache {
     this.keep = options.keep ?? 3;
   }
 
+  /** The cache key of the project as it is now (see {@link synthCacheKey}). */
   key(): string {
     return synthCacheKey(this.name, this.root, this.entry ? { entry: this.entry } : {});
   }

@@ -15,6 +15,7 @@ export interface LocalLogLine {
   readonly message: string;
 }
 
+/** Options of `startLocalCloud` (and of `useLocalCloud`). */
 export interface LocalCloudOptions {
   /**
    * The CDK app to run: a factory that builds it (synthesized in-process), or the path of a
@@ -70,6 +71,7 @@ export interface LocalCloudOptions {
   readonly faults?: FaultPlan;
 }
 
+/** The kinds of resource the local cloud runs. */
 export type LocalResourceKind =
   | 'table'
   | 'queue'
@@ -81,6 +83,7 @@ export type LocalResourceKind =
   | 'subscription'
   | 'eventBus';
 
+/** One resource of the app as the local cloud runs it. */
 export interface LocalResource {
   readonly kind: LocalResourceKind;
   /** The CloudFormation resource type, e.g. `AWS::DynamoDB::GlobalTable`. */
@@ -100,6 +103,7 @@ export interface LocalResource {
   readonly eventRule?: LocalEventRule;
 }
 
+/** How an EventBridge rule runs on the local cloud. */
 export interface LocalEventRule {
   /** The schedule expression, or `event pattern`. */
   readonly trigger: string;
@@ -111,22 +115,27 @@ export interface LocalEventRule {
   readonly notRunReason?: string;
 }
 
+/** The resources of the running app, by kind and by reference. */
 export interface LocalResourceIndex {
   readonly all: readonly LocalResource[];
+  /** Every resource of one kind. */
   list(kind: LocalResourceKind): LocalResource[];
+  /** The resource with this logical id in this stack, if there is one. */
   get(stack: string, logicalId: string): LocalResource | undefined;
   /**
    * Finds one resource by logical id, physical name, ARN, URL or construct path (or a path suffix
-   * such as `PlaceOrder/StateMachine`). Throws when nothing or more than one resource matches.
+   * such as `Inventory/Table`). Throws when nothing or more than one resource matches.
    */
   find(ref: string, kind?: LocalResourceKind): LocalResource;
 }
 
 /** An AWS JSON API served in-process: `call('StartExecution', request)` returns AWS's response shape. */
 export interface LocalService {
+  /** Runs one API operation with an AWS JSON request; resolves with the response in AWS's shape. */
   call(operation: string, request: unknown): Promise<unknown>;
 }
 
+/** The error that `FaultInjector.failNext` makes the next invocations fail with. */
 export interface FailNextOptions {
   /** The Lambda `errorType`, e.g. `SagaTransientError`. */
   readonly errorType: string;
@@ -140,6 +149,7 @@ export interface InjectedFaultHandle {
   remove(): void;
 }
 
+/** Injects faults into the running cloud's functions, queues and DynamoDB requests, and reports those that fired. */
 export interface FaultInjector {
   /**
    * The next `times` invocations of the function (logical id, physical name, ARN or construct
@@ -160,6 +170,7 @@ export interface FaultInjector {
   clear(): void;
 }
 
+/** A running local cloud: its endpoints, its resources, the in-process services and fault injection. */
 export interface LocalCloud {
   readonly region: string;
   readonly accountId: string;

@@ -64,7 +64,7 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
   it('resolves every entry point to its curated surface', async () => {
     const script = `
       const surfaces = {};
-      for (const entry of ['stepsaga', 'stepsaga/runtime', 'stepsaga/testing', 'stepsaga/local']) {
+      for (const entry of ['stepsaga', 'stepsaga/runtime', 'stepsaga/testing', 'stepsaga/local', 'stepsaga/operations']) {
         surfaces[entry] = Object.keys(await import(entry)).sort();
       }
       console.log(JSON.stringify(surfaces));`;
@@ -95,6 +95,9 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
       ]),
     );
     expect(surfaces['stepsaga/local']).toEqual(expect.arrayContaining(['startLocalCloud', 'startGateway']));
+    expect(surfaces['stepsaga/operations']).toEqual(
+      expect.arrayContaining(['listParkedSagas', 'decideParkedSaga', 'redriveExecution']),
+    );
   });
 
   it('typechecks against the published declarations with skipLibCheck off', async () => {

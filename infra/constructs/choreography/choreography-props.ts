@@ -19,6 +19,7 @@ export interface ChoreographyMember {
 /** What an emitted event means for the saga tracker: the step it reports on, and whether it ends the saga. */
 export type ChoreographyEvent = TrackedEvent;
 
+/** One member of a choreography with the events it consumes and emits. */
 export interface ChoreographyParticipant {
   readonly member: ChoreographyMember;
   /**
@@ -40,6 +41,7 @@ export interface ChoreographyParticipant {
   readonly emits?: Readonly<Record<string, ChoreographyEvent>>;
 }
 
+/** Props of the {@link Choreography} construct. */
 export interface ChoreographyProps {
   /** The participants; no coordinator: each reacts to the events it consumes. */
   readonly participants: readonly ChoreographyParticipant[];

@@ -2,6 +2,7 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { NotificationTarget } from './notification-target.js';
 
+/** Props of the {@link NotificationChannel} construct. */
 export interface NotificationChannelProps {
   /** Where notifications go: `NotificationTarget.webhook(url)` or `NotificationTarget.lambda(fn)`. */
   readonly target: NotificationTarget;

@@ -4,6 +4,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import { acknowledgeInvokeGrant } from '../shared/inherent-findings.js';
 
+/** How a notification channel calls a webhook target. */
 export interface WebhookTargetOptions {
   /**
    * Signs each request: header `X-Stepsaga-Signature: sha256=<HMAC-SHA256 of "<timestamp>.<body>">`

@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 
+/** Props of the {@link OutboxRelay} construct. */
 export interface OutboxRelayProps {
   /**
    * The participant table whose outbox items are relayed. It must have a stream that carries new

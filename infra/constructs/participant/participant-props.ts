@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 
+/** Props of the {@link Participant} construct. */
 export interface ParticipantProps {
   /** The handler file, built with the participant runtime (absolute path, or relative to the working directory). */
   readonly entry: string;

@@ -39,6 +39,7 @@ export interface StepRetry {
   readonly jitter?: 'FULL' | 'NONE';
 }
 
+/** One step of a saga: the participant it invokes, its action and, for a compensatable step, its compensation. */
 export interface SagaStep {
   /** The forward state's name and the key of its result under `$.results`. */
   readonly name: string;
@@ -74,6 +75,7 @@ export interface SagaStep {
   readonly timeout?: Duration;
 }
 
+/** The type a field of the saga input must have, checked by the input `Choice` state (`timestamp`: an ISO-8601 string). */
 export type SagaInputFieldType = 'string' | 'number' | 'boolean' | 'timestamp';
 
 /** A top-level field of the saga input: its type, and whether it may be absent. */
@@ -86,10 +88,13 @@ export interface SagaInputField {
 /** Top-level fields of the saga input, checked by one `Choice` state before the first step. */
 export type SagaInputSchema = Readonly<Record<string, SagaInputFieldType | SagaInputField>>;
 
+/** The Step Functions workflow type of the saga. */
 export type SagaType = 'STANDARD' | 'EXPRESS';
 
+/** The state machine's log level: `ALL` logs every event, `ERROR` only failures. */
 export type SagaLogLevel = 'ALL' | 'ERROR';
 
+/** Props of the {@link Saga} construct. */
 export interface SagaProps {
   /** Ordered steps; at least one. */
   readonly steps: readonly SagaStep[];

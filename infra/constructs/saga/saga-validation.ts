@@ -24,6 +24,7 @@ export const RESERVED_INPUT_KEYS = ['results', 'errors', 'decision'] as const;
 
 const RESERVED_STATE_NAMES: readonly string[] = Object.values(StateNames);
 
+/** Thrown at construction (and so at synth) when a saga or TCC transaction is declared wrongly; the message names the saga, the step and the fix. */
 export class SagaValidationError extends Error {
   override readonly name = 'SagaValidationError';
 }

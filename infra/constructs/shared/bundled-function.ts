@@ -13,6 +13,7 @@ import { acknowledgeRuntimePin, acknowledgeTracingWildcard } from './inherent-fi
 const ESM_REQUIRE_BANNER =
   "import { createRequire as __stepsagaCreateRequire } from 'node:module'; const require = __stepsagaCreateRequire(import.meta.url);";
 
+/** Options of {@link createBundledFunction}. */
 export interface BundledFunctionOptions {
   /** Absolute path of the handler module. */
   readonly entry: string;
@@ -39,6 +40,7 @@ export interface BundledFunctionOptions {
   readonly logRetention: logs.RetentionDays;
 }
 
+/** What {@link createBundledFunction} creates: the function, its role and its log group. */
 export interface BundledFunction {
   readonly function: nodejs.NodejsFunction;
   readonly role: iam.Role;

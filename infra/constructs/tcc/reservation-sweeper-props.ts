@@ -9,6 +9,7 @@ export interface SweptParticipant {
   readonly table: dynamodb.ITable;
 }
 
+/** Props of the {@link ReservationSweeper} construct. */
 export interface ReservationSweeperProps {
   /** A TCC participant whose try handlers call `holdReservation()` (the `Participant` construct fits). */
   readonly participant: SweptParticipant;

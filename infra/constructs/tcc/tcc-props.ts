@@ -41,6 +41,7 @@ export interface TccParticipant {
   readonly timeout?: Duration;
 }
 
+/** Props of the {@link TccTransaction} construct. */
 export interface TccTransactionProps {
   /** The participants, tried in parallel; at least one. */
   readonly participants: readonly TccParticipant[];

@@ -3,6 +3,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { CheckBack } from './check-back.js';
 
+/** Props of the {@link TransactionalMessage} construct. */
 export interface TransactionalMessageProps {
   /** Where unresolved messages are checked back: `CheckBack.webhook(url)` or `CheckBack.lambda(fn)`. */
   readonly checkBack: CheckBack;

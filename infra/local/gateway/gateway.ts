@@ -22,6 +22,7 @@ export const DEFAULT_GATEWAY_PORT = 4566;
 /** The API version SNS query requests carry. */
 const SNS_QUERY_VERSION = '2010-03-31';
 
+/** Options of {@link startGateway}. */
 export interface GatewayOptions {
   /** TCP port; 0 picks a free one. @default 4566 */
   readonly port?: number;
@@ -47,10 +48,12 @@ export interface GatewayOptions {
   readonly allowedHosts?: readonly string[];
 }
 
+/** A running gateway: one HTTP endpoint in front of the local cloud that the AWS SDK and CLI talk to. */
 export interface Gateway {
   /** `http://host:port`, the value for `AWS_ENDPOINT_URL` or `--endpoint-url`. */
   readonly endpoint: string;
   readonly port: number;
+  /** Stops listening and closes open connections. */
   stop(): Promise<void>;
 }
 

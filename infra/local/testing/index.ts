@@ -1,5 +1,9 @@
-// The `stepsaga/testing` entry point: run a CDK app on the local cloud inside a vitest suite, start
-// sagas, and look at what they did (history, tables, queues).
+/**
+ * The vitest kit: run a CDK app on the local cloud inside a vitest suite, start sagas, and look at
+ * what they did (history, tables, queues). See docs/testing.md.
+ *
+ * @module stepsaga/testing
+ */
 
 export type { LocalCloud, LocalCloudOptions, LocalResource, LocalResourceKind } from '../types.js';
 export { enteredStates, executionHistory, executionTimeline } from './execution-history.js';

@@ -1,6 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalCloud } from '../types.js';
 
+/** A message received by {@link receiveMessages}. */
 export interface ReceivedMessage {
   /** The body parsed as JSON when it is JSON, else the raw string. */
   readonly body: unknown;
@@ -9,6 +10,7 @@ export interface ReceivedMessage {
   readonly attributes: Readonly<Record<string, string>>;
 }
 
+/** Options of {@link receiveMessages}. */
 export interface ReceiveMessagesOptions {
   /** Stop after this many messages. @default 10 */
   readonly max?: number;
@@ -33,7 +35,7 @@ function parse(body: string): unknown {
 }
 
 /**
- * Receives messages from a queue (by name, construct path such as `PlaceOrder/ParkedSagas`, logical
+ * Receives messages from a queue (by name, construct path such as `PlaceOrder/ParkedQueue`, logical
  * id, ARN or URL). A peek by default: nothing is deleted unless `delete` is set.
  */
 export async function receiveMessages(

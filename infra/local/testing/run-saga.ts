@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { LocalCloud } from '../types.js';
 import { type ExecutionDescription, waitForExecution } from './wait-for-execution.js';
 
+/** Options of {@link runSaga}. */
 export interface RunSagaOptions {
   /** The execution name (the saga id). @default a random UUID */
   readonly name?: string;
@@ -15,8 +16,8 @@ export interface SagaRun extends ExecutionDescription {
 }
 
 /**
- * Starts a saga (by state machine name, construct path such as `PlaceOrder/StateMachine`, logical
- * id or ARN) with `input` and waits for it to end.
+ * Starts a saga (by state machine name, which is the saga name, construct path such as
+ * `PlaceOrder/Resource`, logical id or ARN) with `input` and waits for it to end.
  */
 export async function runSaga(
   cloud: LocalCloud,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { startLocalCloud } from '../local-cloud.js';
 import type { LocalCloud, LocalCloudOptions } from '../types.js';
 
+/** Options of {@link useLocalCloud}: those of `startLocalCloud` without `app`, plus the start-up timeout. */
 export interface UseLocalCloudOptions extends Omit<LocalCloudOptions, 'app'> {
   /**
    * How long the suite's `beforeAll` may take to start the cloud: a first start synthesizes the app
@@ -12,6 +13,7 @@ export interface UseLocalCloudOptions extends Omit<LocalCloudOptions, 'app'> {
   readonly startTimeoutMs?: number;
 }
 
+/** What {@link useLocalCloud} returns: the cloud of the suite, once started. */
 export interface UseLocalCloud {
   /** The running cloud; throws when read outside the tests of the suite (before `beforeAll`). */
   readonly cloud: LocalCloud;
