@@ -215,7 +215,11 @@ describe('PlaceOrder', () => {
   it('reserves the stock and charges the customer', async () => {
     const run = await runSaga(local.cloud, 'PlaceOrder', order('order-1', 25_00));
     expect(run.status).toBe('SUCCEEDED');
-    expect(await enteredStates(local.cloud, run.executionArn)).toEqual(['ReserveStock', 'ChargeCustomer']);
+    expect(await enteredStates(local.cloud, run.executionArn)).toEqual([
+      'ReserveStock',
+      'ChargeCustomer',
+      'SagaSucceeded',
+    ]);
     const charge = await getTableItem(local.cloud, 'Payment/Table', { pk: 'ORDER#order-1', sk: 'CHARGE' });
     expect(charge?.amount).toBe(25_00);
   });
