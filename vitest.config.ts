@@ -5,7 +5,7 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // Four suites: unit (no servers), integration (DynamoDB Local + SQS emulator started once in
 // globalSetup), e2e (the synthesized example app on the embedded local cloud), and package (the packed
-// tarball installed into new apps outside the repository; run on its own, after the others).
+// tarball installed into new apps outside the repository).
 export default defineConfig({
   // The package's entry points resolve to the sources, as tsconfig.json's paths do for tsc and tsx.
   resolve: {
@@ -18,6 +18,9 @@ export default defineConfig({
     ],
   },
   test: {
+    // Two files at a time on a 2-core machine: the end-to-end files (one at a time among themselves)
+    // run beside unit, integration and package files, whose waits on npm and child processes overlap.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,

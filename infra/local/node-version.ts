@@ -1,9 +1,10 @@
 /**
  * The oldest Node.js that runs all of stepsaga: the SQS emulator imports `node:sqlite`, which Node
- * ships without a flag from 22.13, and the Step Functions interpreter needs Node 22. Keep in step with
+ * ships without a flag from 22.13; the Step Functions interpreter needs Node 22; and local functions
+ * find the runtime-provided AWS SDK through `module.registerHooks`, new in 22.15. Keep in step with
  * `engines` in package.json.
  */
-export const MINIMUM_NODE_VERSION = '22.13.0';
+export const MINIMUM_NODE_VERSION = '22.15.0';
 
 function parse(version: string): [number, number, number] {
   const [major = 0, minor = 0, patch = 0] = version

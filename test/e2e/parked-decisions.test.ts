@@ -69,8 +69,9 @@ const stock = async (sku: string) =>
   Number((await getItem(dynamodb(), table('Inventory'), `SKU#${sku}`, 'STOCK'))?.available?.N);
 const balance = async (customer: string) =>
   Number((await getItem(dynamodb(), table('Payment'), `ACCOUNT#${customer}`, 'BALANCE'))?.balance?.N);
+// Every barrier here is PlaceOrder's: the key carries the saga's name before its id.
 const barrier = async (participant: string, sagaId: string, sk: string) =>
-  (await getItem(dynamodb(), table(participant), `BARRIER#${sagaId}`, sk))?.status?.S;
+  (await getItem(dynamodb(), table(participant), `BARRIER#PlaceOrder#${sagaId}`, sk))?.status?.S;
 
 async function seed(id: string) {
   await dynamodb().send(

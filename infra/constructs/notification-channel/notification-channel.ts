@@ -7,6 +7,7 @@ import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { NotifierEnv } from '../../../functions/notifier/config.js';
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { alarmOnAnyError, alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
 import {
@@ -132,13 +133,13 @@ export class NotificationChannel extends Construct {
     const statusRetention = props.statusRetention ?? NOTIFICATION_CHANNEL_DEFAULTS.statusRetention;
     const environment: Record<string, string> = {
       ...props.target.bind(this.role),
-      STEPSAGA_NOTIFICATION_QUEUE_URL: this.queue.queueUrl,
-      STEPSAGA_NOTIFICATION_STATUS_TABLE: this.statusTable.tableName,
-      STEPSAGA_MAX_RECEIVE_COUNT: String(this.maxReceiveCount),
-      STEPSAGA_BACKOFF_BASE_SECONDS: String(backoffBase.toSeconds()),
-      STEPSAGA_BACKOFF_MAX_SECONDS: String(backoffMax.toSeconds()),
-      STEPSAGA_DELIVERY_TIMEOUT_MS: String(deliveryTimeout.toMilliseconds()),
-      STEPSAGA_STATUS_RETENTION_DAYS: String(
+      [NotifierEnv.queueUrl]: this.queue.queueUrl,
+      [NotifierEnv.statusTable]: this.statusTable.tableName,
+      [NotifierEnv.maxReceiveCount]: String(this.maxReceiveCount),
+      [NotifierEnv.backoffBaseSeconds]: String(backoffBase.toSeconds()),
+      [NotifierEnv.backoffMaxSeconds]: String(backoffMax.toSeconds()),
+      [NotifierEnv.deliveryTimeoutMs]: String(deliveryTimeout.toMilliseconds()),
+      [NotifierEnv.statusRetentionDays]: String(
         Math.max(1, Math.round(statusRetention.toDays({ integral: false }))),
       ),
     };

@@ -2,6 +2,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
+import { NotifierEnv } from '../../../functions/notifier/config.js';
 import { acknowledgeInvokeGrant } from '../shared/inherent-findings.js';
 
 /** How a notification channel calls a webhook target. */
@@ -43,14 +44,14 @@ class WebhookTarget extends NotificationTarget {
   }
 
   bind(notifier: iam.IGrantable): Record<string, string> {
-    const env: Record<string, string> = { STEPSAGA_WEBHOOK_URL: this.url };
+    const env: Record<string, string> = { [NotifierEnv.webhookUrl]: this.url };
     const secret = this.options.signingSecret;
     if (secret && isSecret(secret)) {
       secret.grantRead(notifier);
-      env.STEPSAGA_SIGNING_SECRET_ARN = secret.secretArn;
+      env[NotifierEnv.signingSecretArn] = secret.secretArn;
     } else if (secret) {
       secret.grantRead(notifier);
-      env.STEPSAGA_SIGNING_PARAMETER_NAME = secret.parameterName;
+      env[NotifierEnv.signingParameterName] = secret.parameterName;
     }
     return env;
   }
@@ -65,6 +66,6 @@ class LambdaTarget extends NotificationTarget {
     this.fn.grantInvoke(notifier);
     const role = notifier.grantPrincipal;
     if (role instanceof iam.Role) acknowledgeInvokeGrant(role, this.fn);
-    return { STEPSAGA_TARGET_FUNCTION: this.fn.functionArn };
+    return { [NotifierEnv.targetFunction]: this.fn.functionArn };
   }
 }

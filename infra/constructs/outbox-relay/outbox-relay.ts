@@ -9,6 +9,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RelayEnv } from '../../../functions/relay/config.js';
 import { createBundledFunction, DEFAULT_SYSTEM_FUNCTION_TIMEOUT } from '../shared/bundled-function.js';
 import { alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
 import { acknowledgeNoAsyncInvoke, acknowledgeTerminalQueue } from '../shared/inherent-findings.js';
@@ -115,7 +116,7 @@ export class OutboxRelay extends Construct {
       entry: RELAY_ENTRY,
       description: `stepsaga outbox relay: ${props.table.node.path} stream to SQS`,
       serviceName: 'stepsaga-outbox-relay',
-      environment: { STEPSAGA_OUTBOX_QUEUE_URL: this.queue.queueUrl },
+      environment: { [RelayEnv.queueUrl]: this.queue.queueUrl },
       timeout: props.timeout ?? DEFAULT_SYSTEM_FUNCTION_TIMEOUT,
       memorySize: props.memorySize ?? OUTBOX_RELAY_DEFAULTS.memorySize,
       logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,

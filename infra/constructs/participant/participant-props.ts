@@ -30,6 +30,12 @@ export interface ParticipantProps {
     readonly cancel: readonly string[];
   };
   /**
+   * Bundle the AWS SDK v3 into the handler instead of using the one the Node.js Lambda runtime
+   * provides: pins the SDK version, at about 300 KiB more bundle and a slower cold start.
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
+  /**
    * The exported handler.
    * @default 'handler'
    */

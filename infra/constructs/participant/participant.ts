@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ERROR_STACK_TRACES_ENV } from '../../../functions/runtime/config.js';
+import { ERROR_STACK_TRACES_ENV, RETENTION_ENV, TABLE_NAME_ENV } from '../../../functions/runtime/config.js';
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { acknowledgeNoAsyncInvoke } from '../shared/inherent-findings.js';
 import { declaredOperations } from './participant-operations.js';
@@ -77,14 +77,15 @@ export class Participant extends Construct implements IParticipant {
       entry: props.entry,
       handler: props.handler,
       runtime: props.runtime,
+      bundleAwsSdk: props.bundleAwsSdk,
       description: `Participant ${this.participantName}: writes its own log group and items of its tables`,
       describeFunction: false,
       jsonLogs: false,
       serviceName: this.participantName,
       environment: {
         ...props.environment,
-        STEPSAGA_TABLE_NAME: this.table.tableName,
-        STEPSAGA_BARRIER_RETENTION_DAYS: String(retentionDays),
+        [TABLE_NAME_ENV]: this.table.tableName,
+        [RETENTION_ENV]: String(retentionDays),
         ...(props.errorStackTraces ? { [ERROR_STACK_TRACES_ENV]: 'true' } : {}),
         POWERTOOLS_SERVICE_NAME: this.participantName,
         POWERTOOLS_METRICS_NAMESPACE: PARTICIPANT_METRICS_NAMESPACE,

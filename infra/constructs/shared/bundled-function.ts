@@ -33,6 +33,14 @@ export interface BundledFunctionOptions {
    * @default true
    */
   readonly jsonLogs?: boolean;
+  /**
+   * Bundle the AWS SDK v3 into the function instead of using the one the Node.js Lambda runtime
+   * provides. Bundling pins the SDK version the code was tested with; leaving it out keeps the bundle
+   * small (a participant is under 100 KiB instead of about 400 KiB), which shortens cold starts, and
+   * is what NodejsFunction does by default.
+   * @default false
+   */
+  readonly bundleAwsSdk?: boolean;
   readonly serviceName: string;
   readonly environment: Record<string, string>;
   readonly timeout: Duration;
@@ -86,8 +94,7 @@ export function createBundledFunction(scope: Construct, options: BundledFunction
       format: nodejs.OutputFormat.ESM,
       target: 'node22',
       mainFields: ['module', 'main'],
-      // Bundle the AWS SDK too: the asset then runs the same anywhere, pinned to our SDK version.
-      externalModules: [],
+      externalModules: options.bundleAwsSdk ? [] : ['@aws-sdk/*'],
       banner: ESM_REQUIRE_BANNER,
       minify: true,
       sourceMap: true,

@@ -29,7 +29,7 @@ export function scaffoldFiles(values: ScaffoldValues): Record<string, string> {
       version: '0.1.0',
       private: true,
       type: 'module',
-      engines: { node: '>=22.13.0' },
+      engines: { node: '>=22.15.0' },
       scripts: {
         start: 'stepsaga local up',
         test: 'tsc --noEmit && vitest run',
@@ -245,7 +245,7 @@ npm start     # run the app on the local cloud at http://127.0.0.1:4566 (no Dock
 npm test      # typecheck, then the sagas' tests on the local cloud
 \`\`\`
 
-Requirements: Node.js 22.13 or newer and Java 17 or newer (for DynamoDB Local).
+Requirements: Node.js 22.15 or newer and Java 17 or newer (for DynamoDB Local).
 
 With \`npm start\` running, start a saga from another terminal and follow its timeline:
 
