@@ -108,7 +108,7 @@ try {
 total.wallMs = Date.now() - began;
 console.log(`\n${statsTable(total)}\n`);
 console.log(
-  `command: npm run campaign -- --executions ${target} --seed ${seed}${mutant ? ` --mutant ${mutant}` : ''}`,
+  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}`,
 );
 if (failure) {
   console.log(`\nFAILED — an invariant broke:\n${describeFailure(failure)}`);
