@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
-import { buildExampleApp } from '../infra/app.js';
 import { startLocalCloud } from '../infra/local/index.js';
 import { ALL_FAULT_KINDS, DEFAULT_PROFILE } from '../test/campaign/arbitraries.js';
 import {
@@ -11,12 +10,13 @@ import {
   runCampaign,
   statsTable,
 } from '../test/campaign/campaign.js';
+import { buildCampaignApp } from '../test/campaign/campaign-app.js';
 import { campaignEnvironment } from '../test/campaign/environment.js';
 import { MUTATIONS, type Mutation, mutatedAssembly } from '../test/campaign/mutants.js';
 
 const USAGE = `npm run campaign -- [--executions 10000] [--seed N] [--runs-per-batch 50] [--mutant NAME] [--verbose] [--logs]
 
-Runs the randomized fault campaign on the example app (one local cloud, started once) until at
+Runs the randomized fault campaign on the example app plus the campaign's HoldOrder saga (one local cloud, started once) until at
 least --executions executions ran, in fast-check batches of --runs-per-batch runs; batch k uses seed
 N + k, so a failure replays with --seed <its seed>. Prints a table at the end; exit code 1 on a
 violation. --mutant runs the campaign against a deliberately broken copy of the participant
@@ -62,13 +62,13 @@ console.log(
   `fault campaign: at least ${target} executions, seed ${seed}${mutant ? `, mutant ${mutant}` : ''}`,
 );
 // A directory assembly carries construct paths only as template metadata, which the CLI enables.
-const withPaths = () => buildExampleApp(new App({ context: { 'aws:cdk:enable-path-metadata': true } })).app;
-const app = mutant ? await mutatedAssembly(withPaths, mutant) : () => buildExampleApp().app;
+const withPaths = () => buildCampaignApp(new App({ context: { 'aws:cdk:enable-path-metadata': true } }));
+const app = mutant ? await mutatedAssembly(withPaths, mutant) : () => buildCampaignApp();
 const cloud = await startLocalCloud({
   app,
   retryIntervalDivisor: 50,
   faults: {},
-  ...(mutant ? {} : { synthCache: { name: 'infra/app.ts' } }),
+  ...(mutant ? {} : { synthCache: { name: 'test/campaign/campaign-app.ts' } }),
   onLog: (line) => {
     if (values.logs && (line.level === 'warn' || line.level === 'error'))
       console.error(`[${line.source} ${line.resource ?? ''}] ${line.message}`);
@@ -108,7 +108,7 @@ try {
 total.wallMs = Date.now() - began;
 console.log(`\n${statsTable(total)}\n`);
 console.log(
-  `command: npm run campaign -- --executions ${target} --seed ${seed}${mutant ? ` --mutant ${mutant}` : ''}`,
+  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}`,
 );
 if (failure) {
   console.log(`\nFAILED — an invariant broke:\n${describeFailure(failure)}`);

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
-import type { EventFaultSpec, FaultSpec, OrderSpec, RunSpec, TransferSpec } from './run-spec.js';
-import { PLACE_ORDER_STEPS, TRANSFER_STEPS, type WorkloadStep } from './workloads.js';
+import type {
+  EventFaultSpec,
+  FaultSpec,
+  HoldSpec,
+  OrderSpec,
+  PayloadSize,
+  RunSpec,
+  TransferSpec,
+} from './run-spec.js';
+import { HOLD_ORDER_STEPS, PLACE_ORDER_STEPS, TRANSFER_STEPS, type WorkloadStep } from './workloads.js';
 
 export type FaultKindName = FaultSpec['kind'];
 
@@ -19,6 +27,10 @@ export interface CampaignProfile {
   readonly maxOrders: number;
   /** Most Transfer executions per run. */
   readonly maxTransfers: number;
+  /**
+   * How many orders in a thousand also get a HoldOrder with the same execution name (0 for none).
+   */
+  readonly holdsPerMille: number;
   /** Most faults per execution. */
   readonly maxFaultsPerExecution: number;
   readonly faultKinds: readonly FaultKindName[];
@@ -39,6 +51,7 @@ export interface KnownIssue {
 export const DEFAULT_PROFILE: CampaignProfile = {
   maxOrders: 5,
   maxTransfers: 4,
+  holdsPerMille: 500,
   maxFaultsPerExecution: 2,
   faultKinds: ALL_FAULT_KINDS,
   maxEventFaults: 2,
@@ -129,12 +142,31 @@ export function runSpecArbitrary(profile: CampaignProfile = DEFAULT_PROFILE): fc
         maxLength: profile.maxFaultsPerExecution,
       })
       .map(withoutImpossibleCombinations);
+  // Near a budget: up to 64 bytes under it or exactly at it, or up to 64 bytes over it.
+  const payload: fc.Arbitrary<PayloadSize> = fc.oneof(
+    fc.constant({ size: 'small' as const }),
+    fc.record({ size: fc.constant('near' as const), offset: fc.integer({ min: -64, max: 0 }) }),
+    fc.record({ size: fc.constant('near' as const), offset: fc.integer({ min: 1, max: 64 }) }),
+  );
+  // Faults on StoreLabel only: HoldOrder's ReserveInventory already gets the order's faults on that
+  // step, since a fault rule matches by execution name, step and phase, not by saga.
+  const hold: fc.Arbitrary<HoldSpec> = fc.record({
+    sku: fc.nat(3),
+    quantity: fc.integer({ min: 1, max: 5 }),
+    input: payload,
+    label: payload,
+    faults: faults(HOLD_ORDER_STEPS.filter((s) => s.step === 'StoreLabel')),
+  });
   const order: fc.Arbitrary<OrderSpec> = fc.record({
     sku: fc.nat(3),
     customer: fc.nat(3),
     quantity: fc.integer({ min: 1, max: 5 }),
     amount: fc.integer({ min: 1, max: 600 }),
     faults: faults(PLACE_ORDER_STEPS),
+    hold: fc.oneof(
+      { arbitrary: fc.constant(undefined), weight: 1000 - profile.holdsPerMille },
+      { arbitrary: hold, weight: profile.holdsPerMille },
+    ),
   });
   const transfer: fc.Arbitrary<TransferSpec> = fc.record({
     from: fc.nat(3),

@@ -22,6 +22,8 @@ export interface CampaignStats {
   executions: number;
   faults: Record<string, number>;
   outcomes: Partial<Record<OutcomeKind, number>>;
+  /** Executions per saga, and HoldOrder payloads over their budgets. */
+  sagas: Record<string, number>;
   violations: number;
   wallMs: number;
 }
@@ -55,7 +57,7 @@ export class InvariantViolationError extends Error {
 }
 
 export function emptyStats(): CampaignStats {
-  return { runs: 0, executions: 0, faults: {}, outcomes: {}, violations: 0, wallMs: 0 };
+  return { runs: 0, executions: 0, faults: {}, outcomes: {}, sagas: {}, violations: 0, wallMs: 0 };
 }
 
 /** Adds one campaign's counts to another's (wall time excluded: callers measure their own). */
@@ -65,6 +67,7 @@ export function mergeStats(into: CampaignStats, from: CampaignStats): void {
   into.violations += from.violations;
   for (const [kind, count] of Object.entries(from.faults))
     into.faults[kind] = (into.faults[kind] ?? 0) + count;
+  for (const [saga, count] of Object.entries(from.sagas)) into.sagas[saga] = (into.sagas[saga] ?? 0) + count;
   for (const [kind, count] of Object.entries(from.outcomes))
     into.outcomes[kind as OutcomeKind] = (into.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
 }
@@ -86,6 +89,12 @@ export function addRun(stats: CampaignStats, report: RunReport): void {
   }
   for (const [kind, count] of Object.entries(report.outcomes))
     stats.outcomes[kind as OutcomeKind] = (stats.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
+  const count = (label: string, n: number) => {
+    if (n > 0) stats.sagas[label] = (stats.sagas[label] ?? 0) + n;
+  };
+  for (const e of report.snapshot.executions) count(e.workload, 1);
+  count('HoldOrder input over budget', report.setup.holds.filter((h) => h.inputOverBudget).length);
+  count('HoldOrder label over budget', report.setup.holds.filter((h) => h.resultOverBudget).length);
 }
 
 /**
@@ -146,6 +155,7 @@ export function statsTable(stats: CampaignStats): string {
   const rows: Array<[string, string]> = [
     ['runs', String(stats.runs)],
     ['executions', String(stats.executions)],
+    ['executions by saga', kinds(stats.sagas)],
     [`faults injected (${faultTotal})`, kinds(stats.faults)],
     ['outcomes', kinds(stats.outcomes)],
     ['violations', String(stats.violations)],

@@ -3,17 +3,26 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { InjectedFault } from '../../infra/local/faults/fault-plan.js';
 import { waitForExecution } from '../../infra/local/testing/index.js';
 import type { InjectedFaultHandle } from '../../infra/local/types.js';
+import { HOLD_ORDER_BUDGET } from './campaign-app.js';
 import type { CampaignEnvironment } from './environment.js';
 import {
   type CampaignSnapshot,
   checkInvariants,
   type ExecutionOutcome,
+  type HoldSetup,
   type OutcomeKind,
   outcomeKind,
   type RunSetup,
   type Violation,
 } from './invariants.js';
-import { eventFaultRule, type FaultSpec, faultRule, type RunSpec } from './run-spec.js';
+import {
+  eventFaultRule,
+  type FaultSpec,
+  faultRule,
+  LABEL_RESULT_OVERHEAD,
+  payloadBytes,
+  type RunSpec,
+} from './run-spec.js';
 import {
   deleteItems,
   drainParked,
@@ -76,6 +85,27 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
       quantity: o.quantity,
       amount: o.amount,
     })),
+    holds: spec.orders.flatMap((o, k) => {
+      if (!o.hold) return [];
+      const resultBytes = payloadBytes(
+        o.hold.label,
+        HOLD_ORDER_BUDGET.labelResultBytes,
+        LABEL_RESULT_OVERHEAD + 16,
+      );
+      return [
+        {
+          sagaId: `${runId}-o${k}`,
+          sku: pick(skus, o.hold.sku),
+          customerId: pick(customers, o.customer),
+          quantity: o.hold.quantity,
+          amount: o.amount,
+          inputBytes: payloadBytes(o.hold.input, HOLD_ORDER_BUDGET.inputBytes, 0),
+          resultBytes,
+          inputOverBudget: o.hold.input.size === 'near' && o.hold.input.offset > 0,
+          resultOverBudget: o.hold.label.size === 'near' && o.hold.label.offset > 0,
+        },
+      ];
+    }),
     transfers: spec.transfers.map((t, k) => ({
       sagaId: `${runId}-t${k}`,
       fromAccount: pick(accounts, t.from),
@@ -114,6 +144,8 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
       );
   };
   for (const [k, o] of spec.orders.entries()) install('PlaceOrder', setup.orders[k]?.sagaId ?? '', o.faults);
+  for (const [k, o] of spec.orders.entries())
+    if (o.hold) install('HoldOrder', `${runId}-o${k}`, o.hold.faults);
   for (const [k, t] of spec.transfers.entries())
     install('Transfer', setup.transfers[k]?.sagaId ?? '', t.faults);
   const path = env.eventPath;
@@ -150,6 +182,7 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
           amount: o.amount,
         }),
       ),
+      ...setup.holds.map((h) => run('HoldOrder', h.sagaId, holdInput(h))),
       ...setup.transfers.map((t) =>
         run('Transfer', t.sagaId, {
           transferId: t.sagaId,
@@ -161,7 +194,11 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
     ]);
   } finally {
     // Saga-scoped rules end with their executions; event-path rules stay until the events are through.
-    for (const handle of handles.splice(0, setup.orders.length + setup.transfers.length)) handle.remove();
+    const sagaScoped = [...spec.orders, ...spec.transfers].flatMap((e) => [
+      ...e.faults,
+      ...('hold' in e && e.hold ? e.hold.faults : []),
+    ]).length;
+    for (const handle of handles.splice(0, sagaScoped)) handle.remove();
   }
 
   const parked = await drainParked(env.sqs, env.parkedQueues);
@@ -214,6 +251,25 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
     executions: executions.length,
     durationMs: Date.now() - started,
   };
+}
+
+/**
+ * HoldOrder's input: the order's fields (Inventory's schema), the label to store (BlobStore's), and
+ * a note that pads the JSON to the spec's size when that is larger than the rest.
+ */
+export function holdInput(hold: HoldSetup): Record<string, unknown> {
+  const base = {
+    orderId: hold.sagaId,
+    customerId: hold.customerId,
+    sku: hold.sku,
+    quantity: hold.quantity,
+    amount: hold.amount,
+    id: hold.sagaId,
+    sizes: { StoreLabel: hold.resultBytes - LABEL_RESULT_OVERHEAD },
+    note: '',
+  };
+  const padding = hold.inputBytes - Buffer.byteLength(JSON.stringify(base));
+  return { ...base, note: 'x'.repeat(Math.max(0, padding)) };
 }
 
 const fingerprint = (tables: CampaignSnapshot['tables']) =>

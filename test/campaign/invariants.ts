@@ -63,9 +63,28 @@ export interface TransferSetup {
   readonly amount: number;
 }
 
+/**
+ * A HoldOrder started with an order's id as its execution name. Sizes are the JSON bytes the
+ * participants measure: the execution input, and StoreLabel's result.
+ */
+export interface HoldSetup {
+  readonly sagaId: string;
+  readonly sku: string;
+  readonly customerId: string;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly inputBytes: number;
+  readonly resultBytes: number;
+  /** The input is over HoldOrder's `maxInputBytes`: the saga must refuse it with nothing committed. */
+  readonly inputOverBudget: boolean;
+  /** The label is over StoreLabel's `maxResultBytes`: the step must never commit. */
+  readonly resultOverBudget: boolean;
+}
+
 /** What a run started from: initial stock and balances, and each execution's input. */
 export interface RunSetup {
   readonly orders: readonly OrderSetup[];
+  readonly holds: readonly HoldSetup[];
   readonly transfers: readonly TransferSetup[];
   readonly stock: Readonly<Record<string, number>>;
   readonly balances: Readonly<Record<string, number>>;
@@ -82,12 +101,19 @@ export interface Violation {
 }
 
 /** How an execution ended, in the campaign's words. */
-export type OutcomeKind = 'succeeded' | 'compensated' | 'cancelled' | 'parked' | 'unexpected';
+export type OutcomeKind =
+  | 'succeeded'
+  | 'compensated'
+  | 'cancelled'
+  | 'parked'
+  | 'input refused'
+  | 'unexpected';
 
 export function outcomeKind(outcome: ExecutionOutcome): OutcomeKind {
   if (outcome.status === 'SUCCEEDED') return 'succeeded';
-  if (outcome.status === 'FAILED' && outcome.error === 'SagaCompensated' && outcome.workload === 'PlaceOrder')
+  if (outcome.status === 'FAILED' && outcome.error === 'SagaCompensated' && outcome.workload !== 'Transfer')
     return 'compensated';
+  if (outcome.status === 'FAILED' && outcome.error === 'SagaInputInvalid') return 'input refused';
   if (outcome.status === 'FAILED' && outcome.error === 'SagaCancelled' && outcome.workload === 'Transfer')
     return 'cancelled';
   if (outcome.status === 'FAILED' && outcome.error === 'SagaParked') return 'parked';
@@ -138,37 +164,50 @@ export function checkInvariants(snapshot: CampaignSnapshot, setup: RunSetup): Vi
   const violations: Violation[] = [];
   const add = (invariant: string, subject: string, detail: string) =>
     violations.push({ invariant, subject, detail });
-  const outcomes = new Map(snapshot.executions.map((e) => [e.sagaId, e]));
-  const parked = new Set(snapshot.parked.map((m) => m.sagaId));
+  // HoldOrder and PlaceOrder share execution names: a saga instance is (saga name, saga id).
+  const outcomes = new Map(snapshot.executions.map((e) => [instance(e.workload, e.sagaId), e]));
+  const parked = new Set(snapshot.parked.map((m) => instance(m.sagaName, m.sagaId)));
 
   const expected = [
     ...setup.orders.map((o) => ({ sagaId: o.sagaId, workload: 'PlaceOrder' as const })),
+    ...setup.holds.map((h) => ({ sagaId: h.sagaId, workload: 'HoldOrder' as const })),
     ...setup.transfers.map((t) => ({ sagaId: t.sagaId, workload: 'Transfer' as const })),
   ];
+  const refusable = new Set(setup.holds.filter((h) => h.inputOverBudget).map((h) => h.sagaId));
   for (const { sagaId, workload } of expected) {
-    const outcome = outcomes.get(sagaId);
+    const key = instance(workload, sagaId);
+    const subject = `${workload} ${sagaId}`;
+    const outcome = outcomes.get(key);
     if (!outcome) {
-      add('execution-ends', sagaId, 'no execution outcome was recorded');
+      add('execution-ends', subject, 'no execution outcome was recorded');
       continue;
     }
     const kind = outcomeKind(outcome);
-    if (kind === 'unexpected')
+    const allowed =
+      workload === 'Transfer'
+        ? 'SagaCancelled'
+        : `SagaCompensated${workload === 'HoldOrder' ? ', SagaInputInvalid' : ''}`;
+    if (kind === 'unexpected' || (kind === 'input refused' && workload !== 'HoldOrder'))
       add(
         'execution-ends',
-        sagaId,
-        `${workload} ended ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}; expected SUCCEEDED, ${workload === 'PlaceOrder' ? 'SagaCompensated' : 'SagaCancelled'} or SagaParked`,
+        subject,
+        `${workload} ended ${outcome.status}${outcome.error ? ` (${outcome.error})` : ''}; expected SUCCEEDED, ${allowed} or SagaParked`,
       );
-    if (kind === 'parked' && !parked.has(sagaId))
+    if (kind === 'input refused' && workload === 'HoldOrder' && !refusable.has(sagaId))
+      add('input-budget', subject, 'the saga refused an input within its maxInputBytes as SagaInputInvalid');
+    if (kind === 'parked' && !parked.has(key))
       add(
         'parked-message',
-        sagaId,
+        subject,
         'the execution ended SagaParked but its parked-sagas queue has no message for it',
       );
-    if (kind !== 'parked' && parked.has(sagaId))
-      add('parked-message', sagaId, `a parked message exists but the execution ended ${outcome.status}`);
+    if (kind !== 'parked' && parked.has(key))
+      add('parked-message', subject, `a parked message exists but the execution ended ${outcome.status}`);
   }
 
-  checkPlaceOrder(tables, setup, outcomes, add);
+  const stockLeft = checkPlaceOrder(tables, setup, outcomes, add);
+  checkHoldOrder(tables, setup, outcomes, stockLeft, add);
+  checkStock(tables, setup, stockLeft, add);
   checkTransfer(tables, setup, outcomes, add);
   checkOutbox(snapshot, tables, setup, add);
   if (snapshot.eventPath) checkEventPath(snapshot, snapshot.eventPath, setup, outcomes, add);
@@ -178,24 +217,31 @@ export function checkInvariants(snapshot: CampaignSnapshot, setup: RunSetup): Vi
 
 type Add = (invariant: string, subject: string, detail: string) => void;
 
+const instance = (sagaName: string, sagaId: string) => `${sagaName}#${sagaId}`;
+
+/** Effects left on a SKU or an account: by succeeded sagas (consumed) and by parked ones (held). */
+type Left = Map<string, { succeeded: number; parked: number }>;
+
+const bump = (map: Left, key: string, parked: boolean, by: number) => {
+  const entry = map.get(key) ?? { succeeded: 0, parked: 0 };
+  if (parked) entry.parked += by;
+  else entry.succeeded += by;
+  map.set(key, entry);
+};
+
+/** Checks each order; returns the stock the orders left taken, for the stock balance. */
 function checkPlaceOrder(
   tables: Tables,
   setup: RunSetup,
   outcomes: ReadonlyMap<string, ExecutionOutcome>,
   add: Add,
-): void {
-  const stockLeft = new Map<string, { succeeded: number; parked: number }>();
-  const moneyLeft = new Map<string, { succeeded: number; parked: number }>();
-  const bump = (map: typeof stockLeft, key: string, parked: boolean, by: number) => {
-    const entry = map.get(key) ?? { succeeded: 0, parked: 0 };
-    if (parked) entry.parked += by;
-    else entry.succeeded += by;
-    map.set(key, entry);
-  };
+): Left {
+  const stockLeft: Left = new Map();
+  const moneyLeft: Left = new Map();
 
   for (const order of setup.orders) {
     const id = order.sagaId;
-    const outcome = outcomes.get(id);
+    const outcome = outcomes.get(instance('PlaceOrder', id));
     const kind = outcome ? outcomeKind(outcome) : 'unexpected';
     const st = (participant: ParticipantName, step: string, phase: string) =>
       tables.barrier(participant, 'PlaceOrder', id, step, phase);
@@ -248,19 +294,9 @@ function checkPlaceOrder(
     if (chargeLeft) bump(moneyLeft, order.customerId, kind === 'parked', order.amount);
     if ((reserveLeft || chargeLeft) && kind !== 'succeeded' && kind !== 'parked')
       add('no-effect-left', id, `a ${kind} saga left an effect (${show})`);
+    checkUndoRecord(tables, 'PlaceOrder', id, order, add);
   }
 
-  for (const [sku, initial] of Object.entries(setup.stock)) {
-    const available = num(tables.item('Inventory', `SKU#${sku}`, 'STOCK')?.available);
-    const left = stockLeft.get(sku) ?? { succeeded: 0, parked: 0 };
-    if (available < 0) add('no-negative', `SKU#${sku}`, `available stock is ${available}`);
-    if (available + left.succeeded + left.parked !== initial)
-      add(
-        'stock-conserved',
-        `SKU#${sku}`,
-        `initial ${initial} != available ${available} + consumed by succeeded orders ${left.succeeded} + held by parked orders ${left.parked}`,
-      );
-  }
   for (const [customer, initial] of Object.entries(setup.balances)) {
     const balance = num(tables.item('Payment', `ACCOUNT#${customer}`, 'BALANCE')?.balance);
     const left = moneyLeft.get(customer) ?? { succeeded: 0, parked: 0 };
@@ -270,6 +306,124 @@ function checkPlaceOrder(
         'money-conserved',
         `ACCOUNT#${customer}`,
         `initial ${initial} != balance ${balance} + charged by succeeded orders ${left.succeeded} + held by parked orders ${left.parked}`,
+      );
+  }
+  return stockLeft;
+}
+
+/**
+ * A committed ReserveInventory compensation released exactly what its own saga instance reserved:
+ * the same SKU and quantity. Two sagas share the step name and the execution name, so a barrier
+ * keyed without the saga would hand one saga's compensation the other's record.
+ */
+function checkUndoRecord(
+  tables: Tables,
+  saga: WorkloadName,
+  sagaId: string,
+  own: { readonly sku: string; readonly quantity: number },
+  add: Add,
+): void {
+  const release = tables.item('Inventory', `BARRIER#${saga}#${sagaId}`, 'ReserveInventory#compensation');
+  if (release?.status !== 'committed') return;
+  const result = parseRecord(release.result);
+  if (result?.sku !== own.sku || result?.released !== own.quantity)
+    add(
+      'no-cross-talk',
+      `${saga} ${sagaId}`,
+      `ReserveInventory's compensation released ${JSON.stringify(result)}, but this saga reserved ${own.quantity} of ${own.sku}`,
+    );
+}
+
+function parseRecord(json: unknown): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(String(json));
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * HoldOrder: reserve stock, then store a label near StoreLabel's result budget; its input is near
+ * the saga's input budget. A saga instance is judged by (HoldOrder, order id), never by the order's
+ * barriers. An input over budget ends as SagaInputInvalid, or (when a fault refused it first)
+ * compensated, with nothing committed; a label over budget never commits, and the reservation
+ * before it is undone.
+ */
+function checkHoldOrder(
+  tables: Tables,
+  setup: RunSetup,
+  outcomes: ReadonlyMap<string, ExecutionOutcome>,
+  stockLeft: Left,
+  add: Add,
+): void {
+  for (const hold of setup.holds) {
+    const id = hold.sagaId;
+    const subject = `HoldOrder ${id}`;
+    const outcome = outcomes.get(instance('HoldOrder', id));
+    const kind = outcome ? outcomeKind(outcome) : 'unexpected';
+    const reserve = tables.barrier('Inventory', 'HoldOrder', id, 'ReserveInventory', 'action');
+    const release = tables.barrier('Inventory', 'HoldOrder', id, 'ReserveInventory', 'compensation');
+    const label = tables.barrier('BlobStore', 'HoldOrder', id, 'StoreLabel', 'action');
+    const unlabel = tables.barrier('BlobStore', 'HoldOrder', id, 'StoreLabel', 'compensation');
+    const show = `reserve=${reserve ?? '-'} release=${release ?? '-'} label=${label ?? '-'} unlabel=${unlabel ?? '-'}; input ${hold.inputBytes} B, label result ${hold.resultBytes} B`;
+
+    for (const [step, action, undo] of [
+      ['ReserveInventory', reserve, release],
+      ['StoreLabel', label, unlabel],
+    ] as const) {
+      if (undo === 'committed' && action !== 'committed')
+        add(
+          'barrier-order',
+          subject,
+          `${step}: compensation committed but the action is ${action ?? 'absent'} (${show})`,
+        );
+      if (action === 'blocked' && undo !== 'empty')
+        add('barrier-order', subject, `${step}: action blocked without an empty compensation (${show})`);
+    }
+    const reserveLeft = reserve === 'committed' && release !== 'committed';
+    const labelLeft = label === 'committed' && unlabel !== 'committed';
+    if (kind === 'succeeded') {
+      if (reserve !== 'committed' || label !== 'committed')
+        add('succeeded-complete', subject, `the saga succeeded but not every step committed (${show})`);
+      if (release !== undefined || unlabel !== undefined)
+        add('succeeded-complete', subject, `the saga succeeded but a compensation barrier exists (${show})`);
+    }
+    if ((kind === 'compensated' || kind === 'input refused') && (reserveLeft || labelLeft))
+      add('compensated-exactly', subject, `a ${kind} saga left an effect (${show})`);
+    if (hold.inputOverBudget) {
+      if (kind === 'succeeded')
+        add('input-budget', subject, `an input over maxInputBytes was accepted (${show})`);
+      if (reserve === 'committed' || label === 'committed')
+        add('input-budget', subject, `an input over maxInputBytes let a step commit (${show})`);
+    }
+    if (kind === 'input refused' && [reserve, release, label, unlabel].includes('committed'))
+      add('input-budget', subject, `the saga refused its input after a step committed (${show})`);
+    if (hold.resultOverBudget) {
+      if (kind === 'succeeded')
+        add('result-budget', subject, `a label over maxResultBytes let the saga succeed (${show})`);
+      if (label === 'committed')
+        add('result-budget', subject, `a label over maxResultBytes was committed (${show})`);
+    }
+    const blob = tables.item('BlobStore', `BLOB#${id}`, 'StoreLabel');
+    if ((blob !== undefined) !== labelLeft)
+      add('label-once', subject, `label item ${blob ? 'exists' : 'is absent'} (${show})`);
+    if (reserveLeft) bump(stockLeft, hold.sku, kind === 'parked', hold.quantity);
+    checkUndoRecord(tables, 'HoldOrder', id, hold, add);
+  }
+}
+
+/** Stock is conserved over both sagas that reserve it: available + what succeeded or parked sagas hold. */
+function checkStock(tables: Tables, setup: RunSetup, stockLeft: Left, add: Add): void {
+  for (const [sku, initial] of Object.entries(setup.stock)) {
+    const available = num(tables.item('Inventory', `SKU#${sku}`, 'STOCK')?.available);
+    const left = stockLeft.get(sku) ?? { succeeded: 0, parked: 0 };
+    if (available < 0) add('no-negative', `SKU#${sku}`, `available stock is ${available}`);
+    if (available + left.succeeded + left.parked !== initial)
+      add(
+        'stock-conserved',
+        `SKU#${sku}`,
+        `initial ${initial} != available ${available} + consumed by succeeded sagas ${left.succeeded} + held by parked sagas ${left.parked}`,
       );
   }
 }
@@ -286,7 +440,7 @@ function checkTransfer(
 
   for (const transfer of setup.transfers) {
     const id = transfer.sagaId;
-    const outcome = outcomes.get(id);
+    const outcome = outcomes.get(instance('Transfer', id));
     const kind = outcome ? outcomeKind(outcome) : 'unexpected';
     const phases = (participant: ParticipantName, step: string) => ({
       try: tables.barrier(participant, 'Transfer', id, step, 'try'),
@@ -412,7 +566,7 @@ function checkOutbox(snapshot: CampaignSnapshot, tables: Tables, setup: RunSetup
   for (const [participant, items] of Object.entries(snapshot.tables)) {
     for (const item of items) {
       if (item.itemType !== 'outbox' || !sagas.has(String(item.sagaId))) continue;
-      const key = `${participant}|${String(item.sagaId)}|${String(item.step)}|${String(item.eventType)}`;
+      const key = `${participant}|${String(item.sagaName)}|${String(item.sagaId)}|${String(item.step)}|${String(item.eventType)}`;
       found.set(key, (found.get(key) ?? 0) + 1);
     }
   }
@@ -426,7 +580,7 @@ function checkOutbox(snapshot: CampaignSnapshot, tables: Tables, setup: RunSetup
   ) => {
     const eventType = EMITTED_EVENTS[`${step}#${phase}`];
     if (eventType && tables.committed(participant, saga, sagaId, step, phase))
-      expected.set(`${participant}|${sagaId}|${step}|${eventType}`, 1);
+      expected.set(`${participant}|${saga}|${sagaId}|${step}|${eventType}`, 1);
   };
   for (const { sagaId } of setup.orders) {
     for (const phase of ['action', 'compensation']) {
@@ -435,18 +589,21 @@ function checkOutbox(snapshot: CampaignSnapshot, tables: Tables, setup: RunSetup
     }
     expect('Shipping', 'PlaceOrder', sagaId, 'ShipOrder', 'action');
   }
+  for (const { sagaId } of setup.holds)
+    for (const phase of ['action', 'compensation'])
+      expect('Inventory', 'HoldOrder', sagaId, 'ReserveInventory', phase);
   for (const { sagaId } of setup.transfers) {
     expect('DebitAccounts', 'Transfer', sagaId, 'Debit', 'confirm');
     expect('CreditAccounts', 'Transfer', sagaId, 'Credit', 'confirm');
   }
   for (const key of new Set([...found.keys(), ...expected.keys()])) {
-    const [participant, sagaId, step, eventType] = key.split('|');
+    const [participant, saga, sagaId, step, eventType] = key.split('|');
     const count = found.get(key) ?? 0;
     const want = expected.get(key) ?? 0;
     if (count !== want)
       add(
         'outbox-once',
-        sagaId ?? key,
+        `${saga} ${sagaId}`,
         `${participant} has ${count} ${eventType} event(s) of step ${step}, expected ${want} (one per committed phase)`,
       );
   }
@@ -472,11 +629,15 @@ function checkEventPath(
 ): void {
   const history = new Map(path.orderHistory.map((i) => [`${String(i.pk)}|${String(i.sk)}`, i]));
   const orders = new Map(setup.orders.map((o) => [o.sagaId, o]));
+  // A HoldOrder's events carry its order's id too (same business id), with its own quantity.
+  const holds = new Map(setup.holds.map((h) => [h.sagaId, h]));
   const perOrder = new Map<string, { events: number; reserved: number; charged: number }>();
   for (const participant of ['Inventory', 'Payment', 'Shipping'] as const) {
     for (const item of snapshot.tables[participant] ?? []) {
       const order = orders.get(String(item.sagaId));
       if (item.itemType !== 'outbox' || !order) continue;
+      const quantity =
+        item.sagaName === 'HoldOrder' ? (holds.get(order.sagaId)?.quantity ?? Number.NaN) : order.quantity;
       const eventId = String(item.eventId);
       if (!history.has(`INBOX#${eventId}|INBOX`))
         add(
@@ -492,8 +653,8 @@ function checkEventPath(
         );
       const entry = perOrder.get(order.sagaId) ?? { events: 0, reserved: 0, charged: 0 };
       entry.events += 1;
-      if (item.eventType === 'StockReserved') entry.reserved += order.quantity;
-      if (item.eventType === 'StockReleased') entry.reserved -= order.quantity;
+      if (item.eventType === 'StockReserved') entry.reserved += quantity;
+      if (item.eventType === 'StockReleased') entry.reserved -= quantity;
       if (item.eventType === 'PaymentCharged') entry.charged += order.amount;
       if (item.eventType === 'PaymentRefunded') entry.charged -= order.amount;
       perOrder.set(order.sagaId, entry);
@@ -528,7 +689,7 @@ function checkEventPath(
   const logged = new Map(path.outcomeLog.map((i) => [String(i.pk), i]));
   const statuses = new Map(path.notificationStatus.map((i) => [String(i.notificationId), i]));
   for (const order of setup.orders) {
-    const outcome = outcomes.get(order.sagaId);
+    const outcome = outcomes.get(instance('PlaceOrder', order.sagaId));
     const want = outcome ? OUTCOME_MESSAGE[outcomeKind(outcome)] : undefined;
     if (!want || !outcome || !path.publishedOutcomes.includes(want)) continue;
     const record = logged.get(`SAGA#${order.sagaId}`);

@@ -16,6 +16,18 @@ export const MUTATIONS = {
     find: /(Put:\s*\{\s*TableName:\s*[\w$]+,\s*Item:\s*[\w$]+,\s*ConditionExpression:\s*)"attribute_not_exists\(pk\)"/g,
     replace: '$1"attribute_not_exists(mutantNeverSet)"',
   },
+  /**
+   * HoldOrder's barriers are keyed as PlaceOrder's, as when the barrier identity left the saga out:
+   * a HoldOrder and a PlaceOrder started with one order id share every `ReserveInventory` barrier,
+   * so one's compensation undoes the other's reservation.
+   */
+  'barrier-without-saga': {
+    // The partition key template of `barrierKey`: `${BARRIER_PREFIX}${sagaName}#${sagaId}`.
+    find: /(pk:\s*`\$\{[\w$]+\})\$\{([\w$]+)\}(#\$\{[\w$]+\}`)/g,
+    // The replacement is JavaScript source with a template placeholder in it, not a placeholder here.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: see above
+    replace: '$1${$2 === "HoldOrder" ? "PlaceOrder" : $2}$3',
+  },
 } as const;
 
 export type Mutation = keyof typeof MUTATIONS;

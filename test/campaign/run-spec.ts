@@ -25,6 +25,25 @@ export interface OrderSpec {
   readonly quantity: number;
   readonly amount: number;
   readonly faults: readonly FaultSpec[];
+  /** A HoldOrder started with this order's id as its execution name, alongside the order. */
+  readonly hold?: HoldSpec | undefined;
+}
+
+/**
+ * How a payload's size relates to its budget: `small` is far under it; otherwise the payload is
+ * `budget + offset` bytes, so an offset of 0 or less fits exactly or just under, above 0 is just over.
+ */
+export type PayloadSize = { readonly size: 'small' } | { readonly size: 'near'; readonly offset: number };
+
+export interface HoldSpec {
+  /** Index into the run's SKUs. */
+  readonly sku: number;
+  readonly quantity: number;
+  /** The execution input's size against the saga's `maxInputBytes`. */
+  readonly input: PayloadSize;
+  /** StoreLabel's result size against its `maxResultBytes`. */
+  readonly label: PayloadSize;
+  readonly faults: readonly FaultSpec[];
 }
 
 export interface TransferSpec {
@@ -54,6 +73,14 @@ export interface RunSpec {
   readonly payees: number;
   readonly orders: readonly OrderSpec[];
   readonly transfers: readonly TransferSpec[];
+}
+
+/** Bytes of `{"blob":""}` around the label BlobStore returns: a label of n bytes is an (n + 11)-byte result. */
+export const LABEL_RESULT_OVERHEAD = 11;
+
+/** The payload's size in bytes for a budget. */
+export function payloadBytes(payload: PayloadSize, budget: number, small: number): number {
+  return payload.size === 'small' ? small : budget + payload.offset;
 }
 
 /** How long a simulated Lambda timeout keeps the caller waiting (a real hang waits the function's 10 s). */

@@ -1,8 +1,11 @@
 /**
- * The two workloads the campaign drives on the example app: the PlaceOrder saga (stock, money and a
- * pivot) and the Transfer TCC transaction (money spread over two account services).
+ * The workloads the campaign drives: the example app's PlaceOrder saga (stock, money and a pivot)
+ * and Transfer TCC transaction (money spread over two account services), and the campaign app's
+ * HoldOrder saga, which shares PlaceOrder's Inventory participant and its step name
+ * `ReserveInventory`, is started with the same execution name as an order, and carries inputs and
+ * results near its state budget.
  */
-export type WorkloadName = 'PlaceOrder' | 'Transfer';
+export type WorkloadName = 'PlaceOrder' | 'Transfer' | 'HoldOrder';
 
 export interface WorkloadStep {
   readonly step: string;
@@ -43,15 +46,32 @@ export const TRANSFER_STEPS: readonly WorkloadStep[] = [
   },
 ];
 
+export const HOLD_ORDER_STEPS: readonly WorkloadStep[] = [
+  {
+    step: 'ReserveInventory',
+    participant: 'Inventory',
+    stack: 'StepsagaExample',
+    phases: ['action', 'compensation'],
+  },
+  {
+    step: 'StoreLabel',
+    participant: 'BlobStore',
+    stack: 'StepsagaExample',
+    phases: ['action', 'compensation'],
+  },
+];
+
 export const WORKLOAD_STEPS: Record<WorkloadName, readonly WorkloadStep[]> = {
   PlaceOrder: PLACE_ORDER_STEPS,
   Transfer: TRANSFER_STEPS,
+  HoldOrder: HOLD_ORDER_STEPS,
 };
 
 /** The state machine of each workload: `<stack>/<construct>`. */
 export const WORKLOAD_MACHINES: Record<WorkloadName, string> = {
   PlaceOrder: 'StepsagaExample/PlaceOrder',
   Transfer: 'StepsagaTransfer/Transfer',
+  HoldOrder: 'StepsagaExample/HoldOrder',
 };
 
 /** Outbox events each committed phase writes, by `<step>#<phase>` (the example participants' `emit` calls). */
@@ -65,10 +85,20 @@ export const EMITTED_EVENTS: Readonly<Record<string, string>> = {
   'Credit#confirm': 'TransferCredited',
 };
 
-/** Every participant table the invariants read. */
-export const PARTICIPANTS = [...PLACE_ORDER_STEPS, ...TRANSFER_STEPS].map((s) => ({
-  participant: s.participant,
-  stack: s.stack,
-}));
+/** Every participant table the invariants read (Inventory once, though two sagas use it). */
+export const PARTICIPANTS = [
+  ...new Map(
+    [...PLACE_ORDER_STEPS, ...TRANSFER_STEPS, ...HOLD_ORDER_STEPS].map((s) => [
+      s.participant,
+      { participant: s.participant, stack: s.stack },
+    ]),
+  ).values(),
+];
 
-export type ParticipantName = 'Inventory' | 'Payment' | 'Shipping' | 'DebitAccounts' | 'CreditAccounts';
+export type ParticipantName =
+  | 'Inventory'
+  | 'Payment'
+  | 'Shipping'
+  | 'DebitAccounts'
+  | 'CreditAccounts'
+  | 'BlobStore';

@@ -5,24 +5,41 @@ import { type CampaignSnapshot, checkInvariants, type Item, type RunSetup } from
 // corruption is named.
 const setup: RunSetup = {
   orders: [{ sagaId: 'o1', sku: 'S', customerId: 'C', quantity: 2, amount: 100 }],
+  holds: [],
   transfers: [{ sagaId: 't1', fromAccount: 'A', toAccount: 'P', amount: 30 }],
   stock: { S: 10 },
   balances: { C: 500 },
   debitAccounts: { A: 100 },
   creditAccounts: { P: 0 },
 };
-const barrier = (sagaId: string, sk: string, status = 'committed'): Item => ({
-  pk: `BARRIER#${/^(Debit|Credit)#/.test(sk) ? 'Transfer' : 'PlaceOrder'}#${sagaId}`,
+const sagaOf = (sk: string) => (/^(Debit|Credit)#/.test(sk) ? 'Transfer' : 'PlaceOrder');
+const barrier = (
+  sagaId: string,
+  sk: string,
+  status = 'committed',
+  saga = sagaOf(sk),
+  result?: unknown,
+): Item => ({
+  pk: `BARRIER#${saga}#${sagaId}`,
   sk,
   itemType: 'barrier',
   status,
   sagaId,
+  sagaName: saga,
+  ...(result === undefined ? {} : { result: JSON.stringify(result) }),
 });
-const outbox = (sagaId: string, step: string, eventType: string, id: string): Item => ({
+const outbox = (
+  sagaId: string,
+  step: string,
+  eventType: string,
+  id: string,
+  saga = sagaOf(`${step}#`),
+): Item => ({
   pk: `OUTBOX#${id}`,
   sk: 'OUTBOX',
   itemType: 'outbox',
   sagaId,
+  sagaName: saga,
   step,
   eventType,
   eventId: id,
@@ -70,6 +87,7 @@ function succeededRun(): EditableSnapshot {
         reservation('t1', 'Credit', 'confirmed'),
         outbox('t1', 'Credit', 'TransferCredited', 'e5'),
       ],
+      BlobStore: [],
     },
     executions: [
       { workload: 'PlaceOrder', sagaId: 'o1', executionArn: 'arn:o1', status: 'SUCCEEDED' },
@@ -93,7 +111,7 @@ describe('campaign invariant checker', () => {
       {
         invariant: 'stock-conserved',
         subject: 'SKU#S',
-        detail: 'initial 10 != available 6 + consumed by succeeded orders 2 + held by parked orders 0',
+        detail: 'initial 10 != available 6 + consumed by succeeded sagas 2 + held by parked sagas 0',
       },
     ]);
   });
@@ -111,7 +129,9 @@ describe('campaign invariant checker', () => {
       run.executions[1]!,
     ];
     run.tables.Shipping = [];
-    (run.tables.Inventory as Item[]).push(barrier('o1', 'ReserveInventory#compensation'));
+    (run.tables.Inventory as Item[]).push(
+      barrier('o1', 'ReserveInventory#compensation', 'committed', 'PlaceOrder', { sku: 'S', released: 2 }),
+    );
     (run.tables.Inventory as Item[])[0] = { pk: 'SKU#S', sk: 'STOCK', available: 10 };
     expect(names(run)).toEqual(['compensated-exactly', 'no-effect-left', 'outbox-once']);
   });
@@ -145,8 +165,95 @@ describe('campaign invariant checker', () => {
     ];
     expect(checkInvariants(run, setup)[0]).toMatchObject({
       invariant: 'execution-ends',
-      subject: 'o1',
+      subject: 'PlaceOrder o1',
       detail: 'PlaceOrder ended FAILED (States.Runtime); expected SUCCEEDED, SagaCompensated or SagaParked',
+    });
+  });
+
+  describe('a HoldOrder sharing the order id, the Inventory participant and the step name', () => {
+    const hold = {
+      sagaId: 'o1',
+      sku: 'S',
+      customerId: 'C',
+      quantity: 3,
+      amount: 100,
+      inputBytes: 100,
+      resultBytes: 27,
+      inputOverBudget: false,
+      resultOverBudget: false,
+    };
+    const withHold = { ...setup, holds: [hold] };
+    const holdExecution = (status: string, error?: string) => ({
+      workload: 'HoldOrder' as const,
+      sagaId: 'o1',
+      executionArn: 'arn:hold-o1',
+      status,
+      ...(error ? { error } : {}),
+    });
+    /** The order succeeded; the hold reserved 3, its label failed, and it released its 3. */
+    function compensatedHold(released: unknown = { sku: 'S', released: 3 }): EditableSnapshot {
+      const run = succeededRun();
+      (run.tables.Inventory as Item[]).push(
+        barrier('o1', 'ReserveInventory#action', 'committed', 'HoldOrder'),
+        barrier('o1', 'ReserveInventory#compensation', 'committed', 'HoldOrder', released),
+        outbox('o1', 'ReserveInventory', 'StockReserved', 'h1', 'HoldOrder'),
+        outbox('o1', 'ReserveInventory', 'StockReleased', 'h2', 'HoldOrder'),
+      );
+      run.tables.BlobStore = [
+        barrier('o1', 'StoreLabel#action', 'blocked', 'HoldOrder'),
+        barrier('o1', 'StoreLabel#compensation', 'empty', 'HoldOrder'),
+      ];
+      run.executions = [...run.executions, holdExecution('FAILED', 'SagaCompensated')];
+      return run;
+    }
+
+    it('passes when each saga instance is judged by its own barriers', () => {
+      expect(checkInvariants(compensatedHold(), withHold)).toEqual([]);
+    });
+
+    it("names a compensation that undid the other saga's reservation", () => {
+      expect(checkInvariants(compensatedHold({ sku: 'S', released: 2 }), withHold)).toEqual([
+        {
+          invariant: 'no-cross-talk',
+          subject: 'HoldOrder o1',
+          detail:
+            'ReserveInventory\'s compensation released {"sku":"S","released":2}, but this saga reserved 3 of S',
+        },
+      ]);
+    });
+
+    it("names a StockReleased event counted against the other saga's instance", () => {
+      const run = compensatedHold();
+      (run.tables.Inventory as Item[]).push(
+        outbox('o1', 'ReserveInventory', 'StockReleased', 'x', 'PlaceOrder'),
+      );
+      expect(checkInvariants(run, withHold)).toMatchObject([
+        { invariant: 'outbox-once', subject: 'PlaceOrder o1' },
+      ]);
+    });
+
+    it('names an input over the budget that let a step commit, and an in-budget input refused', () => {
+      const run = compensatedHold();
+      expect(checkInvariants(run, withHold)).toEqual([]);
+      const over = { ...withHold, holds: [{ ...hold, inputOverBudget: true }] };
+      expect(checkInvariants(run, over).map((v) => v.invariant)).toEqual(['input-budget']);
+      const refused = succeededRun();
+      refused.executions = [...refused.executions, holdExecution('FAILED', 'SagaInputInvalid')];
+      expect(checkInvariants(refused, withHold).map((v) => v.invariant)).toEqual(['input-budget']);
+      expect(checkInvariants(refused, over)).toEqual([]);
+    });
+
+    it('names a label over its result budget that committed and was left', () => {
+      const run = compensatedHold();
+      run.tables.BlobStore = [
+        barrier('o1', 'StoreLabel#action', 'committed', 'HoldOrder'),
+        { pk: 'BLOB#o1', sk: 'StoreLabel', itemType: 'blob' },
+      ];
+      const over = { ...withHold, holds: [{ ...hold, resultOverBudget: true }] };
+      expect(checkInvariants(run, over).map((v) => v.invariant)).toEqual([
+        'compensated-exactly',
+        'result-budget',
+      ]);
     });
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExampleApp } from '../../infra/app.js';
 import { useLocalCloud } from '../../infra/local/testing/index.js';
 import { ALL_FAULT_KINDS, DEFAULT_PROFILE } from '../campaign/arbitraries.js';
 import { describeFailure, runCampaign, statsTable } from '../campaign/campaign.js';
+import { buildCampaignApp } from '../campaign/campaign-app.js';
 import { type CampaignEnvironment, campaignEnvironment } from '../campaign/environment.js';
 
 // The CI subset of the fault campaign (the long run is `npm run campaign`). One shared cloud; each
@@ -10,14 +10,14 @@ import { type CampaignEnvironment, campaignEnvironment } from '../campaign/envir
 const SEED = Number(process.env.CAMPAIGN_SEED ?? 20_260_101);
 const RUNS = Number(process.env.CAMPAIGN_RUNS ?? 14);
 
-const local = useLocalCloud(() => buildExampleApp().app, {
+const local = useLocalCloud(() => buildCampaignApp(), {
   retryIntervalDivisor: 50,
-  synthCache: { name: 'infra/app.ts' },
+  synthCache: { name: 'test/campaign/campaign-app.ts' },
   // An empty plan routes the functions' DynamoDB traffic through the fault proxy.
   faults: {},
 });
 
-describe('fault campaign on the example app', () => {
+describe('fault campaign on the example app and HoldOrder', () => {
   let env: CampaignEnvironment;
   beforeAll(async () => {
     env = await campaignEnvironment(local.cloud);
@@ -27,7 +27,7 @@ describe('fault campaign on the example app', () => {
     env?.sqs.destroy();
   });
 
-  it('keeps stock and money conserved, every saga finished and every outbox event written once, under random fault schedules', async () => {
+  it('keeps stock and money conserved, every saga instance finished and every outbox event written once, under random fault schedules', async () => {
     const result = await runCampaign(env, {
       seed: SEED,
       numRuns: RUNS,
@@ -46,5 +46,9 @@ describe('fault campaign on the example app', () => {
         .reduce((sum, [, n]) => sum + n, 0);
     for (const kind of [...ALL_FAULT_KINDS, 'redeliver', 'visibility-expiry'])
       expect(fired(kind), `${kind} faults injected`).toBeGreaterThan(0);
+    // HoldOrder ran next to orders with the same execution name, with payloads over both budgets.
+    for (const label of ['HoldOrder', 'HoldOrder input over budget', 'HoldOrder label over budget'])
+      expect(result.stats.sagas[label] ?? 0, label).toBeGreaterThan(0);
+    expect(result.stats.outcomes['input refused'] ?? 0).toBeGreaterThan(0);
   });
 });
