@@ -55,6 +55,7 @@ export {
   InvalidRequestError,
   RequestMismatchError,
   ResultTooLargeError,
+  SagaError,
   TransactionLimitError,
   TransientError,
 } from './runtime/errors.js';
@@ -76,6 +77,7 @@ export type {
   SagaParkedMessage,
   SagaSucceededMessage,
 } from './runtime/saga-outcome-message.js';
+export { StepsagaError } from './shared/stepsaga-error.js';
 export { type HoldOptions, holdReservation, settleReservation } from './tcc/reservation.js';
 export type {
   CheckBackRequest,

@@ -1,4 +1,5 @@
 /** Environment variable naming the participant's table (set by the `Participant` construct). */
+import { StepsagaError } from '../shared/stepsaga-error.js';
 export const TABLE_NAME_ENV = 'STEPSAGA_TABLE_NAME';
 /** Environment variable holding how many days barrier and outbox items are kept (their TTL). */
 export const RETENTION_ENV = 'STEPSAGA_BARRIER_RETENTION_DAYS';
@@ -13,7 +14,7 @@ export const DEFAULT_RETENTION_DAYS = 30;
 export const MIN_RETENTION_DAYS = 7;
 
 /** The participant is misconfigured (no table, a retention below the minimum); raised when the handler is defined (retention) or invoked (table). */
-export class ParticipantConfigError extends Error {
+export class ParticipantConfigError extends StepsagaError {
   override readonly name = 'SagaParticipantConfigError';
 }
 

@@ -5,6 +5,7 @@
  * runtime takes from `error.name`. Every class therefore sets `name` explicitly, and the names are
  * exported as constants so that the construct and the runtime cannot drift apart.
  */
+import { StepsagaError } from '../shared/stepsaga-error.js';
 
 export const ErrorNames = {
   /** A business rule refused the step (insufficient stock, declined card): compensate, never retry. */
@@ -52,7 +53,8 @@ export const LAMBDA_TRANSIENT_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
 ] as const;
 
-abstract class SagaError extends Error {
+/** The errors a participant's Lambda answers with; their `name` is what the saga's Catch and Retry match. */
+export abstract class SagaError extends StepsagaError {
   abstract override readonly name: ErrorName;
 }
 
@@ -63,8 +65,9 @@ export class BusinessError extends SagaError {
     message: string,
     /** A machine-readable reason, e.g. `INSUFFICIENT_STOCK`; surfaces in the execution history. */
     readonly code?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -52,6 +52,7 @@ export {
   createBundledFunction,
 } from './shared/bundled-function.js';
 export { acknowledgeNoAsyncInvoke, acknowledgeSqsMappings } from './shared/inherent-findings.js';
+export { StepsagaValidationError } from './shared/validation-error.js';
 export { ReservationSweeper } from './tcc/reservation-sweeper.js';
 export type { ReservationSweeperProps, SweptParticipant } from './tcc/reservation-sweeper-props.js';
 export type { TccParticipant, TccTransactionProps } from './tcc/tcc-props.js';

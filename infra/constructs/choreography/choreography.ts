@@ -16,6 +16,7 @@ import { alarmOnAnyMessage } from '../shared/first-occurrence-alarms.js';
 import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 import type { ChoreographyEvent, ChoreographyParticipant, ChoreographyProps } from './choreography-props.js';
 
 export const CHOREOGRAPHY_DEFAULTS = { maxReceiveCount: 5, batchSize: 10, trackerRetentionDays: 30 } as const;
@@ -68,8 +69,9 @@ export class Choreography extends Construct {
     const where = `Choreography "${this.sagaName}"`;
     // Participants key their barriers by saga name and saga id, separated by `#`.
     if (!Token.isUnresolved(this.sagaName) && this.sagaName.includes('#')) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `${where}: the saga name contains "#", which participants refuse (it separates the saga name from the saga id in their barrier keys). Pass a \`sagaName\` without "#".`,
+        this,
       );
     }
     const participants = this.resolve(where, props);
@@ -80,7 +82,10 @@ export class Choreography extends Construct {
       ['batchSize', batchSize, 10],
     ] as const) {
       if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 1 || value > max)) {
-        throw new Error(`${where}: \`${field}\` must be a whole number from 1 to ${max} (got ${value}).`);
+        throw new StepsagaValidationError(
+          `${where}: \`${field}\` must be a whole number from 1 to ${max} (got ${value}).`,
+          this,
+        );
       }
     }
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
@@ -103,8 +108,9 @@ export class Choreography extends Construct {
         !timeout.isUnresolved() &&
         visibilityTimeout.toSeconds() < timeout.toSeconds() * VISIBILITY_FACTOR
       ) {
-        throw new Error(
+        throw new StepsagaValidationError(
           `${where}: the visibility timeout (${visibilityTimeout.toSeconds()} s) must be at least ${VISIBILITY_FACTOR} × the timeout of ${description} (${timeout.toSeconds()} s), or an event still being handled reappears. Raise \`visibilityTimeout\` to at least ${timeout.toSeconds() * VISIBILITY_FACTOR} s.`,
+          this,
         );
       }
       const dlq = secureQueue(scope, 'DeadLetterQueue');
@@ -237,8 +243,9 @@ export class Choreography extends Construct {
   /** Lets `grantee` call `getChoreographyState` on the tracker table. */
   public grantReadState(grantee: iam.IGrantable): iam.Grant {
     if (!this.trackerTable) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `Choreography "${this.sagaName}" has no tracker (\`tracker: false\`), so there is no state to read. Remove \`tracker: false\`.`,
+        this,
       );
     }
     return iam.Grant.addToPrincipal({
@@ -250,13 +257,17 @@ export class Choreography extends Construct {
 
   private resolve(where: string, props: ChoreographyProps): Resolved[] {
     if (props.participants.length === 0) {
-      throw new Error(`${where} has no participants. Declare at least one in \`participants\`.`);
+      throw new StepsagaValidationError(
+        `${where} has no participants. Declare at least one in \`participants\`.`,
+        this,
+      );
     }
     const resolved = props.participants.map((spec, index): Resolved => {
       const name = spec.name ?? spec.member.participantName;
       if (name === undefined || Token.isUnresolved(name) || !NAME.test(name)) {
-        throw new Error(
+        throw new StepsagaValidationError(
           `${where}: participant #${index + 1} needs a \`name\` of letters and digits, starting with a letter (got ${JSON.stringify(name ?? null)}). Set \`name\`, e.g. "Inventory".`,
+          this,
         );
       }
       return { name, spec, consumes: spec.consumes ?? [], emits: spec.emits ?? {} };
@@ -265,16 +276,18 @@ export class Choreography extends Construct {
     const producers = new Map<string, string>();
     for (const participant of resolved) {
       if (names.has(participant.name) || participant.name === 'Tracker') {
-        throw new Error(
+        throw new StepsagaValidationError(
           `${where}: the participant name "${participant.name}" is used twice (or is "Tracker", reserved for the saga tracker). Give each participant its own \`name\`.`,
+          this,
         );
       }
       names.add(participant.name);
       for (const eventType of Object.keys(participant.emits)) {
         const other = producers.get(eventType);
         if (other) {
-          throw new Error(
+          throw new StepsagaValidationError(
             `${where}: event type "${eventType}" is emitted by both ${other} and ${participant.name}; an event type has one producer. Rename one of them.`,
+            this,
           );
         }
         producers.set(eventType, participant.name);
@@ -283,8 +296,9 @@ export class Choreography extends Construct {
     for (const participant of resolved) {
       for (const eventType of participant.consumes) {
         if (!producers.has(eventType)) {
-          throw new Error(
+          throw new StepsagaValidationError(
             `${where}: ${participant.name} consumes "${eventType}", which no participant emits (emitted: ${[...producers.keys()].join(', ') || 'none'}). Fix the name, or add it to the producer's \`emits\`.`,
+            this,
           );
         }
       }

@@ -17,6 +17,7 @@ import {
 } from '../shared/inherent-findings.js';
 import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 import type { NotificationChannelProps } from './notification-channel-props.js';
 
 export const NOTIFICATION_CHANNEL_DEFAULTS = {
@@ -69,8 +70,9 @@ export class NotificationChannel extends Construct {
     if (known(notifierTimeout, visibilityTimeout)) {
       const minimum = notifierTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR;
       if (visibilityTimeout.toSeconds() < minimum) {
-        throw new Error(
+        throw new StepsagaValidationError(
           `${where}: the queue's visibility timeout (${visibilityTimeout.toSeconds()} s) must be at least ${VISIBILITY_TIMEOUT_FACTOR} × the notifier's timeout (${VISIBILITY_TIMEOUT_FACTOR} × ${notifierTimeout.toSeconds()} s = ${minimum} s), or a message still being delivered reappears and is delivered twice. Raise \`visibilityTimeout\` to at least ${minimum} s or lower \`notifierTimeout\`.`,
+          this,
         );
       }
     }
@@ -78,8 +80,9 @@ export class NotificationChannel extends Construct {
       known(deliveryTimeout, notifierTimeout) &&
       deliveryTimeout.toMilliseconds() >= notifierTimeout.toMilliseconds()
     ) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `${where}: \`deliveryTimeout\` (${deliveryTimeout.toSeconds()} s) must be shorter than \`notifierTimeout\` (${notifierTimeout.toSeconds()} s), so that a hanging target fails the attempt instead of the whole invocation. Lower \`deliveryTimeout\` or raise \`notifierTimeout\`.`,
+        this,
       );
     }
     if (known(backoffBase, backoffMax)) {
@@ -88,8 +91,9 @@ export class NotificationChannel extends Construct {
         backoffMax.toSeconds() < backoffBase.toSeconds() ||
         backoffMax.toSeconds() > MAX_VISIBILITY.toSeconds()
       ) {
-        throw new Error(
+        throw new StepsagaValidationError(
           `${where}: the backoff must satisfy 1 s ≤ backoffBase ≤ backoffMax ≤ 12 h (got backoffBase ${backoffBase.toSeconds()} s, backoffMax ${backoffMax.toSeconds()} s), because each delay becomes a message's visibility timeout.`,
+          this,
         );
       }
     }
@@ -98,7 +102,10 @@ export class NotificationChannel extends Construct {
       ['batchSize', batchSize, 1, 10],
     ] as const) {
       if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < min || value > max)) {
-        throw new Error(`${where}: \`${name}\` must be a whole number from ${min} to ${max} (got ${value}).`);
+        throw new StepsagaValidationError(
+          `${where}: \`${name}\` must be a whole number from ${min} to ${max} (got ${value}).`,
+          this,
+        );
       }
     }
 

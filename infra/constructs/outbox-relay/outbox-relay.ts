@@ -16,6 +16,7 @@ import { acknowledgeNoAsyncInvoke, acknowledgeTerminalQueue } from '../shared/in
 import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 import type { OutboxRelayProps } from './outbox-relay-props.js';
 import { checkRelayTable } from './table-stream-check.js';
 
@@ -40,7 +41,7 @@ const RELAY_ENTRY = libraryHandlerEntry('relay/handler');
 function checkRange(name: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined || Token.isUnresolved(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `OutboxRelay: \`${name}\` must be a whole number from ${min} to ${max} (got ${value}). Pick a value in that range or leave it unset for the default.`,
     );
   }
@@ -79,8 +80,9 @@ export class OutboxRelay extends Construct {
     checkRange('parallelizationFactor', props.parallelizationFactor, 1, 10);
     checkRange('maxReceiveCount', props.maxReceiveCount, 1, 1_000);
     if (props.queue && props.fifo !== undefined && props.queue.fifo !== props.fifo) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `OutboxRelay "${this.node.path}": \`fifo: ${props.fifo}\` contradicts the given queue, which is ${props.queue.fifo ? 'a FIFO' : 'a standard'} queue. Drop \`fifo\` or pass a matching queue.`,
+        this,
       );
     }
 

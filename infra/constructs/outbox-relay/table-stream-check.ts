@@ -1,5 +1,6 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 
 const VIEWS_WITH_NEW_IMAGE = ['NEW_IMAGE', 'NEW_AND_OLD_IMAGES'];
 
@@ -23,14 +24,14 @@ function streamViewOf(table: dynamodb.ITable): string | null | undefined {
 export function checkRelayTable(where: string, table: dynamodb.ITable): void {
   const view = streamViewOf(table);
   if (view === null) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `${where}: table ${table.node.path} has no stream. ` +
         'Create it with `dynamoStream: StreamViewType.NEW_IMAGE` (TableV2) or `stream: StreamViewType.NEW_IMAGE` (Table), ' +
         'or import it with `tableStreamArn`.',
     );
   }
   if (view !== undefined && !Token.isUnresolved(view) && !VIEWS_WITH_NEW_IMAGE.includes(view)) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `${where}: table ${table.node.path} has stream view ${JSON.stringify(view)}, which carries no new image; ` +
         'the relay reads outbox items from NewImage. Use StreamViewType.NEW_IMAGE or NEW_AND_OLD_IMAGES.',
     );

@@ -1,3 +1,4 @@
+import { StepsagaValidationError } from '../shared/validation-error.js';
 import type { ParticipantProps } from './participant-props.js';
 import type { ParticipantOperations } from './participant-ref.js';
 
@@ -9,12 +10,12 @@ function checkNames(participant: string, prop: string, names: readonly string[] 
   const seen = new Set<string>();
   for (const name of names) {
     if (typeof name !== 'string' || !OPERATION_NAME.test(name)) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `Participant "${participant}": \`${prop}\` holds ${JSON.stringify(name)}, which is not an operation name; use the key of the handler in defineParticipant (a letter, then up to 79 letters, digits, "-" or "_").`,
       );
     }
     if (seen.has(name)) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `Participant "${participant}": \`${prop}\` lists "${name}" twice; list each name once.`,
       );
     }

@@ -1,5 +1,6 @@
 import { Stack, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 
 /** What the participant runtime needs from its table (docs/architecture.md, "Items in the participant's table"). */
 export const PARTICIPANT_TABLE_SHAPE = {
@@ -60,12 +61,12 @@ export function checkParticipantTable(participant: string, table: dynamodb.ITabl
   const hash = shape.keySchema?.find((k) => k.keyType === 'HASH')?.attributeName;
   const range = shape.keySchema?.find((k) => k.keyType === 'RANGE')?.attributeName;
   if (hash !== undefined && !Token.isUnresolved(hash) && (hash !== partitionKey || typeOf(hash) !== 'S')) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `${where} has partition key ${JSON.stringify(hash)} of type ${typeOf(hash)}; the participant runtime needs a string partition key "${partitionKey}". Use a table with partitionKey { name: '${partitionKey}', type: AttributeType.STRING }, or omit \`table\`.`,
     );
   }
   if (shape.keySchema && (range !== sortKey || typeOf(sortKey) !== 'S')) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `${where} has sort key ${JSON.stringify(range ?? null)}; the participant runtime needs a string sort key "${sortKey}". Use a table with sortKey { name: '${sortKey}', type: AttributeType.STRING }, or omit \`table\`.`,
     );
   }
@@ -77,18 +78,18 @@ export function checkParticipantTable(participant: string, table: dynamodb.ITabl
     view !== streamView &&
     view !== 'NEW_AND_OLD_IMAGES'
   ) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `${where} has stream view ${JSON.stringify(view)}; the outbox relay reads new images. Use dynamoStream: StreamViewType.NEW_IMAGE (or NEW_AND_OLD_IMAGES).`,
     );
   }
   if (shape.keySchema && view === undefined) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `${where} has no stream; the outbox relay reads outbox items from it. Add dynamoStream: StreamViewType.NEW_IMAGE.`,
     );
   }
   const ttl = shape.timeToLiveSpecification?.attributeName;
   if (shape.keySchema && ttl !== ttlAttribute) {
-    throw new Error(
+    throw new StepsagaValidationError(
       `${where} has TTL attribute ${JSON.stringify(ttl ?? null)}; barrier and outbox items expire through "${ttlAttribute}". Set timeToLiveAttribute: '${ttlAttribute}'.`,
     );
   }

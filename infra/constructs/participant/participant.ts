@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ERROR_STACK_TRACES_ENV, RETENTION_ENV, TABLE_NAME_ENV } from '../../../functions/runtime/config.js';
 import { createBundledFunction } from '../shared/bundled-function.js';
 import { acknowledgeNoAsyncInvoke } from '../shared/inherent-findings.js';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 import { declaredOperations } from './participant-operations.js';
 import type { ParticipantProps } from './participant-props.js';
 import type { IParticipant, ParticipantOperations } from './participant-ref.js';
@@ -52,8 +53,9 @@ export class Participant extends Construct implements IParticipant {
       !Token.isUnresolved(retentionDays) &&
       (!Number.isInteger(retentionDays) || retentionDays < MIN_BARRIER_RETENTION_DAYS)
     ) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `Participant "${this.participantName}": \`barrierRetentionDays\` must be a whole number of at least ${MIN_BARRIER_RETENTION_DAYS} (got ${retentionDays}); a compensation can arrive days after its action and must still find the barrier. Use ${DEFAULT_BARRIER_RETENTION_DAYS}, the default.`,
+        this,
       );
     }
 

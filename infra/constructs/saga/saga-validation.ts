@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { decideStateName, LONGEST_PARK_PREFIX } from '../orchestration/park-state.js';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 import type { ResolvedRetry, ResolvedStep } from './saga-plan.js';
 import type { SagaInputSchema, SagaStep } from './saga-props.js';
 import {
@@ -25,8 +26,9 @@ export const RESERVED_INPUT_KEYS = ['results', 'errors', 'decision'] as const;
 const RESERVED_STATE_NAMES: readonly string[] = Object.values(StateNames);
 
 /** Thrown at construction (and so at synth) when a saga or TCC transaction is declared wrongly; the message names the saga, the step and the fix. */
-export class SagaValidationError extends Error {
-  override readonly name = 'SagaValidationError';
+/** A saga or TCC declaration that cannot work; one of {@link StepsagaValidationError}. */
+export class SagaValidationError extends StepsagaValidationError {
+  override readonly name: string = 'SagaValidationError';
 }
 
 function fail(message: string): never {

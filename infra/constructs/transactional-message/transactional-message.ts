@@ -17,6 +17,7 @@ import { acknowledgeNoAsyncInvoke, acknowledgeTerminalQueue } from '../shared/in
 import { libraryHandlerEntry } from '../shared/library-handler.js';
 import { secureQueue } from '../shared/secure-queue.js';
 import { streamRelaySource } from '../shared/stream-relay-source.js';
+import { StepsagaValidationError } from '../shared/validation-error.js';
 import type { TransactionalMessageProps } from './transactional-message-props.js';
 
 export const TRANSACTIONAL_MESSAGE_DEFAULTS = {
@@ -105,26 +106,30 @@ export class TransactionalMessage extends Construct {
     const known = (...values: Duration[]) => values.every((value) => !value.isUnresolved());
 
     if (known(checkInterval) && checkInterval.toMilliseconds() < SWEEP_PERIOD.toMilliseconds()) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `${where}: \`checkInterval\` (${checkInterval.toSeconds()} s) is shorter than the sweep period (60 s). The sweeper runs once a minute, EventBridge's finest schedule, so checks cannot be closer together. Use at least Duration.seconds(60).`,
+        this,
       );
     }
     if (known(firstCheckAfter) && firstCheckAfter.toMilliseconds() > Duration.days(1).toMilliseconds()) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `${where}: \`firstCheckAfter\` (${firstCheckAfter.toSeconds()} s) is longer than one day; a prepared message would wait that long before anyone asks about it. Use at most Duration.days(1).`,
+        this,
       );
     }
     if (
       known(checkBackTimeout, sweeperTimeout) &&
       checkBackTimeout.toMilliseconds() + SWEEPER_MARGIN.toMilliseconds() > sweeperTimeout.toMilliseconds()
     ) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `${where}: \`checkBackTimeout\` (${checkBackTimeout.toSeconds()} s) must be at least 10 s shorter than \`sweeperTimeout\` (${sweeperTimeout.toSeconds()} s), so that a hanging check-back cannot outlive the sweep that claimed it. Lower \`checkBackTimeout\` or raise \`sweeperTimeout\`.`,
+        this,
       );
     }
     if (known(checkBackTimeout) && checkBackTimeout.toMilliseconds() < 1_000) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `${where}: \`checkBackTimeout\` must be at least 1 s (got ${checkBackTimeout.toMilliseconds()} ms).`,
+        this,
       );
     }
     for (const [name, value, min, max] of [
@@ -136,14 +141,16 @@ export class TransactionalMessage extends Construct {
     ] as const) {
       if (value === undefined || Token.isUnresolved(value)) continue;
       if (!Number.isInteger(value) || value < min || value > max) {
-        throw new Error(
+        throw new StepsagaValidationError(
           `${where}: \`${name}\` must be a whole number from ${min} to ${max} (got ${value}). Pick a value in that range or leave it unset for the default.`,
+          this,
         );
       }
     }
     if (props.queue && props.fifo !== undefined && props.queue.fifo !== props.fifo) {
-      throw new Error(
+      throw new StepsagaValidationError(
         `${where}: \`fifo: ${props.fifo}\` contradicts the given queue, which is ${props.queue.fifo ? 'a FIFO' : 'a standard'} queue. Drop \`fifo\` or pass a matching queue.`,
+        this,
       );
     }
 
