@@ -82,7 +82,8 @@ export function repositoryVersionOf(name: string): string {
 export function startLocalUp(
   cwd: string,
 ): Promise<{ endpoint: string; process: ChildProcess; output: () => string }> {
-  const child = spawn('npx', ['stepsaga', 'local', 'up', '--port', '0'], {
+  // The installed bin itself, not through npx: npx does not pass Ctrl-C on to the command it runs.
+  const child = spawn(join(cwd, 'node_modules', '.bin', 'stepsaga'), ['local', 'up', '--port', '0'], {
     cwd,
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,7 +107,6 @@ export function startLocalUp(
 export async function stopLocalUp(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null) return child.exitCode;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // npx forwards the signal to the CLI once, as a terminal's Ctrl-C reaches it.
   child.kill('SIGINT');
   return exited;
 }
