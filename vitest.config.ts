@@ -54,7 +54,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'package',
-          include: ['test/package/**/*.test.ts'],
+          include: ['test/package/*.test.ts'],
           globalSetup: ['test/package/pack-global-setup.ts'],
           testTimeout: 600_000,
           hookTimeout: 900_000,
