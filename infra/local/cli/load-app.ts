@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,10 +48,13 @@ export async function loadAppSource(entry: string): Promise<AppSource> {
     else process.env.CDK_OUTDIR = previous;
   }
 
+  // The temporary folder serves only a module that synthesizes when imported.
+  const discardOutdir = () => rmSync(outdir, { recursive: true, force: true });
   const names = [...FACTORY_EXPORTS, ...Object.keys(module).filter((n) => BUILDER_NAME.test(n))];
   for (const name of names) {
     const candidate = module[name];
     if (typeof candidate !== 'function') continue;
+    discardOutdir();
     return async () => {
       const built = asApp(await (candidate as () => unknown)(), isApp);
       if (!built) {
@@ -63,8 +66,12 @@ export async function loadAppSource(entry: string): Promise<AppSource> {
     };
   }
   const instance = asApp(module.app, isApp);
-  if (instance) return () => instance;
+  if (instance) {
+    discardOutdir();
+    return () => instance;
+  }
   if (existsSync(join(outdir, 'manifest.json'))) return outdir;
+  discardOutdir();
   throw new CliUsageError(
     `${entry} neither exports a function that builds the CDK app (createApp, buildApp, default, or build...App) ` +
       'nor an "app" instance, nor calls app.synth() when imported. Export a factory, e.g. ' +
