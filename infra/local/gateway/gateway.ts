@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
-import { AWS_JSON_1_1, sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
+import { AWS_JSON_1_0, AWS_JSON_1_1, sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
 import { parseJsonBody, send } from './http-io.js';
 import {
@@ -160,47 +160,12 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
       const service = dot < 0 ? target : target.slice(0, dot);
       const operation = dot < 0 ? '' : target.slice(dot + 1);
       switch (service) {
-        case 'AWSStepFunctions': {
-          let request: unknown;
-          try {
-            request = parseJsonBody(body);
-          } catch (error) {
-            sendAwsJsonError(
-              res,
-              400,
-              'SerializationException',
-              `The request body is not JSON: ${(error as Error).message}`,
-            );
-            return;
-          }
-          try {
-            sendAwsJson(res, 200, await backend.stepFunctions.call(operation, request));
-          } catch (error) {
-            sendThrown(res, error);
-          }
+        case 'AWSStepFunctions':
+          await serveJsonService(res, body, backend.stepFunctions, operation, AWS_JSON_1_0);
           return;
-        }
-        case 'AWSEvents': {
-          let request: unknown;
-          try {
-            request = parseJsonBody(body);
-          } catch (error) {
-            sendAwsJsonError(
-              res,
-              400,
-              'SerializationException',
-              `The request body is not JSON: ${(error as Error).message}`,
-              AWS_JSON_1_1,
-            );
-            return;
-          }
-          try {
-            sendAwsJson(res, 200, await backend.eventBridge.call(operation, request), AWS_JSON_1_1);
-          } catch (error) {
-            sendThrown(res, error, AWS_JSON_1_1);
-          }
+        case 'AWSEvents':
+          await serveJsonService(res, body, backend.eventBridge, operation, AWS_JSON_1_1);
           return;
-        }
         case 'DynamoDB_20120810':
         case 'DynamoDBStreams_20120810': {
           const arns = dynamoDbArnRewriter(backend.region);
@@ -335,4 +300,32 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
       agent.destroy();
     },
   };
+}
+
+/** Answers one call of an in-process AWS JSON service (Step Functions, EventBridge) in its protocol. */
+async function serveJsonService(
+  res: ServerResponse,
+  body: Buffer,
+  service: { call(operation: string, request: unknown): Promise<unknown> },
+  operation: string,
+  contentType: string,
+): Promise<void> {
+  let request: unknown;
+  try {
+    request = parseJsonBody(body);
+  } catch (error) {
+    sendAwsJsonError(
+      res,
+      400,
+      'SerializationException',
+      `The request body is not JSON: ${(error as Error).message}`,
+      contentType,
+    );
+    return;
+  }
+  try {
+    sendAwsJson(res, 200, await service.call(operation, request), contentType);
+  } catch (error) {
+    sendThrown(res, error, contentType);
+  }
 }
