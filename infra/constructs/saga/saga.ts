@@ -5,6 +5,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { SagaOutcomeType } from '../../../functions/runtime/saga-outcome-message.js';
+import { SAGA_COST_PLAN_METADATA, type SagaCostPlan } from '../cost/saga-cost-plan.js';
+import { sagaCostPlanOf } from '../cost/saga-cost-plan-of.js';
 import { validateBarrierRetention } from '../orchestration/barrier-retention.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
 import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout.js';
@@ -54,6 +56,8 @@ export class Saga extends OrchestratedTransaction {
   public readonly steps: readonly ResolvedStep[];
   /** How the 256 KiB saga state is shared: the input budget and each step's result budget. */
   public readonly stateBudget: SagaStateBudget;
+  /** What the cost report prices (`stepsaga cost`); also in the state machine's template metadata. */
+  public readonly costPlan: SagaCostPlan;
   protected readonly logLevel: SagaLogLevel;
 
   constructor(scope: Construct, id: string, props: SagaProps) {
@@ -127,6 +131,23 @@ export class Saga extends OrchestratedTransaction {
     });
     this.stateMachine = machine.stateMachine;
     this.logGroup = machine.logGroup;
+
+    this.costPlan = sagaCostPlanOf({
+      sagaName,
+      type,
+      steps,
+      participants: props.steps.map((s) => s.participant),
+      validatesInput: props.inputSchema !== undefined,
+      publishes: props.outcomes ? (props.outcomes.publish ?? ALL_OUTCOMES) : [],
+      waitsForDecision: parkedDecisionTimeoutSeconds !== undefined,
+      compensationRetry,
+      budget: this.stateBudget,
+      resultDeclared: props.steps.map((s) => s.maxResultBytes !== undefined),
+    });
+    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(
+      SAGA_COST_PLAN_METADATA,
+      this.costPlan,
+    );
   }
 
   private validateLimits(
