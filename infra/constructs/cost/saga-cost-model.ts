@@ -327,9 +327,7 @@ export function estimateSagaCost(
   const parked = worst(parkedPaths(plan));
   const paths: PathCost[] = [pathCost('happy', 'every step succeeds at once', happy, plan, prices, a)];
   if (compensating) {
-    paths.push(
-      pathCost('compensating', describeCompensating(compensating), compensating, plan, prices, a),
-    );
+    paths.push(pathCost('compensating', describeCompensating(compensating), compensating, plan, prices, a));
   }
   if (parked) paths.push(pathCost('parked', describeParked(plan, parked), parked, plan, prices, a));
 
