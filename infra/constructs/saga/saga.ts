@@ -35,6 +35,7 @@ import {
   validateTimeout,
 } from './saga-validation.js';
 import { checkStepOperations } from './step-operations-check.js';
+import { resolveStepPayloads } from './step-payload.js';
 
 export { SAGA_METRICS_NAMESPACE } from '../orchestration/orchestrated-transaction.js';
 
@@ -84,6 +85,7 @@ export class Saga extends OrchestratedTransaction {
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
     this.stateBudget = planStateBudget(sagaName, props.steps, props.maxInputBytes);
+    const payloads = resolveStepPayloads(sagaName, props.steps, props.inputSchema);
     this.steps = steps;
     const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
       `Saga "${sagaName}"`,
@@ -116,6 +118,7 @@ export class Saga extends OrchestratedTransaction {
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
       budget: this.stateBudget,
       ...(parkedDecisionTimeoutSeconds !== undefined ? { parkedDecisionTimeoutSeconds } : {}),
+      payloads,
     });
 
     const machine = createOrchestrationStateMachine(this, {
