@@ -5,6 +5,7 @@ import { formatSagaCost } from '../../infra/constructs/cost/cost-report-text.js'
 import { PRICES_US_EAST_1_2026_12 } from '../../infra/constructs/cost/prices-us-east-1.2026-12.js';
 import { estimateSagaCost } from '../../infra/constructs/cost/saga-cost-model.js';
 import type { SagaCostPlan, StepCostPlan } from '../../infra/constructs/cost/saga-cost-plan.js';
+import { sagaCostPlans } from '../../infra/local/cli/cost.js';
 import { buildSaga, tripSteps } from './saga-fixtures.js';
 import { runSaga } from './saga-local-harness.js';
 
@@ -99,7 +100,19 @@ describe('saga cost model', () => {
 });
 
 describe('the model against executions on the interpreter', () => {
-  const { saga, definition } = buildSaga({ steps: tripSteps });
+  const { saga, definition, template } = buildSaga({ steps: tripSteps });
+
+  it('reads the plan back from the template, as stepsaga cost does', () => {
+    const stacks = [{ stackName: 'SagaTest', template: template.toJSON(), directory: '.' }];
+    expect(sagaCostPlans(stacks)).toEqual([saga.costPlan]);
+    expect(saga.costPlan.steps.map((s) => [s.name, s.kind, s.retryAttempts])).toEqual([
+      ['BookHotel', 'compensatable', 3],
+      ['BookFlight', 'compensatable', 3],
+      ['ChargeCard', 'pivot', 3],
+      ['SendItinerary', 'retriable', 6],
+    ]);
+  });
+
   const report = estimateSagaCost(saga.costPlan);
   const modelled = (name: string) => report.paths.find((p) => p.path === name)!.transitions;
   const input = { tripId: 'trip-1', customerId: 'c-1', amount: 100 };
