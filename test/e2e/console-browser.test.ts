@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,13 +244,24 @@ describe('local console in Chromium', () => {
     await shot('parked-then-retried-timeline');
   });
 
-  it('shows queues with their counts and tables with barrier and outbox items', async () => {
+  it('shows queues with their counts, redrives a dead-letter queue, and shows tables with barrier and outbox items', async () => {
+    const dlq = byPath('queue', 'OrderEventsDeadLetterQueue/');
+    await engineClients(local.cloud).sqs.send(
+      new SendMessageCommand({ QueueUrl: dlq.url, MessageBody: JSON.stringify({ lost: 'console-dlq-1' }) }),
+    );
     await page.click('.sidebar a[data-view="queues"]');
     await page.waitForSelector('#queues');
     const parkedQueue = byPath('queue', 'PlaceOrder/ParkedQueue/').name;
     expect(await page.locator(`tr[data-queue="${parkedQueue}"] .kind`).textContent()).toBe('parked');
-    expect(await page.locator('tr .kind-role-dead-letter').count()).toBeGreaterThan(0);
+    const dlqRow = page.locator(`tr[data-queue="${dlq.name}"]`);
+    expect(await dlqRow.locator('.kind').textContent()).toBe('dead-letter');
+    expect(await dlqRow.locator('td.num').first().textContent()).toBe('1');
     await shot('queues');
+    await dlqRow.locator('button').click();
+    await expect
+      .poll(() => page.locator('.toast').last().textContent(), { timeout: 15_000 })
+      .toBe('Moved 1 message from OrderEventsDeadLetterQueue back to OrderEvents');
+    await expect.poll(() => dlqRow.locator('td.num').first().textContent(), { timeout: 15_000 }).toBe('0');
 
     await page.click('.sidebar a[data-view="tables"]');
     await page.click(`a.chip:text("Payment/Table")`);

@@ -576,7 +576,12 @@ async function queuesView() {
     event.target.disabled = true;
     try {
       const result = await post('queues/redrive', { queueUrl: queue.url });
-      toast(`Redrove ${result.moved ?? 'the'} messages from ${result.queue} to ${result.to}`, 'ok');
+      toast(
+        result.mode === 'copy'
+          ? `Moved ${result.moved} message${result.moved === 1 ? '' : 's'} from ${result.queue} back to ${result.to}`
+          : `SQS is moving the messages of ${result.queue} back to ${result.to}`,
+        'ok',
+      );
       render();
     } catch (error) {
       toast(error.message, 'error');

@@ -36,6 +36,11 @@ export function seconds(ms) {
   if (ms === undefined || ms === null) return '';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  if (ms >= 86_400_000 && ms % 3_600_000 === 0) {
+    const hours = ms / 3_600_000;
+    return hours % 24 === 0 ? `${hours / 24} days` : `${hours} hours`;
+  }
+  if (ms >= 3_600_000) return `${(ms / 3_600_000).toFixed(1)} hours`;
   const minutes = Math.floor(ms / 60_000);
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
