@@ -27,6 +27,7 @@ const local = useLocalCloud(() => buildExampleApp().app, {
   retryIntervalDivisor: 50,
   synthCache: { name: 'infra/app.ts' },
   faults: {},
+  startTimeoutMs: 300_000,
 });
 let context: BrowserContext;
 let page: Page;
@@ -156,7 +157,13 @@ afterAll(async () => {
   if (profile) await rm(profile, { recursive: true, force: true });
 });
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+async function shot(name: string): Promise<void> {
+  // Notes of earlier clicks would cover the view.
+  await page.locator('.toast').evaluateAll((notes) => {
+    for (const note of notes) note.remove();
+  });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 
 describe('local console in Chromium', () => {
   it('lists executions with their status and filters them by status', async () => {
@@ -238,6 +245,11 @@ describe('local console in Chromium', () => {
 
     await page.goto(`${local.cloud.consoleUrl}#/execution/${encodeURIComponent(executions.parked)}`);
     await page.waitForSelector('#timeline li[data-state="Decide Compensate ChargePayment"]');
+    expect(
+      await page
+        .locator('#timeline li[data-state="Park Compensate ChargePayment"] .tl-decision')
+        .textContent(),
+    ).toBe('Operator decision: retry by stepsaga console');
     await expect
       .poll(() => page.locator('.summary .pill').first().textContent(), { timeout: 15_000 })
       .toBe('FAILED');

@@ -103,4 +103,29 @@ describe('console execution timeline', () => {
     ]);
     expect(timeline.entries[0]?.exitedAt).toBeUndefined();
   });
+
+  it("shows a park's decision and who took it", () => {
+    const timeline = buildTimeline(
+      history([
+        ['ExecutionStarted', 0],
+        ['TaskStateEntered', 5, entered('Park ShipOrder')],
+        ['TaskScheduled', 6],
+        ['TaskSubmitted', 8],
+        [
+          'TaskSucceeded',
+          50,
+          {
+            taskSucceededEventDetails: {
+              output: JSON.stringify({ decision: 'skip', by: 'ops@example.com' }),
+            },
+          },
+        ],
+        ['TaskStateExited', 51, exited('Park ShipOrder')],
+      ]),
+      new Map([['Park ShipOrder', 'Task']]),
+    );
+    expect(timeline.entries).toEqual([
+      expect.objectContaining({ status: 'succeeded', decision: 'skip by ops@example.com', durationMs: 46 }),
+    ]);
+  });
 });

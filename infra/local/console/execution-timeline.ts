@@ -23,6 +23,8 @@ export interface TimelineEntry {
   /** How many times its task was scheduled: 1, or more when Retry ran it again. */
   readonly attempts: number;
   readonly failures: readonly AttemptFailure[];
+  /** A park's outcome: the operator's decision, with who took it (`retry by ops@example.com`). */
+  readonly decision?: string;
 }
 
 /** One history event, flattened for the console's history table. */
@@ -51,6 +53,7 @@ interface MutableEntry {
   status: TimelineEntry['status'];
   attempts: number;
   failures: AttemptFailure[];
+  decision?: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -160,7 +163,10 @@ export function buildTimeline(
       });
       // A failure that Retry answers is followed by another schedule; the last one decides.
       entry.status = 'failed';
-    } else if (/Succeeded$/.test(type) && !type.startsWith('Execution')) entry.status = 'succeeded';
+    } else if (/Succeeded$/.test(type) && !type.startsWith('Execution')) {
+      entry.status = 'succeeded';
+      if (entry.kind === 'park') entry.decision = decisionOf(event.taskSucceededEventDetails?.output);
+    }
   }
   return {
     entries: entries.map((e) => ({
@@ -174,9 +180,21 @@ export function buildTimeline(
       status: e.status,
       attempts: Math.max(e.attempts, e.kind === 'step' || e.kind === 'compensation' ? 1 : 0),
       failures: e.failures,
+      ...(e.decision ? { decision: e.decision } : {}),
     })),
     history,
     retries: entries.reduce((n, e) => n + Math.max(0, e.attempts - 1), 0),
     compensations: entries.filter((e) => e.kind === 'compensation' && e.status === 'succeeded').length,
   };
+}
+
+/** `retry by ops@example.com` from a park's task output, when it carries a decision. */
+function decisionOf(output: string | undefined): string | undefined {
+  try {
+    const parsed = JSON.parse(output ?? '') as { decision?: unknown; by?: unknown };
+    if (typeof parsed.decision !== 'string') return undefined;
+    return typeof parsed.by === 'string' ? `${parsed.decision} by ${parsed.by}` : parsed.decision;
+  } catch {
+    return undefined;
+  }
 }

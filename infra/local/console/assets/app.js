@@ -252,18 +252,43 @@ function timelineRows(timeline, totalMs) {
             'data-width': Math.min(100 - left, width).toFixed(2),
           }),
         ),
-        entry.failures.map((f) => h('div', { class: 'tl-failure' }, h('code', {}, f.error), ' ', f.cause)),
-      ),
-      h(
-        'span',
-        { class: 'tl-status' },
-        statusPill(
-          entry.status === 'succeeded' && entry.kind === 'compensation' ? 'compensated' : entry.status,
+        groupFailures(entry.failures).map((f) =>
+          h(
+            'div',
+            { class: 'tl-failure' },
+            h('code', {}, f.error),
+            ' ',
+            f.cause,
+            f.times > 1 ? h('span', { class: 'times' }, ` ×${f.times}`) : null,
+          ),
         ),
+        entry.decision
+          ? h('div', { class: 'tl-decision' }, 'Operator decision: ', h('strong', {}, entry.decision))
+          : null,
       ),
+      h('span', { class: 'tl-status' }, statusPill(entryStatus(entry))),
       h('span', { class: 'tl-duration' }, entry.durationMs !== undefined ? seconds(entry.durationMs) : ''),
     );
   });
+}
+
+function entryStatus(entry) {
+  if (entry.status !== 'succeeded') return entry.status;
+  if (entry.kind === 'compensation') return 'compensated';
+  if (entry.kind === 'park') return entry.decision ? 'decided' : 'parked';
+  if (entry.kind === 'decision') return 'routed';
+  return entry.status;
+}
+
+/** Retries that failed the same way read as one line with a count. */
+function groupFailures(failures) {
+  const groups = [];
+  for (const f of failures) {
+    const last = groups[groups.length - 1];
+    if (last && last.error === f.error && last.cause === f.cause) last.times += 1;
+    else groups.push({ ...f, times: 1 });
+  }
+  return groups;
 }
 
 /** Bars are sized after insertion: the style sheet may not be inline (CSP), the CSSOM may. */
