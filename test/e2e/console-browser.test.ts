@@ -247,7 +247,7 @@ describe('local console in Chromium', () => {
     await page.waitForSelector('#timeline li[data-state="Decide Compensate ChargePayment"]');
     expect(
       await page
-        .locator('#timeline li[data-state="Park Compensate ChargePayment"] .tl-decision')
+        .locator('#timeline li[data-state="Park Compensate ChargePayment"] .tl-decided')
         .textContent(),
     ).toBe('Operator decision: retry by stepsaga console');
     await expect

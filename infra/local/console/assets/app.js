@@ -263,7 +263,7 @@ function timelineRows(timeline, totalMs) {
           ),
         ),
         entry.decision
-          ? h('div', { class: 'tl-decision' }, 'Operator decision: ', h('strong', {}, entry.decision))
+          ? h('div', { class: 'tl-decided' }, 'Operator decision: ', h('strong', {}, entry.decision))
           : null,
       ),
       h('span', { class: 'tl-status' }, statusPill(entryStatus(entry))),
