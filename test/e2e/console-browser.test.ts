@@ -23,6 +23,15 @@ import { engineClients, eventually, getItem, historyOf } from '../support/local-
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
 
+// Checked before the cloud starts: a machine without Chromium fails at once, saying how to fix it.
+beforeAll(() => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: the console's browser tests drive Debian's Chromium. Install it with ` +
+        '`apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium`.',
+    );
+  }
+});
 const local = useLocalCloud(() => buildExampleApp().app, {
   retryIntervalDivisor: 50,
   synthCache: { name: 'infra/app.ts' },
@@ -81,12 +90,6 @@ const executions: Record<'succeeded' | 'compensated' | 'parked', string> = {
 let refundFault: InjectedFaultHandle;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: the console's browser tests drive Debian's Chromium. Install it with ` +
-        '`apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium`.',
-    );
-  }
   await mkdir(ARTIFACTS, { recursive: true });
   profile = await mkdtemp(join(tmpdir(), 'stepsaga-console-chromium-'));
   // Without the background-networking flags Chromium waits on services it cannot reach offline.
