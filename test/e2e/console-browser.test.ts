@@ -284,6 +284,16 @@ describe('local console in Chromium', () => {
     await expect.poll(() => barriers.locator('tbody tr').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await barriers.textContent()).toContain('BARRIER#PlaceOrder#console-park-1');
     await shot('tables');
+
+    await page.click('.sidebar a[data-view="state-machines"]');
+    await page.click('a.card-link:has-text("PlaceOrder")');
+    const graph = page.locator('svg.graph');
+    await graph.waitFor();
+    expect(await graph.locator('g.node-compensation').count()).toBe(2);
+    expect(
+      await graph.locator('g.node[data-state="Compensate ReserveInventory"]').getAttribute('class'),
+    ).toBe('node node-compensation');
+    await shot('state-machine-graph');
   });
 });
 
