@@ -282,6 +282,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         stepFunctions,
         lambda,
         eventBridge,
+        resources: index,
       },
       { port: 0 },
     );
@@ -500,6 +501,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     faults,
     invocationsInFlight: () => lambda.inFlight,
     startupMs,
+    consoleUrl: internalGateway?.consoleUrl ?? '',
     setServiceEndpoint(service, url) {
       serviceEndpoints[service] = url;
       for (const fn of lambda.functions()) fn.recycle();

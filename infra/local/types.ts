@@ -195,6 +195,12 @@ export interface LocalCloud {
   /** Milliseconds from the call of `startLocalCloud` until the cloud was ready. */
   readonly startupMs: number;
   /**
+   * The web console of this cloud (`http://127.0.0.1:<port>/_console/`, on the loopback endpoint its
+   * functions use): state machines, executions, parked sagas, queues and tables, for a browser on
+   * this machine. `stepsaga local up` serves it on its own port too.
+   */
+  readonly consoleUrl: string;
+  /**
    * Sets the endpoint local functions use for a service the cloud serves in-process (Step Functions,
    * Lambda), e.g. once an HTTP gateway in front of the cloud is listening. Applies to workers
    * started afterwards (running workers are recycled).

@@ -72,14 +72,19 @@ describe('the local cloud process lifecycle', () => {
     child.stderr?.on('data', (c: Buffer) => {
       output += c.toString();
     });
-    const endpoint = await new Promise<string>((resolve, reject) => {
+    const [endpoint, consoleUrl] = await new Promise<[string, string]>((resolve, reject) => {
       child?.stdout?.on('data', (c: Buffer) => {
         output += c.toString();
-        const match = /Endpoint: (http:\/\/\S+)/.exec(output);
-        if (match?.[1]) resolve(match[1]);
+        // The ready banner names the endpoint, then the console on the same port.
+        const match = /Endpoint: (http:\/\/\S+)[\s\S]*Console: +(http:\/\/\S+)/.exec(output);
+        if (match?.[1] && match[2]) resolve([match[1], match[2]]);
       });
       child?.once('exit', (code) => reject(new Error(`local up exited with ${code}:\n${output}`)));
     });
+    expect(consoleUrl).toBe(`${endpoint}/_console/`);
+    const consolePage = await fetch(consoleUrl);
+    expect(consolePage.status).toBe(200);
+    expect(await consolePage.text()).toContain('<title>stepsaga local console</title>');
     const cli = child.pid as number;
     const jvms = descendants(cli).filter((pid) => commandLine(pid).includes('DynamoDBLocal'));
     expect(jvms, output).toHaveLength(1);

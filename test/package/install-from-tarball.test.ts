@@ -53,6 +53,10 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
     expect(files).toContain('package/dist/functions/index.d.ts');
     expect(files).toContain('package/dist/infra/local/testing/index.js');
     expect(files).toContain('package/dist/infra/local/cli/bin.js');
+    // The local console's page, style sheet and scripts are served from the package, not the network.
+    for (const asset of ['index.html', 'console.css', 'app.js', 'graph.js']) {
+      expect(files).toContain(`package/dist/infra/local/console/assets/${asset}`);
+    }
     const unwanted = files.filter((file) =>
       /^package\/(test|bench|workflows|docs|infra|functions)\/|\/examples\/|\.test\.|\.ts$(?<!\.d\.ts)|^package\/(cdk\.json|tsconfig)/.test(
         file,

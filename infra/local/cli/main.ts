@@ -184,6 +184,7 @@ async function localUp(values: {
   out(resourcesTable(cloud.resources, gateway.endpoint));
   out(`\nEndpoint: ${gateway.endpoint}  (region ${cloud.region}; SigV4 signatures are not verified)`);
   out(`  export AWS_ENDPOINT_URL=${gateway.endpoint} AWS_REGION=${cloud.region}`);
+  if (gateway.consoleUrl) out(`Console:  ${gateway.consoleUrl}  (this machine's browser only)`);
   out("  npx stepsaga run <SagaName> --input '{...}'");
   out('Press Ctrl-C to stop.');
 

@@ -2,6 +2,8 @@
  * What the gateway needs from a running local cloud. `LocalCloud` satisfies it structurally; keeping
  * the gateway to this narrow shape lets it front any set of engines that speak the same protocols.
  */
+import type { LocalResourceIndex } from '../types.js';
+
 export interface GatewayService {
   call(operation: string, request: unknown): Promise<unknown>;
 }
@@ -19,6 +21,8 @@ export interface GatewayBackend {
   readonly eventBridge: GatewayService;
   /** Lambda: `call('Invoke', { FunctionName, Payload, InvocationType, Qualifier? })` → `{ StatusCode, FunctionError?, Payload }`. */
   readonly lambda: GatewayService;
+  /** The app's resources, for the web console's queue and table views; without them there is no console. */
+  readonly resources?: LocalResourceIndex;
 }
 
 /** An error a local service raises with an AWS error code (`__type`) and an HTTP status. */

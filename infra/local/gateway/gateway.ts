@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
+import { CONSOLE_PATH, ConsoleServer, isConsolePath } from '../console/index.js';
 import { AWS_JSON_1_0, AWS_JSON_1_1, sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
 import { parseJsonBody, send } from './http-io.js';
@@ -46,6 +47,12 @@ export interface GatewayOptions {
    * @default none
    */
   readonly allowedHosts?: readonly string[];
+  /**
+   * Serve the web console at `/_console` (when the backend lists its resources, as a local cloud does).
+   * It answers its own origin only, whatever `allowedOrigins` says.
+   * @default true
+   */
+  readonly console?: boolean;
 }
 
 /** A running gateway: one HTTP endpoint in front of the local cloud that the AWS SDK and CLI talk to. */
@@ -53,6 +60,8 @@ export interface Gateway {
   /** `http://host:port`, the value for `AWS_ENDPOINT_URL` or `--endpoint-url`. */
   readonly endpoint: string;
   readonly port: number;
+  /** `http://host:port/_console/`, when the gateway serves the console. */
+  readonly consoleUrl?: string;
   /** Stops listening and closes open connections. */
   stop(): Promise<void>;
 }
@@ -116,6 +125,10 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
   const host = options.host ?? '127.0.0.1';
   const agent = createEngineAgent();
   const scope = { region: backend.region, accessKeyId: options.engineAccessKeyId ?? 'local' };
+  const consoleServer =
+    options.console !== false && backend.resources
+      ? new ConsoleServer(backend, () => `http://${host}:${port}`)
+      : undefined;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -124,6 +137,11 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
     if (!verdict.ok) {
       discardBody(req);
       sendRefusal(res, kind, 'forbidden', verdict.message);
+      return;
+    }
+    // Before CORS: origins allowed for the AWS APIs are not the console's.
+    if (consoleServer && isConsolePath(url.pathname)) {
+      await consoleServer.handle(req, res, url);
       return;
     }
     if (verdict.allowOrigin) {
@@ -292,7 +310,9 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
   return {
     endpoint: `http://${host}:${port}`,
     port,
+    ...(consoleServer ? { consoleUrl: `http://${host}:${port}${CONSOLE_PATH}/` } : {}),
     async stop() {
+      consoleServer?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
