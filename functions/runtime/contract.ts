@@ -54,6 +54,11 @@ export interface ParticipantRequest<I = unknown> {
    * results are held to the 256 KiB payload limit alone.
    */
   readonly budget?: StateBudget;
+  /**
+   * On a callback step's action: the task token the saga waits on. Hand it to whoever answers (in an
+   * outbox event, a queue message, a link) and answer it with `answerCallback`.
+   */
+  readonly taskToken?: string;
 }
 
 /** Sizes in UTF-8 bytes of JSON, as Step Functions measures its payloads. */

@@ -125,7 +125,7 @@ export interface Invocation {
 }
 
 /** Answers one participant invocation: return a result, or throw an error whose `name` is the Lambda error type. */
-export type Behaviour = (request: ParticipantRequest, attempt: number) => JSONValue;
+export type Behaviour = (request: ParticipantRequest, attempt: number) => JSONValue | Promise<JSONValue>;
 
 /** One SQS SendMessage a state made (only those that succeeded). */
 export interface SentMessage {
@@ -179,7 +179,7 @@ export async function runSaga(
   const parked: ParkedSagaMessage[] = [];
   const sent: SentMessage[] = [];
   const attempts = new Map<string, number>();
-  const handlers: Record<string, (input: JSONValue) => JSONValue> = {};
+  const handlers: Record<string, (input: JSONValue) => JSONValue | Promise<JSONValue>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
 
   for (const [name, state] of allStates(local.States)) {
@@ -211,8 +211,13 @@ export async function runSaga(
       };
       continue;
     }
+    // A callback step invokes through the lambda:invoke integration: the request is the Payload,
+    // and the behaviour's result (or error) stands for the answer sent on the task token.
+    const integration = resource.startsWith('arn:aws:states:::lambda:invoke');
     handlers[name] = (params) => {
-      const request = params as unknown as ParticipantRequest;
+      const request = (integration
+        ? (params as { Payload: unknown }).Payload
+        : params) as unknown as ParticipantRequest;
       invocations.push({ state: name, resource, request });
       const attempt = (attempts.get(name) ?? 0) + 1;
       attempts.set(name, attempt);

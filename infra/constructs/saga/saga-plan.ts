@@ -1,6 +1,8 @@
 import { type Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { participantFunction } from '../participant/participant-ref.js';
+import type { ResolvedCallback } from './saga-callback-step.js';
+import type { FlatSagaStep } from './saga-parallel-group.js';
 import type { SagaStep, SagaStepKind, StepRetry } from './saga-props.js';
 
 /** A retrier in Step Functions units. Values may be unresolved tokens; checks skip those. */
@@ -25,6 +27,10 @@ export interface ResolvedStep {
   readonly compensation?: string;
   readonly retry: ResolvedRetry;
   readonly timeoutSeconds: number;
+  /** The parallel group the step runs in, if any (its `Parallel` state's name). */
+  readonly group?: string;
+  /** Whether the step waits for an answer on a task token; its timeout is then `timeoutSeconds`. */
+  readonly callback?: ResolvedCallback;
 }
 
 export const DEFAULT_FORWARD_RETRY: ResolvedRetry = {
@@ -114,7 +120,7 @@ function defaultTimeoutSeconds(fn: lambda.IFunction): number {
   return LAMBDA_MAX_TIMEOUT_SECONDS;
 }
 
-export function resolveSteps(steps: readonly SagaStep[]): ResolvedStep[] {
+export function resolveSteps(steps: readonly FlatSagaStep[]): ResolvedStep[] {
   const kinds = resolveKinds(steps);
   return steps.map((step, index) => {
     const fn = participantFunction(step.participant);
@@ -133,7 +139,23 @@ export function resolveSteps(steps: readonly SagaStep[]): ResolvedStep[] {
       action: step.action,
       ...(step.compensation !== undefined ? { compensation: step.compensation } : {}),
       retry,
-      timeoutSeconds: step.timeout ? durationSeconds(step.timeout) : defaultTimeoutSeconds(fn),
+      // A callback step's attempt lasts as long as the wait for its answer.
+      timeoutSeconds: step.callback
+        ? durationSeconds(step.callback.timeout)
+        : step.timeout
+          ? durationSeconds(step.timeout)
+          : defaultTimeoutSeconds(fn),
+      ...(step.group !== undefined ? { group: step.group } : {}),
+      ...(step.callback
+        ? {
+            callback: {
+              timeoutSeconds: durationSeconds(step.callback.timeout),
+              ...(step.callback.heartbeat
+                ? { heartbeatSeconds: durationSeconds(step.callback.heartbeat) }
+                : {}),
+            },
+          }
+        : {}),
     };
   });
 }

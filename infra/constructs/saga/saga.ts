@@ -10,9 +10,11 @@ import { OrchestratedTransaction } from '../orchestration/orchestrated-transacti
 import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
+import { validateCallbackStep } from './saga-callback-step.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS, worstCase } from './saga-limits.js';
 import { ALL_OUTCOMES, outcomeQueue } from './saga-outcomes.js';
+import { flattenSteps, validateGroupDeclarations, validateGroupKinds } from './saga-parallel-group.js';
 import {
   DEFAULT_PERSISTENT_RETRY,
   durationSeconds,
@@ -64,14 +66,18 @@ export class Saga extends OrchestratedTransaction {
     this.logLevel = props.logLevel ?? 'ALL';
 
     validateSagaName(sagaName);
-    validateStepDeclarations(sagaName, props.steps);
-    checkStepOperations(sagaName, props.steps);
-    const steps = resolveSteps(props.steps);
+    validateGroupDeclarations(sagaName, props.steps);
+    const declaredSteps = flattenSteps(props.steps);
+    validateStepDeclarations(sagaName, declaredSteps);
+    checkStepOperations(sagaName, declaredSteps);
+    const steps = resolveSteps(declaredSteps);
+    validateGroupKinds(sagaName, steps);
     validateKinds(sagaName, steps);
     for (const step of steps) {
       const where = `Saga "${sagaName}", step "${step.name}"`;
       validateRetry(where, 'retry', step.retry);
       validateTimeout(where, step.timeoutSeconds);
+      validateCallbackStep(sagaName, step, type);
     }
     const compensationRetry = resolveRetry(props.compensationRetry, DEFAULT_PERSISTENT_RETRY);
     validateRetry(`Saga "${sagaName}"`, 'compensationRetry', compensationRetry);
@@ -79,7 +85,7 @@ export class Saga extends OrchestratedTransaction {
     const timeoutSeconds = props.timeout ? durationSeconds(props.timeout) : undefined;
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
-    this.stateBudget = planStateBudget(sagaName, props.steps, props.maxInputBytes);
+    this.stateBudget = planStateBudget(sagaName, declaredSteps, props.maxInputBytes);
     this.steps = steps;
     const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
       `Saga "${sagaName}"`,
@@ -151,7 +157,10 @@ export class Saga extends OrchestratedTransaction {
         'every attempt timing out, every retry wait at its longest, then every compensation and the park',
       worstCaseSeconds: worst.durationSeconds,
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-      uses: props.steps.map((step) => ({ usedBy: `step "${step.name}"`, participant: step.participant })),
+      uses: flattenSteps(props.steps).map((step) => ({
+        usedBy: `step "${step.name}"`,
+        participant: step.participant,
+      })),
     });
     if (type === 'STANDARD' && worst.historyEvents > MAX_HISTORY_EVENTS) {
       throw new SagaValidationError(
