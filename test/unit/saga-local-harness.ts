@@ -46,9 +46,14 @@ function resolveIntrinsic(value: unknown): string {
   throw new Error(`Cannot resolve ${JSON.stringify(value)} in a state machine definition`);
 }
 
-/** The definition of the template's only state machine, as deployed (tokens resolved to stand-ins). */
-export function definitionFromTemplate(template: Template): AslDefinition {
-  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+/**
+ * The definition of the template's only state machine (or the one whose logical id starts with
+ * `logicalIdPrefix`), as deployed (tokens resolved to stand-ins).
+ */
+export function definitionFromTemplate(template: Template, logicalIdPrefix?: string): AslDefinition {
+  const machines = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'))
+    .filter(([id]) => logicalIdPrefix === undefined || id.startsWith(logicalIdPrefix))
+    .map(([, machine]) => machine);
   if (machines.length !== 1)
     throw new Error(`Expected one state machine in the template, found ${machines.length}`);
   const props = machines[0]!['Properties'] as { DefinitionString: unknown };

@@ -1,6 +1,7 @@
 export * from '../../../functions/runtime/saga-outcome-message.js';
 export * from './saga.js';
 export * from './saga-callback-step.js';
+export * from './saga-child-step.js';
 export * from './saga-definition.js';
 export * from './saga-limits.js';
 export * from './saga-outcomes.js';

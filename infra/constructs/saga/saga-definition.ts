@@ -15,6 +15,7 @@ import {
 } from '../orchestration/task-errors.js';
 import { parallelGroupState } from './parallel-group-state.js';
 import { callbackTask } from './saga-callback-step.js';
+import { childCompensationTask, childForwardState } from './saga-child-step.js';
 import { entryStateName } from './saga-parallel-group.js';
 import {
   OUTCOME_RETRY,
@@ -274,6 +275,9 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
       Next: next,
     };
     if (step.callback) states[step.name] = callbackTask(states[step.name]!, step.callback, step.retry);
+    if (step.child) {
+      states[step.name] = childForwardState(states[step.name]!, step, compensationBefore(step.index));
+    }
     if (step.index === 0 && input.budget) {
       const forward = states[step.name]!;
       forward['Catch'] = [inputRefusalCatcher(), ...(forward['Catch'] as AslValue[])];
@@ -298,6 +302,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
         Catch: catchInto(name, parkStateName(name)),
         Next: compensationBefore(step.index),
       };
+      if (step.child) states[name] = { ...states[name]!, ...childCompensationTask(step.name, step.child) };
     }
   }
 

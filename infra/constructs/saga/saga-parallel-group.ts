@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { decideStateName } from '../orchestration/park-state.js';
+import { isChildStep, type SagaChildStep } from './saga-child-step.js';
 import type { ResolvedStep } from './saga-plan.js';
 import type { SagaStep } from './saga-props.js';
 import {
@@ -28,11 +29,31 @@ export interface SagaParallelGroup {
   readonly parallel: readonly SagaStep[];
 }
 
-/** One entry of a saga's `steps`: a step, or a group of steps that run at the same time. */
-export type SagaStepDeclaration = SagaStep | SagaParallelGroup;
+/** One entry of a saga's `steps`: a step, a group of steps that run at the same time, or a child saga. */
+export type SagaStepDeclaration = SagaStep | SagaParallelGroup | SagaChildStep;
 
 /** A step as the plan sees it: groups are flattened into their steps, which remember their group. */
-export type FlatSagaStep = SagaStep & { readonly group?: string };
+export type FlatSagaStep = (SagaStep | SagaChildStep) & { readonly group?: string };
+
+/**
+ * A step as the participant-step checks see it: a child step's "action" and "compensation" are
+ * starting the child and its compensation saga.
+ */
+export function stepView(step: FlatSagaStep): SagaStep {
+  if (!isChildStep(step)) return step;
+  return {
+    name: step.name,
+    participant: undefined as never,
+    action: 'startExecution',
+    ...(step.compensationSaga ? { compensation: 'startExecution' } : {}),
+    ...(step.kind ? { kind: step.kind } : {}),
+  };
+}
+
+/** The steps that invoke a participant (not child sagas). */
+export function participantSteps(steps: readonly FlatSagaStep[]): SagaStep[] {
+  return steps.filter((s): s is SagaStep & { group?: string } => !isChildStep(s));
+}
 
 export function isParallelGroup(declaration: SagaStepDeclaration): declaration is SagaParallelGroup {
   return 'parallel' in declaration;

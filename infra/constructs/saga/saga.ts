@@ -11,10 +11,17 @@ import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
 import { validateCallbackStep } from './saga-callback-step.js';
+import { grantChildSteps, isChildStep, validateChildStep } from './saga-child-step.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS, worstCase } from './saga-limits.js';
 import { ALL_OUTCOMES, outcomeQueue } from './saga-outcomes.js';
-import { flattenSteps, validateGroupDeclarations, validateGroupKinds } from './saga-parallel-group.js';
+import {
+  flattenSteps,
+  participantSteps,
+  stepView,
+  validateGroupDeclarations,
+  validateGroupKinds,
+} from './saga-parallel-group.js';
 import {
   DEFAULT_PERSISTENT_RETRY,
   durationSeconds,
@@ -68,9 +75,12 @@ export class Saga extends OrchestratedTransaction {
     validateSagaName(sagaName);
     validateGroupDeclarations(sagaName, props.steps);
     const declaredSteps = flattenSteps(props.steps);
-    validateStepDeclarations(sagaName, declaredSteps);
-    checkStepOperations(sagaName, declaredSteps);
+    validateStepDeclarations(sagaName, declaredSteps.map(stepView));
+    checkStepOperations(sagaName, participantSteps(declaredSteps));
     const steps = resolveSteps(declaredSteps);
+    declaredSteps.forEach((step, i) => {
+      if (isChildStep(step)) validateChildStep(sagaName, step, steps[i]!.kind);
+    });
     validateGroupKinds(sagaName, steps);
     validateKinds(sagaName, steps);
     for (const step of steps) {
@@ -85,7 +95,7 @@ export class Saga extends OrchestratedTransaction {
     const timeoutSeconds = props.timeout ? durationSeconds(props.timeout) : undefined;
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
-    this.stateBudget = planStateBudget(sagaName, declaredSteps, props.maxInputBytes);
+    this.stateBudget = planStateBudget(sagaName, declaredSteps.map(stepView), props.maxInputBytes);
     this.steps = steps;
     const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
       `Saga "${sagaName}"`,
@@ -128,10 +138,16 @@ export class Saga extends OrchestratedTransaction {
       logRetention: props.logRetention,
       tracing: props.tracing,
       includeExecutionData: props.includeExecutionData,
-      functionArns: steps.map((s) => s.functionArn),
+      functionArns: steps.filter((s) => s.child === undefined).map((s) => s.functionArn),
       queues: this.outcomeQueue ? [this.parkedQueue, this.outcomeQueue] : [this.parkedQueue],
     });
     this.stateMachine = machine.stateMachine;
+    grantChildSteps(
+      this.stateMachine,
+      declaredSteps.flatMap((s) =>
+        isChildStep(s) ? [s.childSaga, ...(s.compensationSaga ? [s.compensationSaga] : [])] : [],
+      ),
+    );
     this.logGroup = machine.logGroup;
   }
 
@@ -157,7 +173,7 @@ export class Saga extends OrchestratedTransaction {
         'every attempt timing out, every retry wait at its longest, then every compensation and the park',
       worstCaseSeconds: worst.durationSeconds,
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-      uses: flattenSteps(props.steps).map((step) => ({
+      uses: participantSteps(flattenSteps(props.steps)).map((step) => ({
         usedBy: `step "${step.name}"`,
         participant: step.participant,
       })),
