@@ -75,7 +75,7 @@ describe('Child saga steps on the local interpreter', () => {
     const run = await runSaga(definition, input, {
       executionName: 'trip-t-2',
       behaviours: {
-        RentCar: (request, attempt) => {
+        RentCar: (_request, attempt) => {
           if (attempt === 1) named('StepFunctions.SdkClientException', 'connection reset')();
           return childAnswer({ Rent: {} })();
         },
