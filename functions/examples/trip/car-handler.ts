@@ -30,8 +30,9 @@ export const handler = defineParticipant({
       const tripId = input.input?.tripId ?? '';
       update({
         key: carKey(tripId),
-        update: 'SET #status = :returned, returnedFor = :child ADD returns :one',
-        names: { '#status': 'status' },
+        // `returns` is a DynamoDB reserved word, hence the name placeholder.
+        update: 'SET #status = :returned, returnedFor = :child ADD #returns :one',
+        names: { '#status': 'status', '#returns': 'returns' },
         values: { ':returned': 'returned', ':child': input.childSagaId ?? '', ':one': 1 },
       });
       return { returned: true };
