@@ -33,6 +33,13 @@ export {
   type NotificationState,
   type NotificationStatus,
 } from './notifier/status-store.js';
+export {
+  type AnswerCallbackOptions,
+  answerCallback,
+  type CallbackAnswer,
+  type CallbackOutcome,
+  heartbeatCallback,
+} from './runtime/callback.js';
 export { sharedDynamoDbClient } from './runtime/client.js';
 export { LOG_PAYLOADS_ENV, RETENTION_ENV, TABLE_NAME_ENV } from './runtime/config.js';
 export type {

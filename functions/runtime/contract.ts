@@ -59,6 +59,11 @@ export interface ParticipantRequest<I = unknown> {
    * the runtime answers with only these, and records the whole result in the barrier. Absent: all.
    */
   readonly keep?: readonly string[];
+  /**
+   * On a callback step's action: the task token the saga waits on. Hand it to whoever answers (in an
+   * outbox event, a queue message, a link) and answer it with `answerCallback`.
+   */
+  readonly taskToken?: string;
 }
 
 /** Sizes in UTF-8 bytes of JSON, as Step Functions measures its payloads. */

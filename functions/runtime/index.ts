@@ -1,5 +1,12 @@
 export type { BarrierRecord, BarrierStatus } from './barrier.js';
 export { BARRIER_ITEM_TYPE } from './barrier.js';
+export {
+  type AnswerCallbackOptions,
+  answerCallback,
+  type CallbackAnswer,
+  type CallbackOutcome,
+  heartbeatCallback,
+} from './callback.js';
 export { sharedDynamoDbClient } from './client.js';
 export {
   DEFAULT_RETENTION_DAYS,

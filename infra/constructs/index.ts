@@ -52,7 +52,10 @@ export { Participant } from './participant/participant.js';
 export type { ParticipantProps } from './participant/participant-props.js';
 export type { IParticipant, ParticipantOperations, ParticipantRef } from './participant/participant-ref.js';
 export { Saga } from './saga/saga.js';
+export type { SagaStepCallback } from './saga/saga-callback-step.js';
+export type { ChildSagaRef, SagaChildStep } from './saga/saga-child-step.js';
 export type { SagaOutcomes } from './saga/saga-outcomes.js';
+export type { SagaParallelGroup, SagaStepDeclaration } from './saga/saga-parallel-group.js';
 export type {
   SagaInputField,
   SagaInputFieldType,

@@ -87,6 +87,7 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
         'holdReservation',
         'createTransactionalMessageClient',
         'publishNotification',
+        'answerCallback',
       ]),
     );
     expect(surfaces['stepsaga/testing']).toEqual(

@@ -92,9 +92,9 @@ describe('saga cost model', () => {
   });
 
   it('names the step form it does not know and where to add its counts', () => {
-    const plan = { ...placeOrderLike, steps: [step('Group', 'compensatable', { form: 'parallel' })] };
+    const plan = { ...placeOrderLike, steps: [step('Group', 'compensatable', { form: 'saga-loop' })] };
     expect(() => estimateSagaCost(plan)).toThrow(
-      'Step "Group" has step form "parallel", which the cost model does not know (known: task). Add its counts to STEP_FORM_COSTS.',
+      'Step "Group" has step form "saga-loop", which the cost model does not know (known: task, callback, child). Add its counts to STEP_FORM_COSTS.',
     );
   });
 });

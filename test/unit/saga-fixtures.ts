@@ -22,7 +22,7 @@ export interface BuiltSaga {
 }
 
 export function buildSaga(
-  props: Omit<SagaProps, 'steps'> & { steps: (stack: Stack) => SagaStep[] },
+  props: Omit<SagaProps, 'steps'> & { steps: (stack: Stack) => SagaProps['steps'] },
   id = 'Trip',
 ): BuiltSaga {
   const stack = new Stack(new App(), 'SagaTest');

@@ -46,9 +46,14 @@ function resolveIntrinsic(value: unknown): string {
   throw new Error(`Cannot resolve ${JSON.stringify(value)} in a state machine definition`);
 }
 
-/** The definition of the template's only state machine, as deployed (tokens resolved to stand-ins). */
-export function definitionFromTemplate(template: Template): AslDefinition {
-  const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+/**
+ * The definition of the template's only state machine (or the one whose logical id starts with
+ * `logicalIdPrefix`), as deployed (tokens resolved to stand-ins).
+ */
+export function definitionFromTemplate(template: Template, logicalIdPrefix?: string): AslDefinition {
+  const machines = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'))
+    .filter(([id]) => logicalIdPrefix === undefined || id.startsWith(logicalIdPrefix))
+    .map(([, machine]) => machine);
   if (machines.length !== 1)
     throw new Error(`Expected one state machine in the template, found ${machines.length}`);
   const props = machines[0]!['Properties'] as { DefinitionString: unknown };
@@ -125,7 +130,7 @@ export interface Invocation {
 }
 
 /** Answers one participant invocation: return a result, or throw an error whose `name` is the Lambda error type. */
-export type Behaviour = (request: ParticipantRequest, attempt: number) => JSONValue;
+export type Behaviour = (request: ParticipantRequest, attempt: number) => JSONValue | Promise<JSONValue>;
 
 /** One SQS SendMessage a state made (only those that succeeded). */
 export interface SentMessage {
@@ -179,7 +184,7 @@ export async function runSaga(
   const parked: ParkedSagaMessage[] = [];
   const sent: SentMessage[] = [];
   const attempts = new Map<string, number>();
-  const handlers: Record<string, (input: JSONValue) => JSONValue> = {};
+  const handlers: Record<string, (input: JSONValue) => JSONValue | Promise<JSONValue>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
 
   for (const [name, state] of allStates(local.States)) {
@@ -211,8 +216,13 @@ export async function runSaga(
       };
       continue;
     }
+    // A callback step invokes through the lambda:invoke integration: the request is the Payload,
+    // and the behaviour's result (or error) stands for the answer sent on the task token.
+    const integration = resource.startsWith('arn:aws:states:::lambda:invoke');
     handlers[name] = (params) => {
-      const request = params as unknown as ParticipantRequest;
+      const request = (integration
+        ? (params as { Payload: unknown }).Payload
+        : params) as unknown as ParticipantRequest;
       invocations.push({ state: name, resource, request });
       const attempt = (attempts.get(name) ?? 0) + 1;
       attempts.set(name, attempt);

@@ -16,7 +16,8 @@ export interface SagaCostPlanInput {
   readonly sagaName: string;
   readonly type: SagaType;
   readonly steps: readonly ResolvedStep[];
-  readonly participants: readonly ParticipantRef[];
+  /** Per step, the participant it invokes; undefined for a child step. */
+  readonly participants: readonly (ParticipantRef | undefined)[];
   readonly validatesInput: boolean;
   readonly publishes: readonly SagaOutcomeType[];
   readonly waitsForDecision: boolean;
@@ -50,10 +51,14 @@ export function sagaCostPlanOf(input: SagaCostPlanInput): SagaCostPlan {
     waitsForDecision: input.waitsForDecision,
     compensationRetryAttempts: known(input.compensationRetry.attempts) ?? 0,
     steps: input.steps.map((step) => ({
-      form: 'task',
+      form: step.child ? 'child' : step.callback ? 'callback' : 'task',
       name: step.name,
       kind: step.kind,
-      participant: participantPlan(input.participants[step.index]!, step.function),
+      ...(step.group !== undefined ? { group: step.group } : {}),
+      participant:
+        step.child || !step.function
+          ? { name: `saga ${step.child?.sagaName ?? step.name}` }
+          : participantPlan(input.participants[step.index]!, step.function),
       action: step.action,
       ...(step.compensation !== undefined ? { compensation: step.compensation } : {}),
       retryAttempts: known(step.retry.attempts) ?? 0,

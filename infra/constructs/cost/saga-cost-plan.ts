@@ -22,6 +22,8 @@ export interface StepCostPlan {
   readonly form: string;
   readonly name: string;
   readonly kind: 'compensatable' | 'pivot' | 'retriable';
+  /** The parallel group the step runs in, if any. */
+  readonly group?: string;
   readonly participant: ParticipantCostPlan;
   readonly action: string;
   readonly compensation?: string;

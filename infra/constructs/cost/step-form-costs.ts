@@ -57,9 +57,28 @@ const taskStep: StepFormCost = {
   transitionsPerRetry: 1,
 };
 
+/**
+ * A callback step is the same Task with `.waitForTaskToken`: waiting for the answer is not a
+ * transition, and the answer itself is not billed by Step Functions.
+ */
+const callbackStep: StepFormCost = taskStep;
+
+/**
+ * A child saga step: one `startExecution.sync:2` Task in the parent, no participant invocation of its
+ * own. The child's transitions are billed to the child's execution; price the child saga on its own.
+ */
+const childStep: StepFormCost = {
+  forward: () => ({ transitions: 1, invocations: [] }),
+  refused: () => ({ transitions: 1, invocations: [] }),
+  compensation: (step) => (step.compensation === undefined ? undefined : { transitions: 1, invocations: [] }),
+  transitionsPerRetry: 1,
+};
+
 /** Transition counts per step form, keyed by `StepCostPlan.form`. */
 export const STEP_FORM_COSTS: Readonly<Record<string, StepFormCost>> = {
   task: taskStep,
+  callback: callbackStep,
+  child: childStep,
 };
 
 export function stepFormCost(step: StepCostPlan): StepFormCost {

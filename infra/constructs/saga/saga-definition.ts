@@ -13,6 +13,10 @@ import {
   retrier,
   TRANSIENT_ERRORS,
 } from '../orchestration/task-errors.js';
+import { parallelGroupState } from './parallel-group-state.js';
+import { callbackTask } from './saga-callback-step.js';
+import { childCompensationTask, childForwardState } from './saga-child-step.js';
+import { entryStateName } from './saga-parallel-group.js';
 import {
   OUTCOME_RETRY,
   OUTCOME_TIMEOUT_SECONDS,
@@ -110,6 +114,7 @@ function request(
   phase: 'action' | 'compensation',
   action: string,
   budget: SagaStateBudget | undefined,
+  resultsExist: boolean,
   payload?: StepPayloadParameters,
 ): AslState {
   const resultBytes = budget?.resultBytes[step.index];
@@ -123,7 +128,7 @@ function request(
     step: step.name,
     phase,
     action,
-    resultsExist: step.index > 0,
+    resultsExist,
     ...(lean ? { payload: lean } : {}),
     ...(phase === 'action' && budget && resultBytes !== undefined
       ? { budget: { inputBytes: budget.inputBytes, resultBytes } }
@@ -237,7 +242,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     states[StateNames.validateInput] = {
       Type: 'Choice',
       Comment: 'One transition: the input must match the saga input schema',
-      Choices: [{ And: [...rules, ...reserved], Next: first.name }],
+      Choices: [{ And: [...rules, ...reserved], Next: entryStateName(first) }],
       Default: StateNames.inputInvalid,
     };
     states[StateNames.inputInvalid] = {
@@ -256,18 +261,39 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     return previous ? compensationStateName(previous.name) : toCompensated;
   };
 
+  /** Whether `$.results` exists when `step` runs: some step ran before it (or before its group). */
+  const resultsExist = (step: ResolvedStep): boolean =>
+    steps.findIndex((s) => entryStateName(s) === entryStateName(step)) > 0;
+  /** The state after `step` succeeds: the next step's (or group's) state, skipping the rest of its group. */
+  const nextState = (step: ResolvedStep): string => {
+    const after = steps.slice(step.index + 1).find((s) => s.group === undefined || s.group !== step.group);
+    return after ? entryStateName(after) : toSucceeded;
+  };
+
   for (const step of steps) {
-    const next = steps[step.index + 1]?.name ?? toSucceeded;
+    const next = nextState(step);
     states[step.name] = {
       Type: 'Task',
       Comment: `${step.kind} step: ${step.action}${step.compensation !== undefined ? ` (undone by ${step.compensation})` : ''}`,
       Resource: step.functionArn,
-      Parameters: request(sagaName, step, 'action', step.action, input.budget, input.payloads?.[step.index]),
+      Parameters: request(
+        sagaName,
+        step,
+        'action',
+        step.action,
+        input.budget,
+        resultsExist(step),
+        input.payloads?.[step.index],
+      ),
       ResultPath: `$.results${member(step.name)}`,
       TimeoutSeconds: step.timeoutSeconds,
       ...forwardErrorHandling(step, compensationBefore(step.index)),
       Next: next,
     };
+    if (step.callback) states[step.name] = callbackTask(states[step.name]!, step.callback, step.retry);
+    if (step.child) {
+      states[step.name] = childForwardState(states[step.name]!, step, compensationBefore(step.index));
+    }
     if (step.index === 0 && input.budget) {
       const forward = states[step.name]!;
       forward['Catch'] = [inputRefusalCatcher(), ...(forward['Catch'] as AslValue[])];
@@ -284,6 +310,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
           'compensation',
           step.compensation,
           input.budget,
+          resultsExist(step),
           input.payloads?.[step.index],
         ),
         ResultPath: null,
@@ -292,7 +319,30 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
         Catch: catchInto(name, parkStateName(name)),
         Next: compensationBefore(step.index),
       };
+      if (step.child) states[name] = { ...states[name]!, ...childCompensationTask(step.name, step.child) };
     }
+  }
+
+  for (const group of new Set(steps.flatMap((s) => (s.group === undefined ? [] : [s.group])))) {
+    const members = steps.filter((s) => s.group === group);
+    const first = members[0]!;
+    const last = members[members.length - 1]!;
+    const memberStates = members.map((s) => states[s.name]!);
+    for (const s of members) delete states[s.name];
+    // A failed compensatable branch compensates every branch (the barrier makes compensating one that
+    // never committed, or commits late, harmless), from the last declared back to the first.
+    const catchers =
+      first.kind === 'compensatable'
+        ? catchInto(group, compensationStateName(last.name))
+        : catchInto(group, parkStateName(group));
+    states[group] = parallelGroupState({
+      group,
+      members,
+      memberStates,
+      resultsBefore: steps.slice(0, first.index).map((s) => s.name),
+      catchers: first.index === 0 && input.budget ? [inputRefusalCatcher(), ...catchers] : catchers,
+      next: nextState(last),
+    });
   }
 
   const park = (failedState: string, step: ResolvedStep, phase: 'action' | 'compensation', skipTo: string) =>
@@ -300,7 +350,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
       states,
       parkStates({
         failedState,
-        step: step.name,
+        step: entryStateName(step),
         phase,
         queueUrl: input.parkedQueueUrl,
         sagaName,
@@ -316,7 +366,14 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
     );
   for (const step of steps) {
     // skip on a forward step: the operator did the step's work by hand, so the saga goes forward.
-    if (step.kind !== 'compensatable') park(step.name, step, 'action', String(states[step.name]!['Next']));
+    // A retriable group parks as one: `retry` runs every branch again (the barrier answers the
+    // branches that committed with their first result).
+    if (
+      step.kind !== 'compensatable' &&
+      (step.group === undefined || step === steps.find((s) => s.group === step.group))
+    ) {
+      park(entryStateName(step), step, 'action', nextState(step));
+    }
     if (step.compensation !== undefined) {
       park(compensationStateName(step.name), step, 'compensation', compensationBefore(step.index));
     }
@@ -365,7 +422,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
 
   return {
     Comment: `Saga ${sagaName}: ${steps.map((s) => s.name).join(' -> ')}`,
-    StartAt: input.inputSchema ? StateNames.validateInput : first.name,
+    StartAt: input.inputSchema ? StateNames.validateInput : entryStateName(first),
     ...(input.timeoutSeconds !== undefined ? { TimeoutSeconds: input.timeoutSeconds } : {}),
     States: states,
   };

@@ -1,6 +1,9 @@
 import { type Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { participantFunction } from '../participant/participant-ref.js';
+import type { ResolvedCallback } from './saga-callback-step.js';
+import { DEFAULT_CHILD_TIMEOUT_SECONDS, isChildStep, type ResolvedChild } from './saga-child-step.js';
+import type { FlatSagaStep } from './saga-parallel-group.js';
 import type { SagaStep, SagaStepKind, StepRetry } from './saga-props.js';
 
 /** A retrier in Step Functions units. Values may be unresolved tokens; checks skip those. */
@@ -19,12 +22,20 @@ export interface ResolvedStep {
   readonly kind: SagaStepKind;
   /** Whether `kind` came from the defaults rather than the step's declaration. */
   readonly kindInferred: boolean;
+  /** The participant's function ARN; for a child step, the child saga's state machine ARN. */
   readonly functionArn: string;
-  readonly function: lambda.IFunction;
+  /** The participant's function; none for a child step. */
+  readonly function?: lambda.IFunction;
   readonly action: string;
   readonly compensation?: string;
   readonly retry: ResolvedRetry;
   readonly timeoutSeconds: number;
+  /** The parallel group the step runs in, if any (its `Parallel` state's name). */
+  readonly group?: string;
+  /** Whether the step waits for an answer on a task token; its timeout is then `timeoutSeconds`. */
+  readonly callback?: ResolvedCallback;
+  /** The child saga the step runs, for a child step. */
+  readonly child?: ResolvedChild;
 }
 
 export const DEFAULT_FORWARD_RETRY: ResolvedRetry = {
@@ -95,7 +106,9 @@ export function resolveRetry(retry: StepRetry | undefined, defaults: ResolvedRet
  * last step and no pivot is declared, and otherwise compensatable (which validation then refuses,
  * pointing at the missing compensation).
  */
-export function resolveKinds(steps: readonly SagaStep[]): { kind: SagaStepKind; inferred: boolean }[] {
+export function resolveKinds(
+  steps: readonly Pick<SagaStep, 'kind' | 'compensation'>[],
+): { kind: SagaStepKind; inferred: boolean }[] {
   const declaredPivot = steps.findIndex((s) => s.kind === 'pivot');
   return steps.map((step, i) => {
     if (step.kind) return { kind: step.kind, inferred: false };
@@ -114,11 +127,50 @@ function defaultTimeoutSeconds(fn: lambda.IFunction): number {
   return LAMBDA_MAX_TIMEOUT_SECONDS;
 }
 
-export function resolveSteps(steps: readonly SagaStep[]): ResolvedStep[] {
-  const kinds = resolveKinds(steps);
+export function resolveSteps(steps: readonly FlatSagaStep[]): ResolvedStep[] {
+  const kinds = resolveKinds(
+    steps.map((s) =>
+      isChildStep(s)
+        ? {
+            ...(s.kind ? { kind: s.kind } : {}),
+            ...(s.compensationSaga ? { compensation: 'startExecution' } : {}),
+          }
+        : s,
+    ),
+  );
   return steps.map((step, index) => {
-    const fn = participantFunction(step.participant);
     const { kind, inferred } = kinds[index]!;
+    if (isChildStep(step)) {
+      const compensation = step.compensationSaga;
+      return {
+        name: step.name,
+        index,
+        kind,
+        kindInferred: inferred,
+        functionArn: step.childSaga.stateMachine.stateMachineArn,
+        action: 'startExecution',
+        ...(compensation ? { compensation: 'startExecution' } : {}),
+        retry: resolveRetry(
+          step.retry,
+          kind === 'retriable' ? DEFAULT_PERSISTENT_RETRY : DEFAULT_FORWARD_RETRY,
+        ),
+        timeoutSeconds: step.timeout ? durationSeconds(step.timeout) : DEFAULT_CHILD_TIMEOUT_SECONDS,
+        ...(step.group !== undefined ? { group: step.group } : {}),
+        child: {
+          sagaName: step.childSaga.sagaName,
+          stateMachineArn: step.childSaga.stateMachine.stateMachineArn,
+          ...(compensation
+            ? {
+                compensation: {
+                  sagaName: compensation.sagaName,
+                  stateMachineArn: compensation.stateMachine.stateMachineArn,
+                },
+              }
+            : {}),
+        },
+      };
+    }
+    const fn = participantFunction(step.participant);
     const retry = resolveRetry(
       step.retry,
       kind === 'retriable' ? DEFAULT_PERSISTENT_RETRY : DEFAULT_FORWARD_RETRY,
@@ -133,7 +185,23 @@ export function resolveSteps(steps: readonly SagaStep[]): ResolvedStep[] {
       action: step.action,
       ...(step.compensation !== undefined ? { compensation: step.compensation } : {}),
       retry,
-      timeoutSeconds: step.timeout ? durationSeconds(step.timeout) : defaultTimeoutSeconds(fn),
+      // A callback step's attempt lasts as long as the wait for its answer.
+      timeoutSeconds: step.callback
+        ? durationSeconds(step.callback.timeout)
+        : step.timeout
+          ? durationSeconds(step.timeout)
+          : defaultTimeoutSeconds(fn),
+      ...(step.group !== undefined ? { group: step.group } : {}),
+      ...(step.callback
+        ? {
+            callback: {
+              timeoutSeconds: durationSeconds(step.callback.timeout),
+              ...(step.callback.heartbeat
+                ? { heartbeatSeconds: durationSeconds(step.callback.heartbeat) }
+                : {}),
+            },
+          }
+        : {}),
     };
   });
 }

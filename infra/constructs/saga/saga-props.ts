@@ -2,7 +2,9 @@ import type { Duration } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { ParticipantRef } from '../participant/participant-ref.js';
+import type { SagaStepCallback } from './saga-callback-step.js';
 import type { SagaOutcomes } from './saga-outcomes.js';
+import type { SagaStepDeclaration } from './saga-parallel-group.js';
 
 /**
  * Richardson's step kinds. Compensatable steps come first and can be undone; the pivot is the point
@@ -90,6 +92,13 @@ export interface SagaStep {
    * @default - the whole result
    */
   readonly keepResult?: readonly string[];
+  /**
+   * Wait for an answer from outside the saga after the action ran: the participant gets a task token
+   * in `request.taskToken` and someone answers it with `answerCallback` (see docs/saga-steps.md).
+   * The step's `timeout` is then the callback's. Standard sagas, compensatable steps only.
+   * @default - the step ends when its action returns
+   */
+  readonly callback?: SagaStepCallback;
 }
 
 /** The type a field of the saga input must have, checked by the input `Choice` state (`timestamp`: an ISO-8601 string). */
@@ -113,8 +122,8 @@ export type SagaLogLevel = 'ALL' | 'ERROR';
 
 /** Props of the {@link Saga} construct. */
 export interface SagaProps {
-  /** Ordered steps; at least one. */
-  readonly steps: readonly SagaStep[];
+  /** Ordered steps, each a step or a group of steps that run at the same time; at least one. */
+  readonly steps: readonly SagaStepDeclaration[];
   /**
    * The saga's logical name (sent to participants as `sagaName`; also the state machine name).
    * @default - the construct id

@@ -12,9 +12,18 @@ import { OrchestratedTransaction } from '../orchestration/orchestrated-transacti
 import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout.js';
 import { createParkedQueue } from '../orchestration/parked-queue.js';
 import { createOrchestrationStateMachine } from '../orchestration/state-machine.js';
+import { validateCallbackStep } from './saga-callback-step.js';
+import { grantChildSteps, isChildStep, validateChildStep } from './saga-child-step.js';
 import { buildSagaDefinition, type SagaDefinition } from './saga-definition.js';
 import { EXPRESS_MAX_DURATION_SECONDS, MAX_HISTORY_EVENTS, worstCase } from './saga-limits.js';
 import { ALL_OUTCOMES, outcomeQueue } from './saga-outcomes.js';
+import {
+  flattenSteps,
+  participantSteps,
+  stepView,
+  validateGroupDeclarations,
+  validateGroupKinds,
+} from './saga-parallel-group.js';
 import {
   DEFAULT_PERSISTENT_RETRY,
   durationSeconds,
@@ -69,14 +78,21 @@ export class Saga extends OrchestratedTransaction {
     this.logLevel = props.logLevel ?? 'ALL';
 
     validateSagaName(sagaName);
-    validateStepDeclarations(sagaName, props.steps);
-    checkStepOperations(sagaName, props.steps);
-    const steps = resolveSteps(props.steps);
+    validateGroupDeclarations(sagaName, props.steps);
+    const declaredSteps = flattenSteps(props.steps);
+    validateStepDeclarations(sagaName, declaredSteps.map(stepView));
+    checkStepOperations(sagaName, participantSteps(declaredSteps));
+    const steps = resolveSteps(declaredSteps);
+    declaredSteps.forEach((step, i) => {
+      if (isChildStep(step)) validateChildStep(sagaName, step, steps[i]!.kind);
+    });
+    validateGroupKinds(sagaName, steps);
     validateKinds(sagaName, steps);
     for (const step of steps) {
       const where = `Saga "${sagaName}", step "${step.name}"`;
       validateRetry(where, 'retry', step.retry);
       validateTimeout(where, step.timeoutSeconds);
+      validateCallbackStep(sagaName, step, type);
     }
     const compensationRetry = resolveRetry(props.compensationRetry, DEFAULT_PERSISTENT_RETRY);
     validateRetry(`Saga "${sagaName}"`, 'compensationRetry', compensationRetry);
@@ -84,8 +100,8 @@ export class Saga extends OrchestratedTransaction {
     const timeoutSeconds = props.timeout ? durationSeconds(props.timeout) : undefined;
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
-    this.stateBudget = planStateBudget(sagaName, props.steps, props.maxInputBytes);
-    const payloads = resolveStepPayloads(sagaName, props.steps, props.inputSchema);
+    this.stateBudget = planStateBudget(sagaName, declaredSteps.map(stepView), props.maxInputBytes);
+    const payloads = resolveStepPayloads(sagaName, declaredSteps, props.inputSchema);
     this.steps = steps;
     const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
       `Saga "${sagaName}"`,
@@ -129,23 +145,29 @@ export class Saga extends OrchestratedTransaction {
       logRetention: props.logRetention,
       tracing: props.tracing,
       includeExecutionData: props.includeExecutionData,
-      functionArns: steps.map((s) => s.functionArn),
+      functionArns: steps.filter((s) => s.child === undefined).map((s) => s.functionArn),
       queues: this.outcomeQueue ? [this.parkedQueue, this.outcomeQueue] : [this.parkedQueue],
     });
     this.stateMachine = machine.stateMachine;
+    grantChildSteps(
+      this.stateMachine,
+      declaredSteps.flatMap((s) =>
+        isChildStep(s) ? [s.childSaga, ...(s.compensationSaga ? [s.compensationSaga] : [])] : [],
+      ),
+    );
     this.logGroup = machine.logGroup;
 
     this.costPlan = sagaCostPlanOf({
       sagaName,
       type,
       steps,
-      participants: props.steps.map((s) => s.participant),
+      participants: declaredSteps.map((s) => (isChildStep(s) ? undefined : s.participant)),
       validatesInput: props.inputSchema !== undefined,
       publishes: props.outcomes ? (props.outcomes.publish ?? ALL_OUTCOMES) : [],
       waitsForDecision: parkedDecisionTimeoutSeconds !== undefined,
       compensationRetry,
       budget: this.stateBudget,
-      resultDeclared: props.steps.map((s) => s.maxResultBytes !== undefined),
+      resultDeclared: declaredSteps.map((s) => !isChildStep(s) && s.maxResultBytes !== undefined),
     });
     (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(
       SAGA_COST_PLAN_METADATA,
@@ -175,7 +197,10 @@ export class Saga extends OrchestratedTransaction {
         'every attempt timing out, every retry wait at its longest, then every compensation and the park',
       worstCaseSeconds: worst.durationSeconds,
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
-      uses: props.steps.map((step) => ({ usedBy: `step "${step.name}"`, participant: step.participant })),
+      uses: participantSteps(flattenSteps(props.steps)).map((step) => ({
+        usedBy: `step "${step.name}"`,
+        participant: step.participant,
+      })),
     });
     if (type === 'STANDARD' && worst.historyEvents > MAX_HISTORY_EVENTS) {
       throw new SagaValidationError(

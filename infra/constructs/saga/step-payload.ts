@@ -1,6 +1,8 @@
 import { Token } from 'aws-cdk-lib';
 import type { AslValue } from '../orchestration/asl-value.js';
-import type { SagaInputField, SagaInputSchema, SagaStep } from './saga-props.js';
+import { isChildStep } from './saga-child-step.js';
+import type { FlatSagaStep } from './saga-parallel-group.js';
+import type { SagaInputField, SagaInputSchema } from './saga-props.js';
 import { member } from './saga-state-names.js';
 import { SagaValidationError } from './saga-validation.js';
 
@@ -31,15 +33,18 @@ function required(schema: SagaInputSchema | undefined, field: string): SagaInput
  * Resolves and checks each step's `select` and `keepResult`. Every selected path must exist whenever
  * the step runs: Step Functions fails the execution with `States.Runtime` on a missing path, and no
  * Catch handles that, so nothing would be compensated. Hence input fields must be required fields of
- * the `inputSchema` (whose Choice state runs first) and results must be of earlier steps.
+ * the `inputSchema` (whose Choice state runs first) and results must be of earlier steps; a member of
+ * a parallel group runs beside its siblings, so only the steps before its group count as earlier.
  */
 export function resolveStepPayloads(
   sagaName: string,
-  steps: readonly SagaStep[],
+  steps: readonly FlatSagaStep[],
   inputSchema: SagaInputSchema | undefined,
 ): (StepPayloadParameters | undefined)[] {
   const names = steps.map((s) => s.name);
-  return steps.map((step, index) => {
+  return steps.map((step, position) => {
+    if (isChildStep(step)) return undefined;
+    const index = step.group === undefined ? position : steps.findIndex((s) => s.group === step.group);
     const where = `Saga "${sagaName}", step "${step.name}"`;
     const fail = (message: string): never => {
       throw new SagaValidationError(`${where}: ${message}`);
@@ -94,9 +99,11 @@ export function resolveStepPayloads(
         }
         if (at >= index) {
           bad(
-            at === index
+            at === position
               ? 'selects the result of this very step, which does not exist before it runs'
-              : `selects the result of "${stepName}", which runs after "${step.name}" (step ${at + 1} after step ${index + 1}), so its result does not exist yet`,
+              : step.group !== undefined && steps[at]!.group === step.group
+                ? `selects the result of "${stepName}", which runs beside "${step.name}" in the parallel group "${step.group}", so its result does not exist yet`
+                : `selects the result of "${stepName}", which runs after "${step.name}" (step ${at + 1} after step ${position + 1}), so its result does not exist yet`,
             `Select results of earlier steps only (${names.slice(0, index).join(', ')}), or move the step.`,
           );
         }
