@@ -248,6 +248,42 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
   };
   const serviceEndpoints: Record<string, string> = {};
+  function baseEnvironment(config: LocalFunctionConfig): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+      LANG: 'en_US.UTF-8',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      AWS_LAMBDA_FUNCTION_NAME: config.name,
+      AWS_LAMBDA_FUNCTION_VERSION: config.version ?? '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: `local/[${config.version ?? '$LATEST'}]${config.name}`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      LAMBDA_TASK_ROOT: config.codeDir,
+      AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoint ?? dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
+      ...(serviceEndpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: serviceEndpoints.lambda } : {}),
+      ...(serviceEndpoints.default ? { AWS_ENDPOINT_URL: serviceEndpoints.default } : {}),
+    };
+  }
+
+  /** Published versions by the template resource that published them, kept across reloads. */
+  const versionsByKey = new Map<string, { name: string; version: string; arn: string }>();
+  const localFunction = (config: LocalFunctionConfig) =>
+    new LocalFunction(config, {
+      maxWorkers: options.maxConcurrencyPerFunction ?? 4,
+      onLog,
+      baseEnvironment: (c) => baseEnvironment(c),
+      ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),
+    });
   const pollers: Array<{ stop(): Promise<void> }> = [];
   let internalGateway: Gateway | undefined;
 
@@ -326,15 +362,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       createTable: (name, props) => createTable(dynamodbClient, name, props),
       createQueue: (name, props) => createQueue(fauxqs, name, region, props),
       lambda,
-      registerFunction: (config) =>
-        lambda.register(
-          new LocalFunction(config, {
-            maxWorkers: options.maxConcurrencyPerFunction ?? 4,
-            onLog,
-            baseEnvironment: (c) => baseEnvironment(c),
-            ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),
-          }),
-        ),
+      registerFunction: (config) => lambda.register(localFunction(config)),
+      publishVersion: (functionName, key) => {
+        const known = versionsByKey.get(key);
+        if (known?.name === functionName && lambda.lookup(functionName, known.version)) return known;
+        const latest = lambda.lookup(functionName);
+        if (!latest) return undefined;
+        const fn = lambda.publishVersion(functionName, (version) =>
+          localFunction({ ...latest.config, version, arn: `${latest.config.arn}:${version}` }),
+        );
+        const published = { name: functionName, version: fn.config.version as string, arn: fn.config.arn };
+        versionsByKey.set(key, published);
+        return published;
+      },
+      setAlias: (functionName, alias, version) => lambda.setAlias(functionName, alias, version),
       registerStateMachine: (machine) => stepFunctions.register(machine),
       createTopic: (name, attributes) => ({
         arn: fauxqs.createTopic(name, { region, attributes }).topicArn,
@@ -448,33 +489,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     log('debug', `resources provisioned at ${Date.now() - startedAt} ms`);
 
     if (problems.length > 0) throw new LocalCloudStartError(problems);
-
-    function baseEnvironment(config: LocalFunctionConfig): Record<string, string> {
-      return {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
-        LANG: 'en_US.UTF-8',
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_SESSION_TOKEN: 'local',
-        AWS_LAMBDA_FUNCTION_NAME: config.name,
-        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySize),
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.name}`,
-        AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${config.name}`,
-        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-        LAMBDA_TASK_ROOT: config.codeDir,
-        AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoint ?? dynamo.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
-        AWS_ENDPOINT_URL_SQS: fauxqs.address,
-        ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
-        ...(serviceEndpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: serviceEndpoints.lambda } : {}),
-        ...(serviceEndpoints.default ? { AWS_ENDPOINT_URL: serviceEndpoints.default } : {}),
-      };
-    }
 
     for (const start of starts) pollers.push(start());
     if (faultPlan?.rules) for (const rule of faultPlan.rules) faults.inject(rule);

@@ -76,6 +76,10 @@ export type LocalResourceKind =
   | 'table'
   | 'queue'
   | 'function'
+  /** A published version of a function (`AWS::Lambda::Version`); its ARN is qualified with its number. */
+  | 'functionVersion'
+  /** A function alias (`AWS::Lambda::Alias`); its ARN is qualified with the alias name. */
+  | 'functionAlias'
   | 'stateMachine'
   | 'eventSourceMapping'
   | 'eventRule'
@@ -97,6 +101,8 @@ export interface LocalResource {
   readonly arn: string;
   /** Queue URL (queues only). */
   readonly url?: string;
+  /** The version number (function versions) or the version it points at (aliases). */
+  readonly version?: string;
   /** Latest stream ARN (tables with a stream only). */
   readonly streamArn?: string;
   /** EventBridge rules only: what triggers the rule and how it runs locally. */

@@ -1,6 +1,6 @@
 import { type Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { participantFunction } from '../participant/participant-ref.js';
+import { participantFunction, participantInvocation } from '../participant/participant-ref.js';
 import type { SagaStep, SagaStepKind, StepRetry } from './saga-props.js';
 
 /** A retrier in Step Functions units. Values may be unresolved tokens; checks skip those. */
@@ -19,7 +19,10 @@ export interface ResolvedStep {
   readonly kind: SagaStepKind;
   /** Whether `kind` came from the defaults rather than the step's declaration. */
   readonly kindInferred: boolean;
+  /** What the step's Task invokes: the participant's version ARN, or the function as given. */
   readonly functionArn: string;
+  /** The function whose versions the state machine may invoke, when invoked by version. */
+  readonly versionedFunction?: lambda.IFunction;
   readonly function: lambda.IFunction;
   readonly action: string;
   readonly compensation?: string;
@@ -118,6 +121,7 @@ export function resolveSteps(steps: readonly SagaStep[]): ResolvedStep[] {
   const kinds = resolveKinds(steps);
   return steps.map((step, index) => {
     const fn = participantFunction(step.participant);
+    const invocation = participantInvocation(step.participant);
     const { kind, inferred } = kinds[index]!;
     const retry = resolveRetry(
       step.retry,
@@ -129,7 +133,8 @@ export function resolveSteps(steps: readonly SagaStep[]): ResolvedStep[] {
       kind,
       kindInferred: inferred,
       function: fn,
-      functionArn: fn.functionArn,
+      functionArn: invocation.invokeArn,
+      ...(invocation.versionedFunction ? { versionedFunction: invocation.versionedFunction } : {}),
       action: step.action,
       ...(step.compensation !== undefined ? { compensation: step.compensation } : {}),
       retry,

@@ -122,7 +122,7 @@ export class Saga extends OrchestratedTransaction {
       logRetention: props.logRetention,
       tracing: props.tracing,
       includeExecutionData: props.includeExecutionData,
-      functionArns: steps.map((s) => s.functionArn),
+      invocations: steps,
       queues: this.outcomeQueue ? [this.parkedQueue, this.outcomeQueue] : [this.parkedQueue],
     });
     this.stateMachine = machine.stateMachine;

@@ -178,7 +178,8 @@ async function callService(deps: IntegrationDeps, binding: TaskBinding, input: u
   const p = params(input);
   switch (binding.kind) {
     case 'lambda-invoke': {
-      const fn = deps.lambda.get(String(p.FunctionName));
+      const qualifier = typeof p.Qualifier === 'string' ? p.Qualifier : undefined;
+      const fn = deps.lambda.get(String(p.FunctionName), qualifier);
       const event =
         typeof p.Payload === 'string' && p.Payload.startsWith('{')
           ? JSON.parse(p.Payload)
@@ -191,7 +192,7 @@ async function callService(deps: IntegrationDeps, binding: TaskBinding, input: u
       if (result.functionError) throw new TaskFailure(errorTypeOf(result.payload), result.payload);
       checkTaskResultSize(binding.resource, result.payload);
       return {
-        ExecutedVersion: '$LATEST',
+        ExecutedVersion: deps.lambda.executedVersion(String(p.FunctionName), qualifier),
         Payload: JSON.parse(result.payload),
         ...sdkMetadata(result.requestId),
         StatusCode: 200,
