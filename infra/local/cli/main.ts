@@ -23,7 +23,7 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-                    [--allow-origin <origin>]... [--allow-host <name>]...
+                    [--allow-origin <origin>]... [--allow-host <name>]... [--watch]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
       file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
@@ -34,6 +34,10 @@ Usage:
       definitions that passed ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and
       re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
+      --watch re-synthesizes when a file of the project changes (not node_modules, cdk.out, .stepsaga,
+      .git, dist) and redeploys into the running cloud, as "cdk watch" does: functions get the new
+      code and publish new versions, state machines the new definition; tables keep their items,
+      queues their messages, and running executions the code and definition they started with.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
   stepsaga executions [SagaName]
@@ -76,6 +80,7 @@ const OPTIONS = {
   port: { type: 'string' },
   app: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
+  watch: { type: 'boolean', short: 'w' },
   'no-cache': { type: 'boolean' },
   'no-schedules': { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true },
@@ -125,6 +130,7 @@ async function localUp(values: {
   'no-schedules'?: boolean;
   'allow-origin'?: string[];
   'allow-host'?: string[];
+  watch?: boolean;
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
@@ -179,6 +185,7 @@ async function localUp(values: {
   out(`\nEndpoint: ${gateway.endpoint}  (region ${cloud.region}; SigV4 signatures are not verified)`);
   out(`  export AWS_ENDPOINT_URL=${gateway.endpoint} AWS_REGION=${cloud.region}`);
   out("  npx stepsaga run <SagaName> --input '{...}'");
+  const watching = values.watch ? await watchAndReload(values.app, cloud) : undefined;
   out('Press Ctrl-C to stop.');
 
   return new Promise<number>((resolve) => {
@@ -189,6 +196,7 @@ async function localUp(values: {
         err(`${signal} again: exiting without waiting for a clean stop.`);
         process.exit(130);
       }
+      watching?.close();
       out(`\n${signal}: stopping the endpoint, workers, the SQS emulator and DynamoDB Local ...`);
       hosted.stop().then(
         () => {
@@ -203,6 +211,36 @@ async function localUp(values: {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  });
+}
+
+/**
+ * `local up --watch`: on a change of the project's sources, synthesizes the app again (always
+ * afresh: a cached assembly could be pruned while versions still run from it) and reloads it into
+ * the running cloud, printing what changed. A failed synthesis leaves the cloud as it was.
+ */
+async function watchAndReload(
+  app: string | undefined,
+  cloud: Awaited<ReturnType<typeof import('./host.js')['hostLocalCloud']>>['cloud'],
+): Promise<{ close(): void }> {
+  const [{ watchSources }, { planLocalApp, watchRootOf }] = await Promise.all([
+    import('./watch.js'),
+    import('./app-source.js'),
+  ]);
+  const root = watchRootOf({ app, cwd: process.cwd() });
+  out(`Watching ${root} for changes (node_modules, cdk.out and .stepsaga are left out).`);
+  return watchSources(root, async (changed) => {
+    const shown =
+      changed.slice(0, 5).join(', ') + (changed.length > 5 ? `, +${changed.length - 5} more` : '');
+    out(`\nChanged: ${shown}. Synthesizing and reloading ...`);
+    try {
+      const plan = await planLocalApp({ app, cwd: process.cwd(), cached: false });
+      // The reload prints its changes through the cloud's log.
+      const report = await cloud.reload(plan.app, { removeOnStop: plan.synthesizedAfresh === true });
+      if (report.problems.length > 0) err('Some changes could not be applied (see above); the rest were.');
+    } catch (error) {
+      err(`Reload failed, the cloud keeps running the previous synthesis: ${(error as Error).message}`);
+    }
   });
 }
 

@@ -83,6 +83,12 @@ export function describeReload(report: ReloadReport): Array<Pick<LocalLogLine, '
     const name = c.name && !c.where.includes(c.name) ? ` (${c.name})` : '';
     if (c.type === 'AWS::Lambda::Version' && c.change === 'added' && c.version) {
       lines.push({ level: 'info', message: `  published ${label} ${c.version}: ${c.where}${name}` });
+    } else if (c.type === 'AWS::Lambda::Version' && c.change === 'removed') {
+      // Retained, as RemovalPolicy.RETAIN keeps it on AWS: executions started on it still call it.
+      lines.push({
+        level: 'info',
+        message: `  kept ${label} ${c.version ?? ''} for the executions started on it: ${c.where}${name}`,
+      });
     } else if (c.change === 'removed') {
       lines.push({
         level: 'warn',
