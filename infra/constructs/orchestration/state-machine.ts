@@ -1,12 +1,12 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import { acknowledgeVersionsGrant } from '../shared/inherent-findings.js';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { SagaLogLevel, SagaType } from '../saga/saga-props.js';
+import { acknowledgeVersionsGrant } from '../shared/inherent-findings.js';
 
 export interface OrchestrationStateMachineOptions {
   /** The state machine's name; a token leaves the name to CloudFormation. */
