@@ -18,8 +18,8 @@ export default defineConfig({
     ],
   },
   test: {
-    // Two files at a time on a 2-core machine: the end-to-end files (one at a time among themselves)
-    // run beside unit, integration and package files, whose waits on npm and child processes overlap.
+    // Two files at a time on a 2-core machine. Vitest runs the one-at-a-time projects (e2e, package)
+    // alone after everything else, so `npm test` runs e2e in a second process (test/run-lanes.ts).
     maxWorkers: 2,
     projects: [
       {

@@ -54,6 +54,11 @@ export interface ParticipantRequest<I = unknown> {
    * results are held to the 256 KiB payload limit alone.
    */
   readonly budget?: StateBudget;
+  /**
+   * Top-level fields of the forward result the saga keeps in its state (the step's `keepResult`);
+   * the runtime answers with only these, and records the whole result in the barrier. Absent: all.
+   */
+  readonly keep?: readonly string[];
 }
 
 /** Sizes in UTF-8 bytes of JSON, as Step Functions measures its payloads. */

@@ -34,6 +34,7 @@ import {
   TransientError,
 } from './errors.js';
 import { requestFingerprint } from './fingerprint.js';
+import { keptResult } from './kept-result.js';
 import { barrierKey, itemIdentity, outboxKey } from './keys.js';
 import { checkResultSize, checkTransactionLimits, type OperationLabel } from './limits.js';
 import type { Item, Key } from './operations.js';
@@ -149,7 +150,7 @@ export class PhaseRunner<I> {
     if (failure === undefined) {
       this.settings.telemetry.count(MetricNames.commits);
       this.log.info('Phase committed', this.commitDetails(stage, resultJson));
-      return JSON.parse(resultJson);
+      return this.kept(JSON.parse(resultJson));
     }
     const existing = failure.existingKnown ? failure.existing : await this.readBarrier(failure.role.phase);
     if (failure.role.kind === 'excluded') throw this.refusedByRival(failure.role.phase);
@@ -286,7 +287,7 @@ export class PhaseRunner<I> {
       if (!this.sameRequest(existing)) throw this.mismatch(existing);
       this.settings.telemetry.count(MetricNames.duplicates);
       this.log.info('Duplicate delivery: returning the recorded result');
-      return JSON.parse(existing.result);
+      return this.kept(JSON.parse(existing.result));
     }
     this.settings.telemetry.count(MetricNames.refused);
     this.log.warn('Late phase refused: its compensation or cancel already ran', { status: existing.status });
@@ -417,8 +418,19 @@ export class PhaseRunner<I> {
     const json = JSON.stringify(value ?? null);
     if (json === undefined)
       throw new TypeError(`${this.what} returned a value that is not JSON-serializable`);
-    checkResultSize(this.what, json, this.invocation.request);
+    // Only the kept part enters the saga state, so only it is held to the step's share.
+    const { keep } = this.invocation.request;
+    checkResultSize(
+      this.what,
+      keep === undefined ? json : JSON.stringify(keptResult(value ?? null, keep)),
+      this.invocation.request,
+    );
     return json;
+  }
+
+  /** What the state machine gets back: the whole result, or the fields the step keeps. */
+  private kept(result: unknown): unknown {
+    return keptResult(result, this.invocation.request.keep);
   }
 
   private commitDetails(stage: WriteStage, resultJson: string): Record<string, unknown> {

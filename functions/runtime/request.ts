@@ -38,6 +38,12 @@ export function parseRequest(event: unknown): ParticipantRequest {
     }
     if (!('input' in event)) problems.push('input: missing');
     if (event.results !== undefined && !isRecord(event.results)) problems.push('results: expected an object');
+    if (
+      event.keep !== undefined &&
+      !(Array.isArray(event.keep) && event.keep.every((key) => nonEmptyString(key)))
+    ) {
+      problems.push('keep: expected a list of field names');
+    }
     if (event.budget !== undefined && !isBudget(event.budget)) {
       problems.push('budget: expected {inputBytes, resultBytes}, positive whole numbers');
     }

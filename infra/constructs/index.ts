@@ -22,6 +22,25 @@ export type {
   ChoreographyParticipant,
   ChoreographyProps,
 } from './choreography/choreography-props.js';
+export { billedTransitions, type HistoryEventLike } from './cost/billed-transitions.js';
+export { formatSagaCost } from './cost/cost-report-text.js';
+export { DEFAULT_PRICES, type ListPrice, type PriceList } from './cost/prices-us-east-1.2026-12.js';
+export {
+  type CostAssumptions,
+  DEFAULT_COST_ASSUMPTIONS,
+  estimateSagaCost,
+  type PathCost,
+  type PathName,
+  type SagaCostReport,
+  type StepWriteUnits,
+  type UsdBreakdown,
+} from './cost/saga-cost-model.js';
+export type {
+  ParticipantCostPlan,
+  SagaCostPlan,
+  StateSizePlan,
+  StepCostPlan,
+} from './cost/saga-cost-plan.js';
 export { SagaDashboard } from './dashboard/saga-dashboard.js';
 export type { SagaDashboardProps } from './dashboard/saga-dashboard-props.js';
 export { NotificationChannel } from './notification-channel/notification-channel.js';

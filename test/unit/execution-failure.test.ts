@@ -6,6 +6,14 @@ describe('what a failed execution reports', () => {
     expect(executionFailure('FailStateError', 'Execution failed because of a Fail state')).toEqual({});
   });
 
+  it('drops the default of whichever of Error and Cause the Fail state leaves out, as on AWS', () => {
+    // What the interpreter reports for {"Type": "Fail", "Error": "Job Failed"} and for a Cause alone.
+    expect(executionFailure('Job Failed', 'Execution failed because of a Fail state')).toEqual({
+      error: 'Job Failed',
+    });
+    expect(executionFailure('FailStateError', 'no stock')).toEqual({ cause: 'no stock' });
+  });
+
   it('keeps the error and cause it failed with, serializing a cause that is not text', () => {
     expect(executionFailure('SagaCompensated', 'payment refused')).toEqual({
       error: 'SagaCompensated',

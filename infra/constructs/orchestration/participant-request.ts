@@ -1,5 +1,5 @@
 import type { StateBudget } from '../../../functions/runtime/contract.js';
-import type { AslState } from './asl-value.js';
+import type { AslState, AslValue } from './asl-value.js';
 
 export interface ParticipantRequestOptions {
   readonly sagaName: string;
@@ -10,6 +10,12 @@ export interface ParticipantRequestOptions {
   readonly resultsExist: boolean;
   /** The step's share of the saga state, which the participant runtime enforces. */
   readonly budget?: StateBudget;
+  /** The step's lean payload: selected input fields and results, and the result fields to keep. */
+  readonly payload?: {
+    readonly input?: Readonly<Record<string, AslValue>>;
+    readonly results?: Readonly<Record<string, AslValue>>;
+    readonly keep?: readonly string[];
+  };
 }
 
 /**
@@ -23,8 +29,15 @@ export function participantRequest(options: ParticipantRequestOptions): AslState
     step: options.step,
     phase: options.phase,
     action: options.action,
-    'input.$': '$$.Execution.Input',
-    ...(options.resultsExist ? { 'results.$': '$.results' } : { results: {} }),
+    ...(options.payload?.input
+      ? { input: { ...options.payload.input } }
+      : { 'input.$': '$$.Execution.Input' }),
+    ...(options.payload?.results
+      ? { results: { ...options.payload.results } }
+      : options.resultsExist
+        ? { 'results.$': '$.results' }
+        : { results: {} }),
     ...(options.budget ? { budget: { ...options.budget } } : {}),
+    ...(options.payload?.keep ? { keep: [...options.payload.keep] } : {}),
   };
 }

@@ -23,6 +23,7 @@ import type { SagaInputField, SagaInputFieldType, SagaInputSchema } from './saga
 import type { SagaStateBudget } from './saga-state-budget.js';
 import { compensationStateName, member, OutcomeStateNames, StateNames } from './saga-state-names.js';
 import { RESERVED_INPUT_KEYS } from './saga-validation.js';
+import type { StepPayloadParameters } from './step-payload.js';
 
 export type { AslState, AslValue } from '../orchestration/asl-value.js';
 export { TRANSIENT_ERRORS } from '../orchestration/task-errors.js';
@@ -52,6 +53,8 @@ export interface SagaDefinitionInput {
    * (Express state machines cannot wait on a task token).
    */
   readonly parkedDecisionTimeoutSeconds?: number;
+  /** Each step's lean payload (see step-payload.ts), in step order; undefined sends everything. */
+  readonly payloads?: readonly (StepPayloadParameters | undefined)[];
 }
 
 const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
@@ -107,8 +110,12 @@ function request(
   phase: 'action' | 'compensation',
   action: string,
   budget: SagaStateBudget | undefined,
+  payload?: StepPayloadParameters,
 ): AslState {
   const resultBytes = budget?.resultBytes[step.index];
+  // The compensation gets the same selection as its action (its handler parses the same input
+  // schema); only the action's result lands in the state, so only it carries `keep`.
+  const lean = payload && phase === 'compensation' ? { ...payload, keep: undefined } : payload;
   // Nothing has run before the first step, so `$.results` does not exist yet. Only a forward
   // phase's result lands in the state, so only it carries the budget.
   return participantRequest({
@@ -117,6 +124,7 @@ function request(
     phase,
     action,
     resultsExist: step.index > 0,
+    ...(lean ? { payload: lean } : {}),
     ...(phase === 'action' && budget && resultBytes !== undefined
       ? { budget: { inputBytes: budget.inputBytes, resultBytes } }
       : {}),
@@ -254,7 +262,7 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
       Type: 'Task',
       Comment: `${step.kind} step: ${step.action}${step.compensation !== undefined ? ` (undone by ${step.compensation})` : ''}`,
       Resource: step.functionArn,
-      Parameters: request(sagaName, step, 'action', step.action, input.budget),
+      Parameters: request(sagaName, step, 'action', step.action, input.budget, input.payloads?.[step.index]),
       ResultPath: `$.results${member(step.name)}`,
       TimeoutSeconds: step.timeoutSeconds,
       ...forwardErrorHandling(step, compensationBefore(step.index)),
@@ -270,7 +278,14 @@ export function buildSagaDefinition(input: SagaDefinitionInput): SagaDefinition 
         Type: 'Task',
         Comment: `Undo ${step.name} with ${step.compensation}`,
         Resource: step.functionArn,
-        Parameters: request(sagaName, step, 'compensation', step.compensation, input.budget),
+        Parameters: request(
+          sagaName,
+          step,
+          'compensation',
+          step.compensation,
+          input.budget,
+          input.payloads?.[step.index],
+        ),
         ResultPath: null,
         TimeoutSeconds: step.timeoutSeconds,
         Retry: retrier(['States.ALL'], compensationRetry),

@@ -73,6 +73,23 @@ export interface SagaStep {
    * @default - the function's timeout plus 5 seconds when known (a `lambda.Function`), else 900 seconds
    */
   readonly timeout?: Duration;
+  /**
+   * Lean payload: the parts of the saga state this step's participant receives, as JSONPaths:
+   * `$.<field>` for a top-level input field (a required field of `inputSchema`) and `$.results.<Step>`
+   * for the kept result of an earlier step. The request's `input` then holds only the selected fields
+   * and its `results` only the selected results; the compensation receives the same. Checked at synth;
+   * not allowed on the first step, which checks the whole input against `maxInputBytes`.
+   * @default - the whole saga input and every earlier result
+   */
+  readonly select?: readonly string[];
+  /**
+   * Lean state: the top-level fields of the forward result kept in `$.results.<Step>`; the participant
+   * runtime returns only these (fields the result lacks are left out) and holds them, not the whole
+   * result, to `maxResultBytes`. The barrier records the whole result, so the compensation still
+   * sees all of it as `action.result`.
+   * @default - the whole result
+   */
+  readonly keepResult?: readonly string[];
 }
 
 /** The type a field of the saga input must have, checked by the input `Choice` state (`timestamp`: an ISO-8601 string). */

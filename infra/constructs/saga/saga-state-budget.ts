@@ -20,7 +20,7 @@ export const STATE_LIMIT_BYTES = 262_144;
 export const ERRORS_RESERVE_BYTES = 32_768;
 
 /** JSON punctuation around `results` and each step's key, per step and once. */
-const KEY_OVERHEAD_BYTES = 96;
+export const KEY_OVERHEAD_BYTES = 96;
 
 export const DEFAULT_MAX_INPUT_BYTES = 65_536;
 

@@ -5,6 +5,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { SagaOutcomeType } from '../../../functions/runtime/saga-outcome-message.js';
+import { SAGA_COST_PLAN_METADATA, type SagaCostPlan } from '../cost/saga-cost-plan.js';
+import { sagaCostPlanOf } from '../cost/saga-cost-plan-of.js';
 import { validateBarrierRetention } from '../orchestration/barrier-retention.js';
 import { OrchestratedTransaction } from '../orchestration/orchestrated-transaction.js';
 import { resolveDecisionTimeout } from '../orchestration/parked-decision-timeout.js';
@@ -33,6 +35,7 @@ import {
   validateTimeout,
 } from './saga-validation.js';
 import { checkStepOperations } from './step-operations-check.js';
+import { resolveStepPayloads } from './step-payload.js';
 
 export { SAGA_METRICS_NAMESPACE } from '../orchestration/orchestrated-transaction.js';
 
@@ -54,6 +57,8 @@ export class Saga extends OrchestratedTransaction {
   public readonly steps: readonly ResolvedStep[];
   /** How the 256 KiB saga state is shared: the input budget and each step's result budget. */
   public readonly stateBudget: SagaStateBudget;
+  /** What the cost report prices (`stepsaga cost`); also in the state machine's template metadata. */
+  public readonly costPlan: SagaCostPlan;
   protected readonly logLevel: SagaLogLevel;
 
   constructor(scope: Construct, id: string, props: SagaProps) {
@@ -80,6 +85,7 @@ export class Saga extends OrchestratedTransaction {
     if (timeoutSeconds !== undefined) validateTimeout(`Saga "${sagaName}"`, timeoutSeconds);
     this.validateLimits(sagaName, type, steps, compensationRetry, props, timeoutSeconds);
     this.stateBudget = planStateBudget(sagaName, props.steps, props.maxInputBytes);
+    const payloads = resolveStepPayloads(sagaName, props.steps, props.inputSchema);
     this.steps = steps;
     const parkedDecisionTimeoutSeconds = resolveDecisionTimeout(
       `Saga "${sagaName}"`,
@@ -112,6 +118,7 @@ export class Saga extends OrchestratedTransaction {
       ...(props.inputSchema ? { inputSchema: props.inputSchema } : {}),
       budget: this.stateBudget,
       ...(parkedDecisionTimeoutSeconds !== undefined ? { parkedDecisionTimeoutSeconds } : {}),
+      payloads,
     });
 
     const machine = createOrchestrationStateMachine(this, {
@@ -127,6 +134,23 @@ export class Saga extends OrchestratedTransaction {
     });
     this.stateMachine = machine.stateMachine;
     this.logGroup = machine.logGroup;
+
+    this.costPlan = sagaCostPlanOf({
+      sagaName,
+      type,
+      steps,
+      participants: props.steps.map((s) => s.participant),
+      validatesInput: props.inputSchema !== undefined,
+      publishes: props.outcomes ? (props.outcomes.publish ?? ALL_OUTCOMES) : [],
+      waitsForDecision: parkedDecisionTimeoutSeconds !== undefined,
+      compensationRetry,
+      budget: this.stateBudget,
+      resultDeclared: props.steps.map((s) => s.maxResultBytes !== undefined),
+    });
+    (this.stateMachine.node.defaultChild as sfn.CfnStateMachine).addMetadata(
+      SAGA_COST_PLAN_METADATA,
+      this.costPlan,
+    );
   }
 
   private validateLimits(

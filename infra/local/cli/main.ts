@@ -38,6 +38,10 @@ Usage:
       .git, dist) and redeploys into the running cloud, as "cdk watch" does: functions get the new
       code and publish new versions, state machines the new definition; tables keep their items,
       queues their messages, and running executions the code and definition they started with.
+  stepsaga cost [SagaName] [--app <entry|command|assembly>] [--no-cache] [--duration-ms 100] [--json]
+      Synthesize the app and print, per saga, the state transitions of its happy, worst compensating
+      and worst parked paths, DynamoDB write units per participant action, and dollars per million
+      sagas at the us-east-1 list prices in the dated price file (see docs/cost.md).
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
   stepsaga executions [SagaName]
@@ -91,6 +95,8 @@ const OPTIONS = {
   'package-spec': { type: 'string' },
   by: { type: 'string' },
   note: { type: 'string' },
+  json: { type: 'boolean' },
+  'duration-ms': { type: 'string' },
 } as const;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -324,6 +330,24 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (rest[0] !== 'up')
         throw new CliUsageError(`Unknown "local" command "${rest[0] ?? ''}"; did you mean "local up"?`);
       return localUp(values);
+    }
+    case 'cost': {
+      const { costReport } = await import('./cost.js');
+      const duration = values['duration-ms'];
+      if (duration !== undefined && !(Number(duration) > 0)) {
+        throw new CliUsageError(`--duration-ms must be a positive number of milliseconds, got "${duration}"`);
+      }
+      out(
+        await costReport({
+          app: values.app,
+          cwd: process.cwd(),
+          cached: !values['no-cache'],
+          ...(rest[0] !== undefined ? { saga: rest[0] } : {}),
+          json: values.json ?? false,
+          ...(duration !== undefined ? { assumptions: { lambdaDurationMs: Number(duration) } } : {}),
+        }),
+      );
+      return 0;
     }
     case 'run': {
       const saga = rest[0];

@@ -144,11 +144,14 @@ export class HistoryRecorder {
 }
 
 /**
- * What an execution that failed reports as its error and cause. A Fail state without Error or Cause
- * ends the execution with neither on AWS; the interpreter fills in its own defaults, taken out here.
+ * What an execution that failed reports as its error and cause. A Fail state without Error, Cause or
+ * both ends the execution without that field on AWS; the interpreter fills in its own default for
+ * each missing one (`new FailStateError(error, cause)` with default parameters), taken out here one
+ * by one, so that `{"Error": "Job Failed"}` alone fails with that error and no cause.
  */
 export function executionFailure(error: unknown, cause: unknown): { error?: string; cause?: string } {
-  if (error === 'FailStateError' && cause === 'Execution failed because of a Fail state') return {};
+  if (error === 'FailStateError') error = undefined;
+  if (cause === 'Execution failed because of a Fail state') cause = undefined;
   return {
     ...(error === undefined ? {} : { error: String(error) }),
     ...(cause === undefined ? {} : { cause: typeof cause === 'string' ? cause : JSON.stringify(cause) }),

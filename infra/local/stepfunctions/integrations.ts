@@ -85,7 +85,7 @@ export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unkn
   history.add('TaskStarted', 'taskStartedEventDetails', base);
   let response: unknown;
   try {
-    response = await callService(deps, binding, input);
+    response = await callService(deps, binding, input, run.executionArn);
   } catch (error) {
     const failure =
       error instanceof TaskFailure
@@ -174,7 +174,12 @@ function params(input: unknown): Record<string, unknown> {
   return input as Record<string, unknown>;
 }
 
-async function callService(deps: IntegrationDeps, binding: TaskBinding, input: unknown): Promise<unknown> {
+async function callService(
+  deps: IntegrationDeps,
+  binding: TaskBinding,
+  input: unknown,
+  executionArn: string,
+): Promise<unknown> {
   const p = params(input);
   switch (binding.kind) {
     case 'lambda-invoke': {
@@ -224,7 +229,7 @@ async function callService(deps: IntegrationDeps, binding: TaskBinding, input: u
     case 'sns-publish':
     case 'events-put':
     case 'states-start':
-      return callMessagingService(deps, binding, p);
+      return callMessagingService(deps, binding, p, executionArn);
     default:
       throw new TaskFailure('States.Runtime', `no local integration for ${binding.resource}`);
   }

@@ -62,11 +62,21 @@ function needs(service: string, value: unknown, field: string): void {
     throw new TaskFailure(`${service}.InvalidParameterException`, `Parameters.${field} is required`);
 }
 
-/** Runs `sns:publish`, `events:putEvents` and `states:startExecution[.sync[:2]]` as AWS answers them. */
+/** `arn:aws:states:<region>:<account>:stateMachine:<name>` of an execution (standard or express) ARN. */
+export function stateMachineArnOf(executionArn: string): string {
+  const parts = executionArn.split(':');
+  return [...parts.slice(0, 5), 'stateMachine', parts[6]].join(':');
+}
+
+/**
+ * Runs `sns:publish`, `events:putEvents` and `states:startExecution[.sync[:2]]` as AWS answers them,
+ * for a task of the execution `executionArn`.
+ */
 export async function callMessagingService(
   deps: MessagingDeps,
   binding: MessagingBinding,
   p: Record<string, unknown>,
+  executionArn: string,
 ): Promise<unknown> {
   switch (binding.kind) {
     case 'sns-publish': {
@@ -105,19 +115,28 @@ export async function callMessagingService(
             ...(e.Detail !== undefined && typeof e.Detail !== 'string'
               ? { Detail: JSON.stringify(e.Detail) }
               : {}),
+            // The optimized integration appends the execution and state machine ARNs to Resources.
+            Resources: [
+              ...(Array.isArray(e.Resources) ? e.Resources : []),
+              executionArn,
+              stateMachineArnOf(executionArn),
+            ],
           }))
         : p.Entries;
+      let answer: { FailedEntryCount?: number };
       try {
-        return {
-          ...((await deps.eventBridge.call('PutEvents', { Entries: entries })) as object),
-          ...metadata,
-        };
+        answer = (await deps.eventBridge.call('PutEvents', { Entries: entries })) as typeof answer;
       } catch (error) {
         throw new TaskFailure(
           `EventBridge.${(error as { code?: string }).code ?? 'Unknown'}`,
           (error as Error).message,
         );
       }
+      // Unlike the API (and the SDK integration), the optimized integration fails the task when
+      // an entry was not put.
+      if ((answer.FailedEntryCount ?? 0) > 0)
+        throw new TaskFailure('EventBridge.FailedEntry', JSON.stringify(answer));
+      return { ...answer, ...metadata };
     }
     case 'states-start': {
       if (!deps.states) throw new TaskFailure('States.Runtime', 'Step Functions is not available here');
