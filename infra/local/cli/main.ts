@@ -1,4 +1,5 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SFNClient } from '@aws-sdk/client-sfn';
@@ -236,8 +237,10 @@ async function watchAndReload(
   const root = watchRootOf({ app, cwd: process.cwd() });
   out(`Watching ${root} for changes (node_modules, cdk.out and .stepsaga are left out).`);
   return watchSources(root, async (changed) => {
-    const shown =
-      changed.slice(0, 5).join(', ') + (changed.length > 5 ? `, +${changed.length - 5} more` : '');
+    // Editors write and remove temporary files around a save; name what is there now.
+    const present = changed.filter((path) => existsSync(join(root, path)));
+    const names = present.length > 0 ? present : changed;
+    const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, +${names.length - 5} more` : '');
     out(`\nChanged: ${shown}. Synthesizing and reloading ...`);
     try {
       const plan = await planLocalApp({ app, cwd: process.cwd(), cached: false });
