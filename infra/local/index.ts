@@ -9,6 +9,7 @@ export { LocalCloudStartError, LocalServiceError } from './errors.js';
 export { type Gateway, type GatewayOptions, startGateway } from './gateway/index.js';
 export { startLocalCloud } from './local-cloud.js';
 export { MINIMUM_NODE_VERSION } from './node-version.js';
+export type { ReloadChange, ReloadReport } from './reload/reload-report.js';
 export { SynthCache, type SynthCacheOptions, synthCacheKey } from './synth-cache.js';
 export type {
   FailNextOptions,
@@ -21,4 +22,5 @@ export type {
   LocalResourceIndex,
   LocalResourceKind,
   LocalService,
+  ReloadOptions,
 } from './types.js';

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { FauxqsServer } from 'fauxqs';
@@ -23,6 +25,7 @@ import { unsupportedNodeMessage } from './node-version.js';
 import {
   describeNotEmulated,
   isIgnoredType,
+  PROVISIONERS,
   type ProvisionContext,
   type ProvisionEngines,
   type ProvisionEntry,
@@ -32,6 +35,8 @@ import {
   runProvisioners,
   type TopicSubscription,
 } from './provisioners/index.js';
+import { diffAssemblies } from './reload/assembly-diff.js';
+import { describeReload, type ReloadReport, reloadChanges } from './reload/reload-report.js';
 import { ResourceIndex } from './resource-index.js';
 import { subscribeQueue } from './sns/emulator-subscribe.js';
 import { LambdaSubscription } from './sns/lambda-subscription.js';
@@ -39,7 +44,7 @@ import { importSqsEmulator, startSqsEmulatorOnLoopback } from './sqs-emulator-mo
 import { createQueue } from './sqs-queues.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
 import { SynthCache } from './synth-cache.js';
-import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource } from './types.js';
+import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource, ReloadOptions } from './types.js';
 
 /**
  * Synthesizes a CDK app and runs it on local engines: DynamoDB Local, the fauxqs SQS emulator,
@@ -135,6 +140,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     accountId,
     resource: (stack: string, id: string) => resolved.get(key(stack, id)),
   };
+  /** The assembly the cloud runs now; a reload replaces it. */
+  let current = assembly;
+  /** Assembly folders the cloud removes when it stops. */
+  const owned = assembly.temporary ? [assembly.directory] : [];
   const resolvers = new Map(assembly.stacks.map((s) => [s.stackName, new IntrinsicResolver(s, resolverEnv)]));
   const resolverOf = (entry: ProvisionEntry) => resolvers.get(entry.stack.stackName) as IntrinsicResolver;
   const problems: string[] = [];
@@ -248,10 +257,48 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
   };
   const serviceEndpoints: Record<string, string> = {};
+  function baseEnvironment(config: LocalFunctionConfig): Record<string, string> {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
+      LANG: 'en_US.UTF-8',
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      AWS_LAMBDA_FUNCTION_NAME: config.name,
+      AWS_LAMBDA_FUNCTION_VERSION: config.version ?? '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.name}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: `local/[${config.version ?? '$LATEST'}]${config.name}`,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      LAMBDA_TASK_ROOT: config.codeDir,
+      AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoint ?? dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
+      ...(serviceEndpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: serviceEndpoints.lambda } : {}),
+      ...(serviceEndpoints.default ? { AWS_ENDPOINT_URL: serviceEndpoints.default } : {}),
+    };
+  }
+
+  /** Published versions by the template resource that published them, kept across reloads. */
+  const versionsByKey = new Map<string, { name: string; version: string; arn: string }>();
+  const localFunction = (config: LocalFunctionConfig) =>
+    new LocalFunction(config, {
+      maxWorkers: options.maxConcurrencyPerFunction ?? 4,
+      onLog,
+      baseEnvironment: (c) => baseEnvironment(c),
+      ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),
+    });
   const pollers: Array<{ stop(): Promise<void> }> = [];
+  let applyAssembly: ((next: LoadedAssembly) => Promise<ReloadReport>) | undefined;
   let internalGateway: Gateway | undefined;
 
   let stopped = false;
+  let versionCodeRoot: string | undefined;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -267,7 +314,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       { status: 'fulfilled', value: dynamo },
       { status: 'fulfilled', value: fauxqs },
     ]);
-    if (assembly.temporary) rmSync(assembly.directory, { recursive: true, force: true });
+    for (const directory of owned) rmSync(directory, { recursive: true, force: true });
+    if (versionCodeRoot) rmSync(versionCodeRoot, { recursive: true, force: true });
   };
 
   try {
@@ -327,15 +375,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       createTable: (name, props) => createTable(dynamodbClient, name, props),
       createQueue: (name, props) => createQueue(fauxqs, name, region, props),
       lambda,
-      registerFunction: (config) =>
-        lambda.register(
-          new LocalFunction(config, {
-            maxWorkers: options.maxConcurrencyPerFunction ?? 4,
-            onLog,
-            baseEnvironment: (c) => baseEnvironment(c),
-            ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),
-          }),
-        ),
+      registerFunction: (config) => lambda.register(localFunction(config)),
+      publishVersion: (functionName, key) => {
+        const known = versionsByKey.get(key);
+        if (known?.name === functionName && lambda.lookup(functionName, known.version)) return known;
+        const latest = lambda.lookup(functionName);
+        if (!latest) return undefined;
+        const fn = lambda.publishVersion(functionName, (version) =>
+          localFunction({ ...latest.config, version, arn: `${latest.config.arn}:${version}` }),
+        );
+        const published = { name: functionName, version: fn.config.version as string, arn: fn.config.arn };
+        versionsByKey.set(key, published);
+        return published;
+      },
+      setAlias: (functionName, alias, version) => lambda.setAlias(functionName, alias, version),
       registerStateMachine: (machine) => stepFunctions.register(machine),
       createTopic: (name, attributes) => ({
         arn: fauxqs.createTopic(name, { region, attributes }).topicArn,
@@ -450,34 +503,64 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     if (problems.length > 0) throw new LocalCloudStartError(problems);
 
-    function baseEnvironment(config: LocalFunctionConfig): Record<string, string> {
-      return {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
-        LANG: 'en_US.UTF-8',
-        AWS_REGION: region,
-        AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        AWS_SESSION_TOKEN: 'local',
-        AWS_LAMBDA_FUNCTION_NAME: config.name,
-        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySize),
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${config.name}`,
-        AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${config.name}`,
-        AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-        LAMBDA_TASK_ROOT: config.codeDir,
-        AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoint ?? dynamo.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
-        AWS_ENDPOINT_URL_SQS: fauxqs.address,
-        ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
-        ...(serviceEndpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: serviceEndpoints.lambda } : {}),
-        ...(serviceEndpoints.default ? { AWS_ENDPOINT_URL: serviceEndpoints.default } : {}),
-      };
-    }
-
     for (const start of starts) pollers.push(start());
+
+    applyAssembly = async (next) => {
+      const began = Date.now();
+      const diffs = diffAssemblies(current, next);
+      const diffOf = new Map(diffs.map((d) => [key(d.stack, d.logicalId), d]));
+      resolvers.clear();
+      for (const stack of next.stacks)
+        resolvers.set(stack.stackName, new IntrinsicResolver(stack, resolverEnv));
+      const reloadProblems: string[] = [];
+      const toProvision: ProvisionEntry[] = [];
+      for (const stack of next.stacks) {
+        for (const [logicalId, resource] of Object.entries(stack.template.Resources ?? {})) {
+          const path = next.constructPaths.get(key(stack.stackName, logicalId));
+          const entry: ProvisionEntry = { stack, logicalId, resource, ...(path ? { path } : {}) };
+          if (
+            resource.Condition &&
+            !resolverOf(entry).condition(resource.Condition, `${logicalId}.Condition`)
+          )
+            continue;
+          if (isIgnoredType(resource.Type)) {
+            resolved.set(
+              key(stack.stackName, logicalId),
+              placeholder(resource.Type, logicalId, stack.stackName, region, accountId),
+            );
+            continue;
+          }
+          const change = diffOf.get(key(stack.stackName, logicalId))?.change;
+          // Code and definitions are replaced (every function, so that none runs from a folder
+          // of an older assembly); data stays: a table or queue is only ever created.
+          if (REPLACED_ON_RELOAD.has(resource.Type)) toProvision.push(entry);
+          else if (CREATED_ON_RELOAD.has(resource.Type) && change === 'added') toProvision.push(entry);
+        }
+      }
+      const reloadContext: ProvisionContext = {
+        ...context,
+        assembly: next,
+        unrunnable: new Map(),
+        problem: (message) => reloadProblems.push(message),
+        whenStarted: () => {},
+      };
+      await runProvisioners(
+        toProvision,
+        reloadContext,
+        PROVISIONERS.filter((p) =>
+          p.types.some((t) => REPLACED_ON_RELOAD.has(t) || CREATED_ON_RELOAD.has(t)),
+        ),
+      );
+      current = next;
+      return {
+        changes: reloadChanges(diffs, index, {
+          replaced: REPLACED_ON_RELOAD,
+          created: CREATED_ON_RELOAD,
+        }),
+        problems: reloadProblems,
+        durationMs: Date.now() - began,
+      };
+    };
     if (faultPlan?.rules) for (const rule of faultPlan.rules) faults.inject(rule);
   } catch (error) {
     await stop();
@@ -506,9 +589,41 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       serviceEndpoints[service] = url;
       for (const fn of lambda.functions()) fn.recycle();
     },
+    async reload(app, reloadOptions: ReloadOptions = {}) {
+      if (stopped || !applyAssembly) throw new Error('the local cloud is stopped');
+      // A published version keeps its code: copied out of assembly folders that a later synthesis
+      // may prune (the synth cache keeps a few) before the next synthesis runs.
+      keepVersionCode();
+      const cache = reloadOptions.synthCache ?? options.synthCache;
+      const next = await loadAssembly(app, cache ? new SynthCache(cache) : undefined);
+      if (next.temporary || reloadOptions.removeOnStop) owned.push(next.directory);
+      const report = await applyAssembly(next);
+      for (const line of describeReload(report)) log(line.level, line.message);
+      return report;
+    },
     stop,
   };
+
+  function keepVersionCode(): void {
+    for (const { name, version, fn } of lambda.versions()) {
+      if (versionCodeRoot && !relative(versionCodeRoot, fn.config.codeDir).startsWith('..')) continue;
+      versionCodeRoot ??= mkdtempSync(join(tmpdir(), 'stepsaga-versions-'));
+      const copy = join(versionCodeRoot, `${name}-${version}`);
+      cpSync(fn.config.codeDir, copy, { recursive: true });
+      lambda.replaceVersion(name, version, localFunction({ ...fn.config, codeDir: copy }));
+    }
+  }
 }
+
+/** Resources whose code or definition a reload replaces (running executions keep theirs). */
+const REPLACED_ON_RELOAD = new Set([
+  'AWS::Lambda::Function',
+  'AWS::Lambda::Version',
+  'AWS::Lambda::Alias',
+  'AWS::StepFunctions::StateMachine',
+]);
+/** Resources holding data: a reload creates new ones and leaves existing ones (and their data) as they are. */
+const CREATED_ON_RELOAD = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable', 'AWS::SQS::Queue']);
 
 async function stopEngines(engines: PromiseSettledResult<DynamoDbLocal | FauxqsServer>[]): Promise<void> {
   await Promise.allSettled(engines.map((e) => (e.status === 'fulfilled' ? e.value.stop() : undefined)));

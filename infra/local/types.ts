@@ -1,5 +1,6 @@
 import type { App } from 'aws-cdk-lib';
 import type { FaultKind, FaultPlan, FaultRule, InjectedFault } from './faults/fault-plan.js';
+import type { ReloadReport } from './reload/reload-report.js';
 import type { SynthCacheOptions } from './synth-cache.js';
 
 /** One line of output from the local cloud: a function's console, a poller, or the cloud itself. */
@@ -76,6 +77,10 @@ export type LocalResourceKind =
   | 'table'
   | 'queue'
   | 'function'
+  /** A published version of a function (`AWS::Lambda::Version`); its ARN is qualified with its number. */
+  | 'functionVersion'
+  /** A function alias (`AWS::Lambda::Alias`); its ARN is qualified with the alias name. */
+  | 'functionAlias'
   | 'stateMachine'
   | 'eventSourceMapping'
   | 'eventRule'
@@ -97,6 +102,8 @@ export interface LocalResource {
   readonly arn: string;
   /** Queue URL (queues only). */
   readonly url?: string;
+  /** The version number (function versions) or the version it points at (aliases). */
+  readonly version?: string;
   /** Latest stream ARN (tables with a stream only). */
   readonly streamArn?: string;
   /** EventBridge rules only: what triggers the rule and how it runs locally. */
@@ -206,6 +213,23 @@ export interface LocalCloud {
    * started afterwards (running workers are recycled).
    */
   setServiceEndpoint(service: 'sfn' | 'lambda' | 'default', url: string): void;
+  /**
+   * Applies a new synthesis of the app to the running cloud, as a deploy would: functions get the
+   * new code, new versions are published (old ones keep theirs), aliases move, state machines get
+   * the new definition while running executions keep the one they started with, and new tables and
+   * queues are created. Existing tables and queues keep their items and messages. Returns what
+   * changed; changes it cannot apply without a restart (an event source mapping, a rule, a table's
+   * key schema) are reported, not applied.
+   */
+  reload(app: LocalCloudOptions['app'], options?: ReloadOptions): Promise<ReloadReport>;
   /** Stops pollers, workers, the SQS emulator and DynamoDB Local. Safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** Options of `LocalCloud.reload`. */
+export interface ReloadOptions {
+  /** @default the cloud's own `synthCache` option */
+  readonly synthCache?: SynthCacheOptions;
+  /** Remove the given assembly folder when the cloud stops (it was synthesized for this reload). @default false */
+  readonly removeOnStop?: boolean;
 }

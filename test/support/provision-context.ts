@@ -94,6 +94,11 @@ export function fakeProvisioning(
       out.functions.push(config);
       registered.set(config.name, { config });
     },
+    publishVersion: (name) => {
+      const fn = registered.get(name);
+      return fn ? { version: '1', arn: `${fn.config.arn}:1` } : undefined;
+    },
+    setAlias: () => {},
     registerStateMachine: (machine) => out.machines.push(machine),
     validateDefinition: () => {},
     startMapping: (mapping) => {

@@ -29,14 +29,22 @@ export const fakeFunctionArn = (logicalId: string) =>
 export const fakeQueueUrl = (logicalId: string) =>
   `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalId}`;
 
-/** Replaces the intrinsics CDK leaves in a DefinitionString with stand-in ARNs and URLs. */
-function resolveIntrinsic(value: unknown): string {
+/** A participant version's stand-in ARN: its function's, qualified with version 1. */
+export const fakeVersionArn = (functionLogicalId: string) => `${fakeFunctionArn(functionLogicalId)}:1`;
+
+/**
+ * Replaces the intrinsics CDK leaves in a DefinitionString with stand-in ARNs and URLs; `versions`
+ * maps a version resource's logical id to its function's.
+ */
+function resolveIntrinsic(value: unknown, versions: ReadonlyMap<string, string> = new Map()): string {
   if (typeof value === 'string') return value;
   const v = value as Record<string, unknown>;
   if (v['Fn::Join']) {
     const [sep, parts] = v['Fn::Join'] as [string, unknown[]];
-    return parts.map(resolveIntrinsic).join(sep);
+    return parts.map((part) => resolveIntrinsic(part, versions)).join(sep);
   }
+  const version = typeof v['Ref'] === 'string' ? versions.get(v['Ref']) : undefined;
+  if (version) return fakeVersionArn(version);
   if (v['Fn::GetAtt']) {
     const [id, attr] = v['Fn::GetAtt'] as [string, string];
     if (attr === 'Arn') return fakeFunctionArn(id);
@@ -57,7 +65,13 @@ export function definitionFromTemplate(template: Template, logicalIdPrefix?: str
   if (machines.length !== 1)
     throw new Error(`Expected one state machine in the template, found ${machines.length}`);
   const props = machines[0]!['Properties'] as { DefinitionString: unknown };
-  return JSON.parse(resolveIntrinsic(props.DefinitionString)) as AslDefinition;
+  const versions = new Map(
+    Object.entries(template.findResources('AWS::Lambda::Version')).map(([id, resource]) => [
+      id,
+      (resource['Properties'] as { FunctionName: { Ref: string } }).FunctionName.Ref,
+    ]),
+  );
+  return JSON.parse(resolveIntrinsic(props.DefinitionString, versions)) as AslDefinition;
 }
 
 const INTRINSIC_JSON_TO_STRING = /^States\.JsonToString\((\$[^)]*)\)$/;

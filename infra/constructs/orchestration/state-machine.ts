@@ -1,10 +1,12 @@
 import { Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { SagaLogLevel, SagaType } from '../saga/saga-props.js';
+import { acknowledgeVersionsGrant } from '../shared/inherent-findings.js';
 
 export interface OrchestrationStateMachineOptions {
   /** The state machine's name; a token leaves the name to CloudFormation. */
@@ -19,8 +21,14 @@ export interface OrchestrationStateMachineOptions {
   readonly tracing?: boolean;
   /** @default false */
   readonly includeExecutionData?: boolean;
-  /** Lambda functions the Tasks invoke. */
-  readonly functionArns: readonly string[];
+  /**
+   * What the Tasks invoke: an exact function ARN, or a version ARN of a function whose every
+   * version the role may invoke (see `participantInvocation`).
+   */
+  readonly invocations: ReadonlyArray<{
+    readonly functionArn: string;
+    readonly versionedFunction?: lambda.IFunction;
+  }>;
   /** Queues the Tasks send to. */
   readonly queues: readonly sqs.IQueue[];
 }
@@ -55,11 +63,15 @@ export function createOrchestrationStateMachine(
     },
   });
 
-  // Exact ARNs only: CDK's grantInvoke would also allow every version and alias (`<arn>:*`).
+  // Functions invoked unversioned: their exact ARNs (CDK's grantInvoke would also allow `<arn>:*`).
+  // Functions invoked by version: every version of that function and nothing else, since executions
+  // started before a deploy keep invoking the version they started with (participant-ref.ts).
+  const versioned = [...new Set(options.invocations.flatMap((i) => i.versionedFunction ?? []))];
+  const exact = options.invocations.filter((i) => !i.versionedFunction).map((i) => i.functionArn);
   stateMachine.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['lambda:InvokeFunction'],
-      resources: [...new Set(options.functionArns)],
+      resources: [...new Set([...exact, ...versioned.map((fn) => `${fn.functionArn}:*`)])],
     }),
   );
   stateMachine.addToRolePolicy(
@@ -72,6 +84,7 @@ export function createOrchestrationStateMachine(
     queue.encryptionMasterKey?.grant(stateMachine, 'kms:GenerateDataKey', 'kms:Decrypt');
   }
   const policy = stateMachine.role.node.tryFindChild('DefaultPolicy');
+  for (const fn of versioned) acknowledgeVersionsGrant(stateMachine.role, fn);
   if (policy) {
     Validations.of(policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -16,6 +17,8 @@ import { checkParticipantTable, PARTICIPANT_TABLE_SHAPE } from './participant-ta
 export const MIN_BARRIER_RETENTION_DAYS = 7;
 export const DEFAULT_BARRIER_RETENTION_DAYS = 30;
 export const PARTICIPANT_METRICS_NAMESPACE = 'stepsaga';
+/** The alias that always points at the version the last deploy published. */
+export const PARTICIPANT_LIVE_ALIAS = 'live';
 
 /** The item actions the participant runtime performs; nothing else (no scans, no table management). */
 export const PARTICIPANT_TABLE_ACTIONS = [
@@ -34,6 +37,17 @@ export const PARTICIPANT_TABLE_ACTIONS = [
  */
 export class Participant extends Construct implements IParticipant {
   public readonly function: nodejs.NodejsFunction;
+  /**
+   * The version this deploy publishes (a new one whenever the code or the configuration changes).
+   * Sagas and TCC transactions invoke it, so an execution keeps the code it started with; old
+   * versions are retained when a deploy replaces them, for the executions still running on them.
+   */
+  public readonly version: lambda.IVersion;
+  /**
+   * Alias `live`, pointing at {@link version}: for callers outside a saga that should always run
+   * the code of the last deploy.
+   */
+  public readonly liveAlias: lambda.Alias;
   public readonly table: dynamodb.ITable;
   public readonly logGroup: logs.LogGroup;
   public readonly role: iam.Role;
@@ -96,8 +110,17 @@ export class Participant extends Construct implements IParticipant {
       timeout: props.timeout ?? Duration.seconds(10),
       memorySize: props.memorySize ?? 512,
       logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      // Executions started before a deploy still invoke the version they read from their
+      // definition: CloudFormation must not delete it when the next version replaces it.
+      currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
     });
     this.function = bundled.function;
+    this.version = this.function.currentVersion;
+    this.liveAlias = new lambda.Alias(this, 'LiveAlias', {
+      aliasName: PARTICIPANT_LIVE_ALIAS,
+      version: this.version,
+      description: `Participant ${this.participantName}: the version of the last deploy`,
+    });
     this.role = bundled.role;
     this.logGroup = bundled.logGroup;
 

@@ -1,6 +1,6 @@
 import { type Duration, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { participantFunction } from '../participant/participant-ref.js';
+import { participantFunction, participantInvocation } from '../participant/participant-ref.js';
 import type { ResolvedCallback } from './saga-callback-step.js';
 import { DEFAULT_CHILD_TIMEOUT_SECONDS, isChildStep, type ResolvedChild } from './saga-child-step.js';
 import type { FlatSagaStep } from './saga-parallel-group.js';
@@ -22,8 +22,13 @@ export interface ResolvedStep {
   readonly kind: SagaStepKind;
   /** Whether `kind` came from the defaults rather than the step's declaration. */
   readonly kindInferred: boolean;
-  /** The participant's function ARN; for a child step, the child saga's state machine ARN. */
+  /**
+   * What the step's Task invokes: the participant's version ARN, or the function as given; for a
+   * child step, the child saga's state machine ARN.
+   */
   readonly functionArn: string;
+  /** The function whose versions the state machine may invoke, when invoked by version. */
+  readonly versionedFunction?: lambda.IFunction;
   /** The participant's function; none for a child step. */
   readonly function?: lambda.IFunction;
   readonly action: string;
@@ -171,6 +176,7 @@ export function resolveSteps(steps: readonly FlatSagaStep[]): ResolvedStep[] {
       };
     }
     const fn = participantFunction(step.participant);
+    const invocation = participantInvocation(step.participant);
     const retry = resolveRetry(
       step.retry,
       kind === 'retriable' ? DEFAULT_PERSISTENT_RETRY : DEFAULT_FORWARD_RETRY,
@@ -181,7 +187,8 @@ export function resolveSteps(steps: readonly FlatSagaStep[]): ResolvedStep[] {
       kind,
       kindInferred: inferred,
       function: fn,
-      functionArn: fn.functionArn,
+      functionArn: invocation.invokeArn,
+      ...(invocation.versionedFunction ? { versionedFunction: invocation.versionedFunction } : {}),
       action: step.action,
       ...(step.compensation !== undefined ? { compensation: step.compensation } : {}),
       retry,

@@ -145,7 +145,7 @@ export class Saga extends OrchestratedTransaction {
       logRetention: props.logRetention,
       tracing: props.tracing,
       includeExecutionData: props.includeExecutionData,
-      functionArns: steps.filter((s) => s.child === undefined).map((s) => s.functionArn),
+      invocations: steps.filter((s) => s.child === undefined),
       queues: this.outcomeQueue ? [this.parkedQueue, this.outcomeQueue] : [this.parkedQueue],
     });
     this.stateMachine = machine.stateMachine;

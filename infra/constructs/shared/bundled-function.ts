@@ -46,6 +46,12 @@ export interface BundledFunctionOptions {
   readonly timeout: Duration;
   readonly memorySize: number;
   readonly logRetention: logs.RetentionDays;
+  /**
+   * Options of the version `fn.currentVersion` publishes, for a function whose callers invoke its
+   * versions.
+   * @default CDK's (a version the next deploy deletes)
+   */
+  readonly currentVersionOptions?: lambda.VersionOptions;
 }
 
 /** What {@link createBundledFunction} creates: the function, its role and its log group. */
@@ -85,6 +91,7 @@ export function createBundledFunction(scope: Construct, options: BundledFunction
     logGroup,
     ...(options.jsonLogs === false ? {} : { loggingFormat: lambda.LoggingFormat.JSON }),
     role,
+    ...(options.currentVersionOptions ? { currentVersionOptions: options.currentVersionOptions } : {}),
     environment: {
       ...options.environment,
       POWERTOOLS_SERVICE_NAME: options.serviceName,

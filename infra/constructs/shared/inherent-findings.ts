@@ -72,6 +72,23 @@ export function acknowledgeTerminalQueue(
 }
 
 /**
+ * A state machine that invokes a participant by version may invoke every version of that function
+ * (`<arn>:*`): executions started before a deploy still call the version they started with, under
+ * the role's policy as the deploy left it. Acknowledged for a function of the same stack, as in
+ * {@link acknowledgeInvokeGrant}.
+ */
+export function acknowledgeVersionsGrant(role: iam.IRole, target: lambda.IFunction): void {
+  const policy: IConstruct | undefined = role.node.tryFindChild('DefaultPolicy');
+  const cfn = target.node.defaultChild;
+  if (!policy || !(cfn instanceof lambda.CfnFunction) || Stack.of(cfn) !== Stack.of(policy)) return;
+  Validations.of(policy).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${Stack.of(cfn).getLogicalId(cfn)}.Arn>:*]`,
+    reason:
+      'lambda:InvokeFunction on the versions of this participant function only (ARN:*, not the unqualified $LATEST): each execution invokes the version it started with, and one started before a deploy must still be allowed to call its older version after the deploy has rewritten this policy.',
+  });
+}
+
+/**
  * `grantInvoke` on a function grants its versions and aliases too (`<arn>:*`). Acknowledged by the
  * finding cdk-nag gives a function of the same stack; one in another stack or imported shows up
  * under another name and stays for the user to review.

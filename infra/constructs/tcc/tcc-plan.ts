@@ -1,6 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { participantFunction } from '../participant/participant-ref.js';
+import { participantFunction, participantInvocation } from '../participant/participant-ref.js';
 import {
   DEFAULT_FORWARD_RETRY,
   DEFAULT_PERSISTENT_RETRY,
@@ -17,7 +17,10 @@ export interface ResolvedTccParticipant {
   readonly name: string;
   readonly index: number;
   readonly function: lambda.IFunction;
+  /** What the Tasks invoke: the participant's version ARN, or the function as given. */
   readonly functionArn: string;
+  /** The function whose versions the state machine may invoke, when invoked by version. */
+  readonly versionedFunction?: lambda.IFunction;
   readonly actions: { readonly try: string; readonly confirm: string; readonly cancel: string };
   readonly tryRetry: ResolvedRetry;
   readonly timeoutSeconds: number;
@@ -43,11 +46,13 @@ function resolveParticipant(
   transactionTryRetry: ResolvedRetry,
 ): ResolvedTccParticipant {
   const fn = participantFunction(participant.participant);
+  const invocation = participantInvocation(participant.participant);
   return {
     name: participant.name,
     index,
     function: fn,
-    functionArn: fn.functionArn,
+    functionArn: invocation.invokeArn,
+    ...(invocation.versionedFunction ? { versionedFunction: invocation.versionedFunction } : {}),
     actions: {
       try: participant.try ?? 'try',
       confirm: participant.confirm ?? 'confirm',

@@ -110,7 +110,7 @@ export class TccTransaction extends OrchestratedTransaction {
       logRetention: props.logRetention,
       tracing: props.tracing,
       includeExecutionData: props.includeExecutionData,
-      functionArns: plan.participants.map((p) => p.functionArn),
+      invocations: plan.participants,
       queues: [this.parkedQueue],
     });
     this.stateMachine = machine.stateMachine;

@@ -17,6 +17,8 @@ export interface LocalAppPlan {
   /** Set when the app is built in-process from a factory and its assembly may be cached. */
   readonly synthCache?: SynthCacheOptions;
   readonly description: string;
+  /** True when `app` is a cloud assembly folder synthesized for this plan, which nobody else removes. */
+  readonly synthesizedAfresh?: boolean;
 }
 
 const IMPORTABLE_ENTRY = new Set(['.ts', '.mts', '.js', '.mjs']);
@@ -63,7 +65,7 @@ export async function planLocalApp(options: {
 
 async function commandPlan(project: CdkProject, cached: boolean): Promise<LocalAppPlan> {
   const description = `"${project.app}" (${join(project.root, 'cdk.json')})`;
-  if (!cached) return { app: await synthesizeProject(project), description };
+  if (!cached) return { app: await synthesizeProject(project), description, synthesizedAfresh: true };
   const cache = new SynthCache({ name: `command ${project.app}`, projectRoot: project.root });
   const key = cache.key();
   const hit = cache.lookup(key);
@@ -72,4 +74,18 @@ async function commandPlan(project: CdkProject, cached: boolean): Promise<LocalA
   const stored = cache.store(key, fresh, new Map());
   rmSync(fresh, { recursive: true, force: true });
   return { app: stored, description };
+}
+
+/**
+ * The folder `local up --watch` watches: the project of `--app`'s entry file, a cloud assembly
+ * folder itself (something else synthesizes into it), else the folder of cdk.json.
+ */
+export function watchRootOf(options: { readonly app?: string; readonly cwd: string }): string {
+  const { app, cwd } = options;
+  if (app !== undefined) {
+    const path = resolve(cwd, app);
+    if (existsSync(join(path, 'manifest.json'))) return path;
+    if (existsSync(path) && IMPORTABLE_ENTRY.has(extname(path))) return projectRootOf(path);
+  }
+  return readCdkProject(cwd)?.root ?? resolve(cwd);
 }

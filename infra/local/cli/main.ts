@@ -1,4 +1,5 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { SFNClient } from '@aws-sdk/client-sfn';
@@ -23,7 +24,7 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-                    [--allow-origin <origin>]... [--allow-host <name>]...
+                    [--allow-origin <origin>]... [--allow-host <name>]... [--watch]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
       file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
@@ -34,6 +35,10 @@ Usage:
       definitions that passed ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and
       re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
+      --watch re-synthesizes when a file of the project changes (not node_modules, cdk.out, .stepsaga,
+      .git, dist) and redeploys into the running cloud, as "cdk watch" does: functions get the new
+      code and publish new versions, state machines the new definition; tables keep their items,
+      queues their messages, and running executions the code and definition they started with.
   stepsaga cost [SagaName] [--app <entry|command|assembly>] [--no-cache] [--duration-ms 100] [--json]
       Synthesize the app and print, per saga, the state transitions of its happy, worst compensating
       and worst parked paths, DynamoDB write units per participant action, and dollars per million
@@ -80,6 +85,7 @@ const OPTIONS = {
   port: { type: 'string' },
   app: { type: 'string' },
   verbose: { type: 'boolean', short: 'v' },
+  watch: { type: 'boolean', short: 'w' },
   'no-cache': { type: 'boolean' },
   'no-schedules': { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true },
@@ -131,6 +137,7 @@ async function localUp(values: {
   'no-schedules'?: boolean;
   'allow-origin'?: string[];
   'allow-host'?: string[];
+  watch?: boolean;
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
@@ -186,6 +193,7 @@ async function localUp(values: {
   out(`  export AWS_ENDPOINT_URL=${gateway.endpoint} AWS_REGION=${cloud.region}`);
   if (gateway.consoleUrl) out(`Console:  ${gateway.consoleUrl}  (this machine's browser only)`);
   out("  npx stepsaga run <SagaName> --input '{...}'");
+  const watching = values.watch ? await watchAndReload(values.app, cloud) : undefined;
   out('Press Ctrl-C to stop.');
 
   return new Promise<number>((resolve) => {
@@ -196,6 +204,7 @@ async function localUp(values: {
         err(`${signal} again: exiting without waiting for a clean stop.`);
         process.exit(130);
       }
+      watching?.close();
       out(`\n${signal}: stopping the endpoint, workers, the SQS emulator and DynamoDB Local ...`);
       hosted.stop().then(
         () => {
@@ -210,6 +219,38 @@ async function localUp(values: {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+  });
+}
+
+/**
+ * `local up --watch`: on a change of the project's sources, synthesizes the app again (always
+ * afresh: a cached assembly could be pruned while versions still run from it) and reloads it into
+ * the running cloud, printing what changed. A failed synthesis leaves the cloud as it was.
+ */
+async function watchAndReload(
+  app: string | undefined,
+  cloud: Awaited<ReturnType<typeof import('./host.js')['hostLocalCloud']>>['cloud'],
+): Promise<{ close(): void }> {
+  const [{ watchSources }, { planLocalApp, watchRootOf }] = await Promise.all([
+    import('./watch.js'),
+    import('./app-source.js'),
+  ]);
+  const root = watchRootOf({ app, cwd: process.cwd() });
+  out(`Watching ${root} for changes (node_modules, cdk.out and .stepsaga are left out).`);
+  return watchSources(root, async (changed) => {
+    // Editors write and remove temporary files around a save; name what is there now.
+    const present = changed.filter((path) => existsSync(join(root, path)));
+    const names = present.length > 0 ? present : changed;
+    const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, +${names.length - 5} more` : '');
+    out(`\nChanged: ${shown}. Synthesizing and reloading ...`);
+    try {
+      const plan = await planLocalApp({ app, cwd: process.cwd(), cached: false });
+      // The reload prints its changes through the cloud's log.
+      const report = await cloud.reload(plan.app, { removeOnStop: plan.synthesizedAfresh === true });
+      if (report.problems.length > 0) err('Some changes could not be applied (see above); the rest were.');
+    } catch (error) {
+      err(`Reload failed, the cloud keeps running the previous synthesis: ${(error as Error).message}`);
+    }
   });
 }
 

@@ -33,7 +33,7 @@ function functionConfiguration(config: LocalFunctionConfig): Record<string, unkn
     Handler: config.handler,
     Timeout: config.timeoutSeconds,
     MemorySize: config.memorySize,
-    Version: '$LATEST',
+    Version: config.version ?? '$LATEST',
     PackageType: 'Zip',
     State: 'Active',
     LastUpdateStatus: 'Successful',
@@ -69,9 +69,31 @@ function listFunctions(all: Record<string, unknown>[], input: ListFunctionsReque
   };
 }
 
+/** One function's published versions and aliases. */
+interface Published {
+  /** Version number → the function as it was when that version was published. */
+  readonly versions: Map<string, LocalFunction>;
+  /** Alias name → version number. */
+  readonly aliases: Map<string, string>;
+  next: number;
+}
+
+/** A function name or ARN split into the name and the qualifier (version or alias), as Lambda reads it. */
+export function splitFunctionName(functionName: string): { name: string; qualifier?: string } {
+  const arn = /^arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::([^:]+))?$/.exec(functionName);
+  if (arn) return { name: arn[1] as string, ...(arn[2] ? { qualifier: arn[2] } : {}) };
+  // A partial ARN (`123456789012:function:name[:qualifier]`) or `name:qualifier`.
+  const partial = /^(?:[^:]+:function:)?([^:]+)(?::([^:]+))?$/.exec(functionName);
+  if (partial) return { name: partial[1] as string, ...(partial[2] ? { qualifier: partial[2] } : {}) };
+  return { name: functionName };
+}
+
 /** The Lambda `Invoke` API over the local functions, plus the entry point for in-cloud callers. */
 export class LambdaService implements LocalService {
   private readonly byName = new Map<string, LocalFunction>();
+  private readonly published = new Map<string, Published>();
+  /** Functions replaced by a reload: invocations under way finish, then their workers end. */
+  private readonly retired = new Set<LocalFunction>();
   private readonly background = new Set<Promise<unknown>>();
   private running = 0;
 
@@ -82,27 +104,99 @@ export class LambdaService implements LocalService {
     private readonly onLog: (line: LocalLogLine) => void,
   ) {}
 
+  /**
+   * Registers `$LATEST` of a function. A function registered again (a reload) replaces it: later
+   * invocations run the new code, those under way finish on the old workers.
+   */
   register(fn: LocalFunction): void {
+    const previous = this.byName.get(fn.config.name);
     this.byName.set(fn.config.name, fn);
+    if (previous && previous !== fn) this.retire(previous);
   }
 
+  /** `$LATEST` of every function. */
   functions(): LocalFunction[] {
     return [...this.byName.values()];
   }
 
-  /** Accepts a name, a full or partial ARN, with or without a qualifier, like Lambda does. */
-  lookup(functionName: string): LocalFunction | undefined {
-    const arnMatch = /^(?:arn:[^:]+:lambda:[^:]*:[^:]*:function:)?([^:]+)(?::[^:]+)?$/.exec(functionName);
-    const name = arnMatch?.[1] ?? functionName;
-    return this.byName.get(name);
+  /**
+   * Publishes a version: `snapshot` is the function as `$LATEST` is now, under the version's number,
+   * and keeps running that code and configuration whatever later reloads do to `$LATEST`.
+   */
+  publishVersion(functionName: string, snapshot: (version: string) => LocalFunction): LocalFunction {
+    const published = this.publishedOf(functionName);
+    const version = String(published.next);
+    published.next += 1;
+    const fn = snapshot(version);
+    published.versions.set(version, fn);
+    return fn;
   }
 
-  get(functionName: string): LocalFunction {
-    const fn = this.lookup(functionName);
+  /** Replaces a published version's function with one of the same code kept elsewhere. */
+  replaceVersion(functionName: string, version: string, fn: LocalFunction): void {
+    const versions = this.publishedOf(functionName).versions;
+    const previous = versions.get(version);
+    versions.set(version, fn);
+    if (previous && previous !== fn) this.retire(previous);
+  }
+
+  /** Every published version, by function name. */
+  versions(): Array<{ readonly name: string; readonly version: string; readonly fn: LocalFunction }> {
+    return [...this.published].flatMap(([name, p]) =>
+      [...p.versions].map(([version, fn]) => ({ name, version, fn })),
+    );
+  }
+
+  /** Points an alias at a version (creating the alias, or moving it). */
+  setAlias(functionName: string, alias: string, version: string): void {
+    this.publishedOf(functionName).aliases.set(alias, version);
+  }
+
+  private publishedOf(functionName: string): Published {
+    let published = this.published.get(functionName);
+    if (!published) {
+      published = { versions: new Map(), aliases: new Map(), next: 1 };
+      this.published.set(functionName, published);
+    }
+    return published;
+  }
+
+  private retire(fn: LocalFunction): void {
+    this.retired.add(fn);
+    void fn.retire().then(() => this.retired.delete(fn));
+  }
+
+  /**
+   * Accepts a name, a full or partial ARN, with or without a qualifier, like Lambda does. A
+   * qualifier selects that version (a number) or the version an alias points at; `$LATEST` or no
+   * qualifier selects the current code. An unknown qualifier finds nothing.
+   */
+  lookup(functionName: string, qualifier?: string): LocalFunction | undefined {
+    const split = splitFunctionName(functionName);
+    const latest = this.byName.get(split.name);
+    if (!latest) return undefined;
+    const wanted = qualifier ?? split.qualifier;
+    if (wanted === undefined || wanted === '$LATEST') return latest;
+    const published = this.published.get(split.name);
+    const version = /^\d+$/.test(wanted) ? wanted : published?.aliases.get(wanted);
+    return version === undefined ? undefined : published?.versions.get(version);
+  }
+
+  /** The version a qualifier runs, as `ExecutedVersion` reports it. */
+  executedVersion(functionName: string, qualifier?: string): string {
+    const split = splitFunctionName(functionName);
+    const wanted = qualifier ?? split.qualifier;
+    if (wanted === undefined || wanted === '$LATEST') return '$LATEST';
+    if (/^\d+$/.test(wanted)) return wanted;
+    return this.published.get(split.name)?.aliases.get(wanted) ?? '$LATEST';
+  }
+
+  get(functionName: string, qualifier?: string): LocalFunction {
+    const fn = this.lookup(functionName, qualifier);
     if (!fn) {
-      const arn = functionName.startsWith('arn:')
-        ? functionName
-        : `arn:aws:lambda:${this.region}:${this.accountId}:function:${functionName}`;
+      const split = splitFunctionName(functionName);
+      const wanted = qualifier ?? split.qualifier;
+      const arn = `arn:aws:lambda:${this.region}:${this.accountId}:function:${split.name}${wanted ? `:${wanted}` : ''}`;
       throw new LocalServiceError('ResourceNotFoundException', `Function not found: ${arn}`, 404);
     }
     return fn;
@@ -135,11 +229,14 @@ export class LambdaService implements LocalService {
           (request ?? {}) as ListFunctionsRequest,
         );
       case 'GetFunction': {
-        const name = (request as { FunctionName?: unknown } | undefined)?.FunctionName;
+        const { FunctionName: name, Qualifier: qualifier } = (request ?? {}) as {
+          FunctionName?: unknown;
+          Qualifier?: unknown;
+        };
         if (typeof name !== 'string' || name === '') {
           throw new LocalServiceError('InvalidParameterValueException', 'FunctionName is required');
         }
-        const fn = this.get(name);
+        const fn = this.get(name, typeof qualifier === 'string' ? qualifier : undefined);
         return {
           Configuration: functionConfiguration(fn.config),
           Code: { RepositoryType: 'S3', Location: pathToFileURL(fn.config.codeDir).href },
@@ -158,7 +255,18 @@ export class LambdaService implements LocalService {
     if (!input.FunctionName) {
       throw new LocalServiceError('InvalidParameterValueException', 'FunctionName is required');
     }
-    const fn = this.get(input.FunctionName);
+    const split = splitFunctionName(input.FunctionName);
+    if (
+      input.Qualifier !== undefined &&
+      split.qualifier !== undefined &&
+      input.Qualifier !== split.qualifier
+    ) {
+      throw new LocalServiceError(
+        'InvalidParameterValueException',
+        'The derived qualifier from the function name does not match the specified qualifier.',
+      );
+    }
+    const fn = this.get(input.FunctionName, input.Qualifier);
     const mode = input.InvocationType ?? 'RequestResponse';
     const limit = mode === 'Event' ? MAX_ASYNC_PAYLOAD_BYTES : MAX_SYNC_PAYLOAD_BYTES;
     if (input.Payload !== undefined && Buffer.byteLength(input.Payload, 'utf8') > limit) {
@@ -191,7 +299,7 @@ export class LambdaService implements LocalService {
         const result = await this.invoke(fn, event);
         return {
           StatusCode: 200,
-          ExecutedVersion: '$LATEST',
+          ExecutedVersion: this.executedVersion(input.FunctionName, input.Qualifier),
           Payload: result.payload,
           ...(result.functionError ? { FunctionError: result.functionError } : {}),
           ...(input.LogType === 'Tail' ? { LogResult: logTail(result.logs) } : {}),
@@ -202,7 +310,8 @@ export class LambdaService implements LocalService {
 
   async stop(): Promise<void> {
     await Promise.allSettled([...this.background]);
-    await Promise.all(this.functions().map((fn) => fn.stop()));
+    const all = new Set([...this.functions(), ...this.versions().map((v) => v.fn), ...this.retired]);
+    await Promise.all([...all].map((fn) => fn.stop()));
   }
 }
 

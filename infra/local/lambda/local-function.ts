@@ -17,7 +17,10 @@ export interface LocalFunctionConfig {
   readonly logicalId: string;
   readonly path?: string;
   readonly name: string;
+  /** The function's ARN; a published version's is qualified with its number. */
   readonly arn: string;
+  /** The published version this is, e.g. `3`; `$LATEST` when undefined. */
+  readonly version?: string;
   /** The folder holding the bundled code. */
   readonly codeDir: string;
   /** `module.export`, e.g. `index.handler`. */
@@ -83,6 +86,7 @@ export class LocalFunction {
   private readonly idle: Slot[] = [];
   private readonly waiting: Array<(slot: Slot) => void> = [];
   private stopped = false;
+  private retiring?: { resolve(): void; done: Promise<void> };
 
   constructor(
     readonly config: LocalFunctionConfig,
@@ -101,6 +105,27 @@ export class LocalFunction {
   /** Ends idle workers, so that the next invocation cold-starts with the current environment. */
   recycle(): void {
     for (const slot of this.idle.splice(0)) this.kill(slot);
+  }
+
+  /**
+   * Ends the workers once the invocations under way have finished (a reload replaced this code);
+   * resolves when the last one has ended.
+   */
+  retire(): Promise<void> {
+    if (!this.retiring) {
+      let resolve = () => {};
+      const done = new Promise<void>((r) => {
+        resolve = r;
+      });
+      this.retiring = { resolve, done };
+      this.recycle();
+      this.settleRetirement();
+    }
+    return this.retiring.done;
+  }
+
+  private settleRetirement(): void {
+    if (this.retiring && this.slots.size === 0) this.retiring.resolve();
   }
 
   async stop(): Promise<void> {
@@ -123,9 +148,12 @@ export class LocalFunction {
     const next = this.waiting.shift();
     if (next) {
       next(usable ?? this.spawn());
+    } else if (usable && this.retiring) {
+      this.kill(usable);
     } else if (usable) {
       this.idle.push(usable);
     }
+    this.settleRetirement();
   }
 
   private kill(slot: Slot): void {

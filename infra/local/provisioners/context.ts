@@ -40,6 +40,17 @@ export interface ProvisionEngines {
   readonly lambda: Pick<LambdaService, 'lookup' | 'register'>;
   /** Registers a local function built from its configuration. */
   registerFunction(config: LocalFunctionConfig): void;
+  /**
+   * Publishes a version of a function from what `$LATEST` runs now; `key` names the template's
+   * version resource, and a key published before (the same resource after a reload) keeps its
+   * number and code. Undefined when the function does not run locally.
+   */
+  publishVersion(
+    functionName: string,
+    key: string,
+  ): { readonly version: string; readonly arn: string } | undefined;
+  /** Points an alias at a version. */
+  setAlias(functionName: string, alias: string, version: string): void;
   registerStateMachine(machine: LocalStateMachine): void;
   /** Throws the interpreter's validation error for a definition it refuses. */
   validateDefinition(definition: Record<string, unknown>): void;

@@ -11,7 +11,6 @@ export const IGNORED_TYPE_PREFIXES = [
   'AWS::SNS::TopicPolicy',
   'AWS::Lambda::Permission',
   'AWS::Lambda::EventInvokeConfig',
-  'AWS::Lambda::Version',
   'AWS::XRay::',
   'AWS::ApplicationAutoScaling::',
   'AWS::SSM::Parameter',

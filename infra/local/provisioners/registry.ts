@@ -3,6 +3,7 @@ import { eventBusProvisioner } from './event-bus.js';
 import { eventRuleProvisioner } from './event-rule.js';
 import { eventSourceMappingProvisioner } from './event-source-mapping.js';
 import { functionProvisioner } from './function.js';
+import { functionAliasProvisioner, functionVersionProvisioner } from './function-version.js';
 import { queueProvisioner } from './queue.js';
 import { stateMachineProvisioner } from './state-machine.js';
 import { tableProvisioner } from './table.js';
@@ -16,6 +17,8 @@ export const PROVISIONERS: readonly Provisioner[] = [
   tableProvisioner,
   queueProvisioner,
   functionProvisioner,
+  functionVersionProvisioner,
+  functionAliasProvisioner,
   stateMachineProvisioner,
   topicProvisioner,
   subscriptionProvisioner,

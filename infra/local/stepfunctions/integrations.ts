@@ -183,7 +183,8 @@ async function callService(
   const p = params(input);
   switch (binding.kind) {
     case 'lambda-invoke': {
-      const fn = deps.lambda.get(String(p.FunctionName));
+      const qualifier = typeof p.Qualifier === 'string' ? p.Qualifier : undefined;
+      const fn = deps.lambda.get(String(p.FunctionName), qualifier);
       const event =
         typeof p.Payload === 'string' && p.Payload.startsWith('{')
           ? JSON.parse(p.Payload)
@@ -196,7 +197,7 @@ async function callService(
       if (result.functionError) throw new TaskFailure(errorTypeOf(result.payload), result.payload);
       checkTaskResultSize(binding.resource, result.payload);
       return {
-        ExecutedVersion: '$LATEST',
+        ExecutedVersion: deps.lambda.executedVersion(String(p.FunctionName), qualifier),
         Payload: JSON.parse(result.payload),
         ...sdkMetadata(result.requestId),
         StatusCode: 200,
