@@ -8,6 +8,7 @@ import { OperatorError } from '../../operations/errors.js';
 import { decideParkedSaga, getParkedSaga, listParkedSagas } from '../../operations/parked-sagas.js';
 import { redriveExecution } from '../../operations/redrive.js';
 import { DEFAULT_GATEWAY_PORT } from '../gateway/index.js';
+import { TIMINGS_VARIABLE } from '../startup-timings.js';
 import type { LocalLogLine } from '../types.js';
 import { createSqsClient, describeRedrive, dlqListReport, dlqRedrive } from './dlq.js';
 import { createSfnClient, explainConnectionError, resolveTarget, type Target } from './endpoint.js';
@@ -23,7 +24,7 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-                    [--allow-origin <origin>]... [--allow-host <name>]...
+                    [--allow-origin <origin>]... [--allow-host <name>]... [--timings]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
       file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
@@ -34,6 +35,7 @@ Usage:
       definitions that passed ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and
       re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
+      --timings (or STEPSAGA_TIMINGS=1) prints where start-up time went, phase by phase.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
   stepsaga executions [SagaName]
@@ -78,6 +80,7 @@ const OPTIONS = {
   verbose: { type: 'boolean', short: 'v' },
   'no-cache': { type: 'boolean' },
   'no-schedules': { type: 'boolean' },
+  timings: { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true },
   'allow-host': { type: 'string', multiple: true },
   messages: { type: 'boolean' },
@@ -125,7 +128,10 @@ async function localUp(values: {
   'no-schedules'?: boolean;
   'allow-origin'?: string[];
   'allow-host'?: string[];
+  timings?: boolean;
 }): Promise<number> {
+  if (values.timings) process.env[TIMINGS_VARIABLE] = '1';
+  const began = Date.now();
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
     import('./host.js'),
@@ -133,7 +139,6 @@ async function localUp(values: {
     import('./resources-table.js'),
   ]);
   const port = parsePort(values.port);
-  const began = Date.now();
   const cached = !values['no-cache'];
   out(values.app ? `Loading the CDK app from ${values.app} ...` : 'Synthesizing the CDK app of cdk.json ...');
   const plan = await planLocalApp({ app: values.app, cwd: process.cwd(), cached });
