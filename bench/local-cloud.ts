@@ -180,6 +180,9 @@ function dynamoDbLocalPort(pid: number): number | undefined {
   return undefined;
 }
 
+/** `local up` processes of this run, so that Ctrl-C stops them (and their JVMs) too. */
+const children = new Set<ChildProcess>();
+
 interface Running {
   readonly child: ChildProcess;
   readonly readyMs: number;
@@ -209,6 +212,8 @@ async function localUp(tree: Tree, extra: string[]): Promise<Running> {
     ],
     { cwd: tree.dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEPSAGA_TIMINGS: '1' } },
   );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let output = '';
   let readyMs: number | undefined;
   const ready = new Promise<{ endpoint: string }>((resolveReady, reject) => {
@@ -517,6 +522,15 @@ async function main(): Promise<void> {
   const baseline = flags['no-baseline']
     ? undefined
     : materializeBaseline(flags.baseline ?? defaultBaseline());
+  process.once('SIGINT', () => {
+    process.stderr.write('SIGINT: stopping the local clouds and removing the baseline worktree ...\n');
+    for (const child of children) child.kill('SIGINT');
+    setTimeout(() => {
+      for (const child of children) child.kill('SIGKILL');
+      baseline?.remove();
+      process.exit(130);
+    }, 5_000);
+  });
   const trees: Tree[] = baseline ? [baseline, current] : [current];
   const samples = new Map<Tree, Samples>(
     trees.map((t) => [
