@@ -376,7 +376,7 @@ async function throughput(tree: Tree, running: Running, round: number): Promise<
 
     // One poll for all executions in flight.
     const waiting = new Map<string, () => void>();
-    let polling: Promise<void> | undefined;
+    let polling = false;
     const poll = async () => {
       while (waiting.size > 0) {
         await new Promise((r) => setTimeout(r, 20));
@@ -401,7 +401,7 @@ async function throughput(tree: Tree, running: Running, round: number): Promise<
           }
         }
       }
-      polling = undefined;
+      polling = false;
     };
     let failures = 0;
     const placeOrder = async (id: string) => {
@@ -412,7 +412,10 @@ async function throughput(tree: Tree, running: Running, round: number): Promise<
       if (!executionArn) throw new Error('StartExecution returned no executionArn');
       await new Promise<void>((done) => {
         waiting.set(executionArn, done);
-        polling ??= poll();
+        if (!polling) {
+          polling = true;
+          void poll();
+        }
       });
       const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       if (status !== 'SUCCEEDED') failures += 1;
