@@ -1,71 +1,269 @@
 /**
- * Local cloud benchmark: `local up` start-up time (synth cache cold and warm), DynamoDB Local's own
- * TransactWriteItems rate, PlaceOrder throughput and latency through the gateway at the same
- * concurrencies, the limit the raw rate sets (a PlaceOrder commits 3 participant transactions, so
- * raw / 3) and the ratio to it, and memory.
+ * Local cloud speed, this working tree against a baseline commit, measured side by side in one run:
+ * cold `local up` (--no-cache), warm `local up`, PlaceOrder throughput at concurrency 16 against the
+ * limit DynamoDB Local sets, peak RSS of the `local up` process, and `stepsaga/testing` start-to-ready
+ * inside vitest. Runs alternate between the two trees so that the machine's load hits both alike.
  *
- *   npx tsx bench/local-cloud.ts [executionsPerLevel] [--skip-startup]   # default 128; <= 60 s per level
+ *   npm run bench:local-cloud -- [--baseline <git-ref>] [--rounds 3] [--executions 96] [--concurrency 16]
+ *                                [--no-baseline] [--skip-vitest]
+ *
+ * The baseline defaults to the merge-base with main (HEAD~ when HEAD is on main). It is checked out in
+ * a temporary git worktree; its node_modules is a link to this tree's when the lockfiles are equal,
+ * otherwise `npm ci` installs it.
  */
-import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  ListTablesCommand,
   PutItemCommand,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { hostLocalCloud } from '../infra/local/cli/host.js';
-import { lazyAppFactory } from '../infra/local/cli/load-app.js';
-import { formatTable } from '../infra/local/cli/table.js';
-import { StepFunctionsService } from '../infra/local/stepfunctions/stepfunctions-service.js';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 
-const args = process.argv.slice(2);
-const perLevel = Number(args.find((a) => /^\d+$/.test(a)) ?? 128);
-const skipStartup = args.includes('--skip-startup');
-const LEVELS = [1, 16, 64];
-const LEVEL_BUDGET_MS = 60_000;
+const { values: flags } = parseArgs({
+  options: {
+    baseline: { type: 'string' },
+    'no-baseline': { type: 'boolean' },
+    rounds: { type: 'string', default: '3' },
+    executions: { type: 'string', default: '96' },
+    concurrency: { type: 'string', default: '16' },
+    'skip-vitest': { type: 'boolean' },
+    'keep-worktree': { type: 'boolean' },
+  },
+});
+const ROUNDS = Number(flags.rounds);
+const EXECUTIONS = Number(flags.executions);
+const CONCURRENCY = Number(flags.concurrency);
+const LEVEL_BUDGET_MS = 90_000;
 const RAW_TABLE = 'stepsaga-bench-raw';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const region = 'us-east-1';
+const here = resolve('.');
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+const git = (...args: string[]) => execFileSync('git', args, { cwd: here, encoding: 'utf8' }).trim();
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? Number.NaN
+    : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2;
+};
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+
+interface Tree {
+  readonly label: string;
+  readonly dir: string;
 }
 
-/** Resident memory (MiB) of this process and of its child processes (DynamoDB Local's JVM). */
-function rssMiB(): { node: number; children: number } {
-  const kib = (pid: string) =>
-    Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  let children = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+/** The baseline commit in a temporary worktree, with node_modules linked or installed. */
+function materializeBaseline(ref: string): Tree & { readonly commit: string; remove(): void } {
+  const commit = git('rev-parse', '--verify', `${ref}^{commit}`);
+  const dir = mkdtempSync(join(tmpdir(), 'stepsaga-baseline-'));
+  rmSync(dir, { recursive: true, force: true });
+  git('worktree', 'add', '--detach', dir, commit);
+  const sameLock =
+    existsSync(join(here, 'package-lock.json')) &&
+    readFileSync(join(here, 'package-lock.json'), 'utf8') ===
+      readFileSync(join(dir, 'package-lock.json'), 'utf8');
+  if (sameLock) symlinkSync(join(here, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  else {
+    process.stderr.write(`baseline ${commit.slice(0, 8)}: lockfile differs, running npm ci there ...\n`);
+    execFileSync('npm', ['ci', '--no-fund', '--no-audit'], { cwd: dir, stdio: 'inherit' });
+  }
+  return {
+    label: `baseline ${commit.slice(0, 8)}`,
+    dir,
+    commit,
+    remove: () => {
+      if (flags['keep-worktree']) return;
+      try {
+        git('worktree', 'remove', '--force', dir);
+      } catch {
+        rmSync(dir, { recursive: true, force: true });
+        git('worktree', 'prune');
+      }
+    },
+  };
+}
+
+function defaultBaseline(): string {
+  const head = git('rev-parse', 'HEAD');
+  try {
+    const base = git('merge-base', 'HEAD', 'main');
+    if (base !== head) return base;
+  } catch {
+    // No main branch: fall back to the previous commit.
+  }
+  return 'HEAD~';
+}
+
+/** Reads a field of /proc/<pid>/status, in MiB. */
+function procMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) children += kib(pid);
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
     } catch {
-      // The process ended while being read.
+      // Ended while being read.
     }
   }
-  return { node: process.memoryUsage().rss / 2 ** 20, children: children / 1024 };
+  return found;
 }
 
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** The loopback port DynamoDB Local's JVM (a descendant of `pid`) listens on, from /proc. */
+function dynamoDbLocalPort(pid: number): number | undefined {
+  const queue = [pid];
+  while (queue.length > 0) {
+    const current = queue.shift() as number;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${current}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (current !== pid && cmdline.includes('DynamoDBLocal')) {
+      const inodes = new Set<string>();
+      for (const fd of readdirSync(`/proc/${current}/fd`)) {
+        try {
+          const link = execFileSync('readlink', [`/proc/${current}/fd/${fd}`], { encoding: 'utf8' }).trim();
+          const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+          if (inode) inodes.add(inode);
+        } catch {
+          // Closed meanwhile.
+        }
+      }
+      for (const table of ['tcp', 'tcp6']) {
+        for (const line of readFileSync(`/proc/${current}/net/${table}`, 'utf8').split('\n').slice(1)) {
+          const cols = line.trim().split(/\s+/);
+          if (cols[3] === '0A' && inodes.has(cols[9] ?? ''))
+            return Number.parseInt(cols[1]?.split(':')[1] ?? '', 16);
+        }
+      }
+    }
+    queue.push(...childrenOf(current));
+  }
+  return undefined;
+}
 
-interface LevelResult {
+/** `local up` processes of this run, so that Ctrl-C stops them (and their JVMs) too. */
+const children = new Set<ChildProcess>();
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly readyMs: number;
+  readonly endpoint: string;
+  readonly synthMs: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** `stepsaga local up` as a user runs it, in `tree`: spawn until "Ready in", endpoint parsed from its output. */
+async function localUp(tree: Tree, extra: string[]): Promise<Running> {
+  const began = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'infra/local/cli/main.ts',
+      'local',
+      'up',
+      '--app',
+      'infra/app.ts',
+      '--port',
+      '0',
+      '--verbose',
+      '--no-schedules',
+      ...extra,
+    ],
+    { cwd: tree.dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STEPSAGA_TIMINGS: '1' } },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  let readyMs: number | undefined;
+  const ready = new Promise<{ endpoint: string }>((resolveReady, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.length > 200_000) output = output.slice(-100_000);
+      if (readyMs === undefined && /^Ready in /m.test(output)) readyMs = performance.now() - began;
+      const endpoint = /^Endpoint: (http:\/\/\S+)/m.exec(output)?.[1];
+      // The CLI handles Ctrl-C only from this line on.
+      if (readyMs !== undefined && endpoint && /^Press Ctrl-C to stop/m.test(output))
+        resolveReady({ endpoint });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) =>
+      reject(
+        new Error(`local up in ${tree.dir} exited with ${code} before it was ready:\n${output.slice(-3000)}`),
+      ),
+    );
+  });
+  const { endpoint } = await ready;
+  const synth = /synth took (\d+) ms/.exec(output);
+  return {
+    child,
+    readyMs: readyMs as number,
+    endpoint,
+    synthMs: synth ? Number(synth[1]) : undefined,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+interface PoolResult {
   readonly done: number;
   readonly perSecond: number;
   readonly p50: number;
   readonly p99: number;
 }
 
-/** Runs `total` tasks with at most `concurrency` in flight; stops starting new ones past the budget. */
 async function pool(
   total: number,
   concurrency: number,
   task: (i: number) => Promise<void>,
-): Promise<LevelResult> {
+): Promise<PoolResult> {
   let next = 0;
   const latencies: number[] = [];
   const started = performance.now();
@@ -89,125 +287,39 @@ async function pool(
   };
 }
 
-interface StartupRun {
-  /** Wall clock from spawning the CLI until it printed "Ready". */
-  readonly wallMs: number;
-  /** How long the CLI spent synthesizing (or reading the synth cache). */
-  readonly synthMs: number | undefined;
+interface ThroughputResult {
+  readonly raw: PoolResult;
+  readonly placeOrder: PoolResult;
+  readonly failures: number;
+  readonly rssIdleMiB: number;
+  readonly rssPeakMiB: number;
 }
 
 /**
- * Times `stepsaga local up` as a user runs it: a new Node process, from spawn until "Ready in" is
- * printed; then stops it with SIGINT, as Ctrl-C would.
+ * On a running `local up`: DynamoDB Local's own rate for a participant's transaction (sent straight to
+ * the JVM), then PlaceOrder through the endpoint at the same concurrency. The limit is raw / 3: a
+ * PlaceOrder commits 3 participant transactions. Completion is observed with one shared
+ * ListExecutions(RUNNING) poll every 20 ms rather than a DescribeExecution poll per execution.
  */
-async function timeLocalUp(extra: string[]): Promise<StartupRun> {
-  const began = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'infra/local/cli/main.ts',
-      'local',
-      'up',
-      '--app',
-      'infra/app.ts',
-      '--port',
-      '0',
-      '--verbose',
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  let synthMs: number | undefined;
-  let readyAt: number | undefined;
-  const ready = new Promise<number>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const synth = /synth took (\d+) ms/.exec(output);
-      if (synth) synthMs = Number(synth[1]);
-      if (readyAt === undefined && /^Ready in /m.test(output)) readyAt = performance.now() - began;
-      // The CLI handles Ctrl-C only from this line on; a SIGINT before it would kill the process
-      // outright and leave DynamoDB Local's JVM running.
-      if (readyAt !== undefined && /^Press Ctrl-C to stop/m.test(output)) {
-        setTimeout(() => resolve(readyAt as number), 200);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) =>
-      reject(
-        new Error(`"stepsaga local up" exited with ${code} before it was ready:\n${output.slice(-2000)}`),
-      ),
-    );
-  });
+async function throughput(tree: Tree, running: Running, round: number): Promise<ThroughputResult> {
+  const rssIdleMiB = procMiB(running.child.pid as number, 'VmRSS');
+  const config = { endpoint: running.endpoint, region, credentials };
+  const db = new DynamoDBClient(config);
+  const sfn = new SFNClient(config);
+  const port = dynamoDbLocalPort(running.child.pid as number);
+  if (!port) throw new Error(`${tree.label}: cannot find DynamoDB Local's port`);
+  const raw = new DynamoDBClient({ endpoint: `http://127.0.0.1:${port}`, region, credentials });
   try {
-    const wallMs = await ready;
-    return { wallMs, synthMs };
-  } finally {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGINT');
-      await exited;
-    }
-  }
-}
-
-async function main(): Promise<void> {
-  const startupRows: string[][] = [];
-  if (!skipStartup) {
-    const cold = await timeLocalUp(['--no-cache']);
-    // The first cached run fills the cache if the sources changed since the last one; the second hits it.
-    await timeLocalUp([]);
-    const warm = await timeLocalUp([]);
-    const synth = (run: StartupRun) => (run.synthMs === undefined ? '?' : `${run.synthMs} ms`);
-    startupRows.push(
-      [
-        '`local up` to ready, synth cache cold (--no-cache)',
-        `${(cold.wallMs / 1000).toFixed(2)} s (synth ${synth(cold)})`,
-      ],
-      [
-        '`local up` to ready, synth cache warm (target <= 5 s)',
-        `${(warm.wallMs / 1000).toFixed(2)} s (synth ${synth(warm)})`,
-      ],
-    );
-  }
-
-  // Quiet means no function ran and no poller reported for a second: the event path has drained.
-  let lastActivity = Date.now();
-  const began = Date.now();
-  const hosted = await hostLocalCloud({
-    app: lazyAppFactory('infra/app.ts'),
-    synthCache: { name: 'infra/app.ts' },
-    port: 0,
-    onLog: (line) => {
-      if (line.source === 'lambda' || line.source === 'event-source') lastActivity = Date.now();
-    },
-  });
-  const readyMs = Date.now() - began;
-  const settle = async () => {
-    const deadline = Date.now() + 30_000;
-    while (Date.now() - lastActivity < 1_000 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const { cloud, gateway } = hosted;
-  try {
-    if (!(cloud.stepFunctions instanceof StepFunctionsService))
-      throw new Error('the local cloud does not expose its Step Functions service');
-    const stepFunctions = cloud.stepFunctions;
-    const byPrefix = (kind: 'table' | 'stateMachine', prefix: string) => {
-      const found = cloud.resources.list(kind).find((r) => r.logicalId.startsWith(prefix));
-      if (!found) throw new Error(`the example app has no ${kind} ${prefix}*`);
-      return found;
+    const tables = (await db.send(new ListTablesCommand({}))).TableNames ?? [];
+    const table = (part: string) => {
+      const name = tables.find((t) => t.startsWith('StepsagaExample-') && t.includes(part));
+      if (!name) throw new Error(`${tree.label}: no ${part} table among ${tables.join(', ')}`);
+      return name;
     };
-    const config = { endpoint: gateway.endpoint, region: cloud.region, credentials };
-    const db = new DynamoDBClient(config);
-    const sfn = new SFNClient(config);
-    const stateMachineArn = byPrefix('stateMachine', 'PlaceOrder').arn;
-    const inventory = byPrefix('table', 'Inventory').name;
-    const payment = byPrefix('table', 'Payment').name;
+    const machines = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
+    const stateMachineArn = machines.find((m) => m.name?.includes('PlaceOrder'))?.stateMachineArn;
+    if (!stateMachineArn) throw new Error(`${tree.label}: no PlaceOrder state machine`);
+    const inventory = table('Inventory');
     await db.send(
       new PutItemCommand({
         TableName: inventory,
@@ -216,14 +328,10 @@ async function main(): Promise<void> {
     );
     await db.send(
       new PutItemCommand({
-        TableName: payment,
+        TableName: table('Payment'),
         Item: { pk: { S: 'ACCOUNT#bench' }, sk: { S: 'BALANCE' }, balance: { N: '1000000000' } },
       }),
     );
-
-    // DynamoDB Local alone, straight to it, on a table shaped like a participant's (same keys, a
-    // stream) that no poller reads: the transaction a participant commits, nothing else running.
-    const raw = new DynamoDBClient({ endpoint: cloud.dynamoDbEndpoint, region: cloud.region, credentials });
     const shape = (await raw.send(new DescribeTableCommand({ TableName: inventory }))).Table;
     await raw.send(
       new CreateTableCommand({
@@ -240,8 +348,8 @@ async function main(): Promise<void> {
         Item: { pk: { S: 'SKU#bench' }, sk: { S: 'STOCK' }, available: { N: '1000000000' } },
       }),
     );
-    const rawTransaction = (id: string) =>
-      raw.send(
+    const rawTransaction = async (id: string) => {
+      await raw.send(
         new TransactWriteItemsCommand({
           TransactItems: [
             {
@@ -264,103 +372,342 @@ async function main(): Promise<void> {
           ],
         }),
       );
+    };
 
-    const placeOrder = async (id: string): Promise<string | undefined> => {
+    // One poll for all executions in flight.
+    const waiting = new Map<string, () => void>();
+    let polling = false;
+    const poll = async () => {
+      while (waiting.size > 0) {
+        await new Promise((r) => setTimeout(r, 20));
+        const running = new Set<string>();
+        let nextToken: string | undefined;
+        do {
+          const page = await sfn.send(
+            new ListExecutionsCommand({
+              stateMachineArn,
+              statusFilter: 'RUNNING',
+              maxResults: 1000,
+              nextToken,
+            }),
+          );
+          for (const e of page.executions ?? []) if (e.executionArn) running.add(e.executionArn);
+          nextToken = page.nextToken;
+        } while (nextToken);
+        for (const [arn, done] of waiting) {
+          if (!running.has(arn)) {
+            waiting.delete(arn);
+            done();
+          }
+        }
+      }
+      polling = false;
+    };
+    let failures = 0;
+    const placeOrder = async (id: string) => {
       const input = { orderId: id, customerId: 'bench', sku: 'bench', quantity: 1, amount: 1 };
       const { executionArn } = await sfn.send(
         new StartExecutionCommand({ stateMachineArn, name: id, input: JSON.stringify(input) }),
       );
       if (!executionArn) throw new Error('StartExecution returned no executionArn');
-      // Waiting in-process instead of polling DescribeExecution keeps the client's own requests from
-      // competing with the cloud for the two cores; the outcome is still read through the gateway.
-      await stepFunctions.whenFinished(executionArn);
-      return (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status;
+      await new Promise<void>((done) => {
+        waiting.set(executionArn, done);
+        if (!polling) {
+          polling = true;
+          void poll();
+        }
+      });
+      const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (status !== 'SUCCEEDED') failures += 1;
     };
 
-    // Warm-up, not measured: JIT in DynamoDB Local, Lambda workers (cold starts take seconds on a busy machine).
-    await pool(64, 8, (i) => rawTransaction(`warm-${i}`).then(() => undefined));
-    await pool(16, 16, async (i) => {
-      await placeOrder(`warm-${i}`);
-    });
-    await settle();
-
-    const rawRates = new Map<number, LevelResult>();
-    for (const concurrency of LEVELS) {
-      rawRates.set(
-        concurrency,
-        await pool(perLevel * 3, concurrency, (i) =>
-          rawTransaction(`raw-${concurrency}-${i}`).then(() => undefined),
-        ),
-      );
-    }
-    raw.destroy();
-
-    let failures = 0;
-    const placeOrderRates = new Map<number, LevelResult>();
-    for (const concurrency of LEVELS) {
-      await settle();
-      placeOrderRates.set(
-        concurrency,
-        await pool(Math.max(perLevel, concurrency), concurrency, async (i) => {
-          if ((await placeOrder(`bench-${concurrency}-${i}`)) !== 'SUCCEEDED') failures += 1;
-        }),
-      );
-    }
+    // Warm-up, not measured: DynamoDB Local's JIT and the functions' first invocations.
+    await pool(48, 8, (i) => rawTransaction(`warm-${round}-${i}`));
+    await pool(CONCURRENCY, CONCURRENCY, (i) => placeOrder(`warm-${round}-${i}`));
+    failures = 0;
+    await new Promise((r) => setTimeout(r, 1500)); // the event path (relays, history, notifier) drains
+    const rawResult = await pool(EXECUTIONS * 3, CONCURRENCY, (i) => rawTransaction(`raw-${round}-${i}`));
+    await new Promise((r) => setTimeout(r, 500));
+    const placeOrderResult = await pool(EXECUTIONS, CONCURRENCY, (i) => placeOrder(`bench-${round}-${i}`));
+    return {
+      raw: rawResult,
+      placeOrder: placeOrderResult,
+      failures,
+      rssIdleMiB,
+      rssPeakMiB: procMiB(running.child.pid as number, 'VmHWM'),
+    };
+  } finally {
     db.destroy();
     sfn.destroy();
-
-    const memory = rssMiB();
-    const ms = (value: number) => `${value.toFixed(1)} ms`;
-    const rows: string[][] = [];
-    for (const concurrency of LEVELS) {
-      const order = placeOrderRates.get(concurrency) as LevelResult;
-      const tx = rawRates.get(concurrency) as LevelResult;
-      const limit = tx.perSecond / 3;
-      rows.push([
-        String(concurrency),
-        `${tx.perSecond.toFixed(1)} /s (p50 ${ms(tx.p50)})`,
-        `${limit.toFixed(1)} /s`,
-        `${order.perSecond.toFixed(1)} /s`,
-        `${((100 * order.perSecond) / limit).toFixed(0)} %`,
-        ms(order.p50),
-        ms(order.p99),
-        String(order.done),
-      ]);
-    }
-    console.log(
-      `Local cloud with the example app (PlaceOrder: 3 participants, each step 1 TransactWriteItems); load average ${loadAverage()}\n`,
-    );
-    console.log(
-      formatTable(
-        ['measure', 'value'],
-        [
-          ...startupRows,
-          ['in-process start to ready (this run; synth cache as found)', `${(readyMs / 1000).toFixed(2)} s`],
-          ['RSS, node (cloud, workers, gateway, this client)', `${memory.node.toFixed(0)} MiB`],
-          ['RSS, child processes (DynamoDB Local JVM)', `${memory.children.toFixed(0)} MiB`],
-          ['executions not SUCCEEDED', String(failures)],
-        ],
-      ),
-    );
-    console.log();
-    console.log(
-      formatTable(
-        [
-          'concurrency',
-          'raw TransactWriteItems (3 items)',
-          'limit = raw / 3',
-          'PlaceOrder',
-          'PlaceOrder / limit (target >= 70 %)',
-          'PlaceOrder p50',
-          'PlaceOrder p99',
-          'PlaceOrders',
-        ],
-        rows,
-      ),
-    );
-  } finally {
-    await hosted.stop();
+    raw.destroy();
   }
+}
+
+const VITEST_FILE = `import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildExampleApp } from '../../infra/app.js';
+import { useLocalCloud } from '../../infra/local/testing/index.js';
+
+let began = 0;
+beforeAll(() => {
+  began = performance.now();
+});
+const local = useLocalCloud(() => buildExampleApp().app, { synthCache: { name: 'infra/app.ts' }, runSchedules: false });
+it('starts', () => {
+  const readyMs = performance.now() - began;
+  expect(local.cloud.resources.list('stateMachine').length).toBeGreaterThan(0);
+  console.log('STEPSAGA_BENCH ' + JSON.stringify({ readyMs, sinceProcessStartMs: performance.now() }));
+});
+afterAll(() => undefined);
+`;
+// The package's entry points resolve to the tree's sources, as the repository's own vitest config does.
+const VITEST_CONFIG = `import { fileURLToPath } from 'node:url';
+const source = (path) => fileURLToPath(new URL(path, import.meta.url));
+export default {
+  resolve: {
+    alias: [
+      { find: /^stepsaga$/, replacement: source('../../infra/constructs/index.ts') },
+      { find: /^stepsaga\\/runtime$/, replacement: source('../../functions/index.ts') },
+      { find: /^stepsaga\\/testing$/, replacement: source('../../infra/local/testing/index.ts') },
+      { find: /^stepsaga\\/local$/, replacement: source('../../infra/local/index.ts') },
+      { find: /^stepsaga\\/operations$/, replacement: source('../../infra/operations/index.ts') },
+    ],
+  },
+  test: { include: ['.stepsaga/bench/*.test.ts'], testTimeout: 300000, hookTimeout: 300000, pool: 'forks', maxWorkers: 1 },
+};
+`;
+
+/** A one-test vitest file using `stepsaga/testing`'s useLocalCloud, run with the vitest CLI in `tree`. */
+async function vitestStartup(tree: Tree): Promise<{ readyMs: number; wallMs: number }> {
+  const dir = join(tree.dir, '.stepsaga', 'bench');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'testing-startup.test.ts'), VITEST_FILE);
+  writeFileSync(join(dir, 'vitest.config.mjs'), VITEST_CONFIG);
+  const began = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      join(here, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      '--config',
+      '.stepsaga/bench/vitest.config.mjs',
+    ],
+    { cwd: tree.dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output += c.toString();
+  });
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  const wallMs = performance.now() - began;
+  const line = /STEPSAGA_BENCH (\{.*\})/.exec(output)?.[1];
+  if (code !== 0 || !line) throw new Error(`vitest in ${tree.dir} failed (${code}):\n${output.slice(-3000)}`);
+  return { readyMs: (JSON.parse(line) as { readyMs: number }).readyMs, wallMs };
+}
+
+interface Samples {
+  cold: number[];
+  coldSynth: number[];
+  warm: number[];
+  vitestReady: number[];
+  vitestWall: number[];
+  throughput: ThroughputResult[];
+}
+
+async function main(): Promise<void> {
+  const loadBefore = load();
+  const current: Tree = {
+    label: `current ${git('rev-parse', '--short=8', 'HEAD')}${git('status', '--porcelain') ? '+dirty' : ''}`,
+    dir: here,
+  };
+  const baseline = flags['no-baseline']
+    ? undefined
+    : materializeBaseline(flags.baseline ?? defaultBaseline());
+  process.once('SIGINT', () => {
+    process.stderr.write('SIGINT: stopping the local clouds and removing the baseline worktree ...\n');
+    for (const child of children) child.kill('SIGINT');
+    setTimeout(() => {
+      for (const child of children) child.kill('SIGKILL');
+      baseline?.remove();
+      process.exit(130);
+    }, 5_000);
+  });
+  const trees: Tree[] = baseline ? [baseline, current] : [current];
+  const samples = new Map<Tree, Samples>(
+    trees.map((t) => [
+      t,
+      { cold: [], coldSynth: [], warm: [], vitestReady: [], vitestWall: [], throughput: [] },
+    ]),
+  );
+  const note = (message: string) =>
+    process.stderr.write(`[${new Date().toISOString().slice(11, 19)} load ${load()}] ${message}\n`);
+  try {
+    // Fill each tree's synth cache once, so that "warm" runs hit it.
+    for (const tree of trees) {
+      note(`${tree.label}: priming the synth cache`);
+      await (await localUp(tree, [])).stop();
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 === 0 ? trees : [...trees].reverse();
+      for (const tree of order) {
+        const s = samples.get(tree) as Samples;
+        const cold = await localUp(tree, ['--no-cache']);
+        await cold.stop();
+        s.cold.push(cold.readyMs);
+        if (cold.synthMs !== undefined) s.coldSynth.push(cold.synthMs);
+        note(`${tree.label}: cold ${(cold.readyMs / 1000).toFixed(2)} s (synth ${cold.synthMs} ms)`);
+        const warm = await localUp(tree, []);
+        s.warm.push(warm.readyMs);
+        try {
+          const result = await throughput(tree, warm, round);
+          s.throughput.push(result);
+          note(
+            `${tree.label}: warm ${(warm.readyMs / 1000).toFixed(2)} s; raw ${result.raw.perSecond.toFixed(1)}/s, PlaceOrder ${result.placeOrder.perSecond.toFixed(1)}/s, RSS peak ${result.rssPeakMiB.toFixed(0)} MiB`,
+          );
+        } finally {
+          await warm.stop();
+        }
+        if (!flags['skip-vitest']) {
+          const v = await vitestStartup(tree);
+          s.vitestReady.push(v.readyMs);
+          s.vitestWall.push(v.wallMs);
+          note(
+            `${tree.label}: vitest useLocalCloud ready ${(v.readyMs / 1000).toFixed(2)} s (file ${(v.wallMs / 1000).toFixed(2)} s)`,
+          );
+        }
+      }
+    }
+  } finally {
+    baseline?.remove();
+  }
+  const loadAfter = load();
+
+  const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const ratioOf = (s: Samples) =>
+    s.throughput.map((t) => (100 * t.placeOrder.perSecond) / (t.raw.perSecond / 3));
+  interface Row {
+    readonly name: string;
+    readonly target: string;
+    readonly value: (s: Samples) => number;
+    readonly format: (v: number) => string;
+    readonly pass?: (v: number) => boolean;
+    /** Whether bigger is better (for the ratio column's wording). */
+    readonly higherIsBetter?: boolean;
+  }
+  const rows: Row[] = [
+    {
+      name: 'cold `local up --no-cache` to ready',
+      target: '<= 10 s',
+      value: (s) => median(s.cold),
+      format: sec,
+      pass: (v) => v <= 10_000,
+    },
+    { name: '  of which synth (CLI log)', target: '', value: (s) => median(s.coldSynth), format: sec },
+    {
+      name: 'warm `local up` to ready',
+      target: '<= 3 s',
+      value: (s) => median(s.warm),
+      format: sec,
+      pass: (v) => v <= 3_000,
+    },
+    {
+      name: `DynamoDB Local raw TransactWriteItems, c${CONCURRENCY}`,
+      target: '',
+      value: (s) => median(s.throughput.map((t) => t.raw.perSecond)),
+      format: (v) => `${v.toFixed(1)} /s`,
+      higherIsBetter: true,
+    },
+    {
+      name: `PlaceOrder, c${CONCURRENCY}`,
+      target: '',
+      value: (s) => median(s.throughput.map((t) => t.placeOrder.perSecond)),
+      format: (v) => `${v.toFixed(1)} /s`,
+      higherIsBetter: true,
+    },
+    {
+      name: `PlaceOrder / (raw / 3), c${CONCURRENCY}`,
+      target: '>= 70 %',
+      value: (s) => median(ratioOf(s)),
+      format: (v) => `${v.toFixed(0)} %`,
+      pass: (v) => v >= 70,
+      higherIsBetter: true,
+    },
+    {
+      name: `PlaceOrder p50, c${CONCURRENCY}`,
+      target: '',
+      value: (s) => median(s.throughput.map((t) => t.placeOrder.p50)),
+      format: (v) => `${v.toFixed(0)} ms`,
+    },
+    {
+      name: `PlaceOrder p99, c${CONCURRENCY}`,
+      target: '',
+      value: (s) => median(s.throughput.map((t) => t.placeOrder.p99)),
+      format: (v) => `${v.toFixed(0)} ms`,
+    },
+    {
+      name: 'RSS of the `local up` node process, peak (VmHWM)',
+      target: '<= 400 MiB',
+      value: (s) => median(s.throughput.map((t) => t.rssPeakMiB)),
+      format: (v) => `${v.toFixed(0)} MiB`,
+      pass: (v) => v <= 400,
+    },
+    {
+      name: '  RSS when ready, before load',
+      target: '',
+      value: (s) => median(s.throughput.map((t) => t.rssIdleMiB)),
+      format: (v) => `${v.toFixed(0)} MiB`,
+    },
+    ...(flags['skip-vitest']
+      ? []
+      : [
+          {
+            name: '`stepsaga/testing` useLocalCloud start to ready, in vitest',
+            target: '',
+            value: (s: Samples) => median(s.vitestReady),
+            format: sec,
+          },
+          {
+            name: '  the whole `vitest run` of that one-test file',
+            target: '',
+            value: (s: Samples) => median(s.vitestWall),
+            format: sec,
+          },
+        ]),
+    {
+      name: 'executions not SUCCEEDED',
+      target: '0',
+      value: (s) => s.throughput.reduce((n, t) => n + t.failures, 0),
+      format: String,
+      pass: (v) => v === 0,
+    },
+  ];
+  const header = [
+    'measure (median of rounds)',
+    ...trees.map((t) => t.label),
+    ...(baseline ? ['current / baseline'] : []),
+    'target',
+    'pass',
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
+  for (const row of rows) {
+    const values = trees.map((t) => row.value(samples.get(t) as Samples));
+    const mine = values[values.length - 1] as number;
+    const ratio =
+      baseline && Number.isFinite(values[0]) && (values[0] as number) !== 0
+        ? `${(mine / (values[0] as number)).toFixed(2)}x`
+        : '';
+    const pass = row.pass ? (row.pass(mine) ? 'yes' : 'no') : '';
+    lines.push(
+      `| ${[row.name, ...values.map((v) => (Number.isFinite(v) ? row.format(v) : '?')), ...(baseline ? [ratio] : []), row.target, pass].join(' | ')} |`,
+    );
+  }
+  console.log(
+    `\nLocal cloud speed, ${ROUNDS} alternating round(s), ${EXECUTIONS} PlaceOrders and ${EXECUTIONS * 3} raw transactions per round at concurrency ${CONCURRENCY}; ` +
+      `load average (1, 5, 15 min) before ${loadBefore}, after ${loadAfter}; ${new Date().toISOString()}\n`,
+  );
+  console.log(lines.join('\n'));
 }
 
 await main();

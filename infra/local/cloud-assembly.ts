@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { App } from 'aws-cdk-lib';
+import { withDirectEsbuild } from './direct-esbuild.js';
 import { LocalCloudStartError } from './errors.js';
 import { recordEnvironmentReads, type SynthCache } from './synth-cache.js';
 
@@ -79,10 +80,12 @@ export async function loadAssembly(
     const { CfnResource: CdkCfnResource, Stack } = await import('aws-cdk-lib');
     // The variables the app reads while it is built decide, with its sources, whether a cached
     // assembly still fits.
-    const { result, names: environmentRead } = await recordEnvironmentReads(async () => {
-      const built = await app();
-      return { instance: built, synthesized: built.synth().directory };
-    });
+    const { result, names: environmentRead } = await recordEnvironmentReads(() =>
+      withDirectEsbuild(async () => {
+        const built = await app();
+        return { instance: built, synthesized: synthWithoutAdvisoryValidation(built) };
+      }),
+    );
     const { instance } = result;
     directory = result.synthesized;
     // In-process synthesis leaves out the path metadata the CDK CLI asks for; the tree has it.
@@ -115,6 +118,28 @@ export async function loadAssembly(
     directory.startsWith(tmpdir()) &&
     basename(directory).startsWith('cdk.out');
   return { directory, stacks, assetsByObjectKey, constructPaths, temporary };
+}
+
+/** The feature flag that turns CDK's built-in template validation from warnings into errors. */
+const VALIDATE_AGAINST_DEFAULT_RULES = '@aws-cdk/core:validateAgainstDefaultRules';
+
+/**
+ * Synthesizes the app, skipping CDK's built-in CloudFormation template validation when it can only
+ * warn: unless the app sets {@link VALIDATE_AGAINST_DEFAULT_RULES}, aws-cdk-lib downgrades its findings
+ * to warnings, and loading and running its WebAssembly rule engine took 5-7 s of every cold start.
+ * The app's own validation plugins (cdk-nag, ...) still run and still fail the synth. A
+ * `CDK_VALIDATION` the user set is left as it is.
+ */
+function synthWithoutAdvisoryValidation(app: App): string {
+  const flag = app.node.tryGetContext(VALIDATE_AGAINST_DEFAULT_RULES);
+  const enforced = flag === true || flag === 'true';
+  if (enforced || process.env.CDK_VALIDATION !== undefined) return app.synth().directory;
+  process.env.CDK_VALIDATION = 'false';
+  try {
+    return app.synth().directory;
+  } finally {
+    delete process.env.CDK_VALIDATION;
+  }
 }
 
 function readJson<T>(file: string): T {

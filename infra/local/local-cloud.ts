@@ -42,6 +42,7 @@ import { subscribeQueue } from './sns/emulator-subscribe.js';
 import { LambdaSubscription } from './sns/lambda-subscription.js';
 import { importSqsEmulator, startSqsEmulatorOnLoopback } from './sqs-emulator-module.js';
 import { createQueue } from './sqs-queues.js';
+import { StartupTimings } from './startup-timings.js';
 import { TaskTokens } from './stepfunctions/task-tokens.js';
 import { SynthCache } from './synth-cache.js';
 import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource, ReloadOptions } from './types.js';
@@ -68,18 +69,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const log = (level: LocalLogLine['level'], message: string) =>
     onLog({ timestamp: Date.now(), source: 'cloud', level, message });
 
+  const timings = new StartupTimings();
   // Engines start while the app synthesizes: DynamoDB Local dominates the start-up time.
-  const timed = <T>(what: string, promise: Promise<T>) =>
-    promise.then((value) => {
+  const timed = <T>(what: string, work: () => Promise<T>) =>
+    timings.track(what, work).then((value) => {
       log('debug', `${what} took ${Date.now() - startedAt} ms`);
       return value;
     });
-  const dynamoPromise = timed(
-    'DynamoDB Local start',
+  const dynamoPromise = timed('DynamoDB Local start', () =>
     startDynamoDbLocal({ onWarning: (message) => log('warn', message) }),
   );
-  const assemblyPromise = timed(
-    'synth',
+  const assemblyPromise = timed('synth', () =>
     loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),
   );
   // The interpreter's package loads the SDK's Lambda client and an ASL validator, fauxqs its HTTP
@@ -93,16 +93,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   ])
     .catch(() => undefined)
     .then(() =>
-      Promise.all([
-        importSqsEmulator(),
-        import('aws-local-stepfunctions'),
-        import('./stepfunctions/stepfunctions-service.js'),
-      ]),
+      timings.track(
+        'engine modules (fauxqs, ASL interpreter)',
+        Promise.all([
+          importSqsEmulator(),
+          import('aws-local-stepfunctions'),
+          import('./stepfunctions/stepfunctions-service.js'),
+        ]),
+      ),
     );
   const enginesPromise = Promise.allSettled([
     dynamoPromise,
-    timed(
-      'SQS emulator start',
+    timed('SQS emulator start', () =>
       modulesPromise.then(([{ startFauxqs }]) =>
         startSqsEmulatorOnLoopback(startFauxqs, { port: 0, logger: false, defaultRegion: region }),
       ),
@@ -322,17 +324,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // Every SDK client in a local function (Step Functions, Lambda, and any service without an
     // engine of its own) reaches this cloud through a loopback endpoint, never real AWS, whether or
     // not the caller also hosts a public gateway.
-    internalGateway = await startGateway(
-      {
-        region,
-        dynamoDbEndpoint: dynamo.endpoint,
-        sqsEndpoint: fauxqs.address,
-        stepFunctions,
-        lambda,
-        eventBridge,
-        resources: index,
-      },
-      { port: 0 },
+    internalGateway = await timings.track(
+      'internal gateway',
+      startGateway(
+        {
+          region,
+          dynamoDbEndpoint: dynamo.endpoint,
+          sqsEndpoint: fauxqs.address,
+          stepFunctions,
+          lambda,
+          eventBridge,
+          resources: index,
+        },
+        { port: 0 },
+      ),
     );
     for (const service of ['sfn', 'lambda', 'default'] as const) {
       serviceEndpoints[service] = internalGateway.endpoint;
@@ -498,12 +503,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       onLog,
       whenStarted: (start) => starts.push(start),
     };
-    await runProvisioners(entries, context);
+    await timings.track(
+      'provisioning (tables, queues, functions, state machines)',
+      runProvisioners(entries, context),
+    );
     log('debug', `resources provisioned at ${Date.now() - startedAt} ms`);
 
     if (problems.length > 0) throw new LocalCloudStartError(problems);
 
-    for (const start of starts) pollers.push(start());
+    timings.measure('event sources and schedules', () => {
+      for (const start of starts) pollers.push(start());
+    });
 
     applyAssembly = async (next) => {
       const began = Date.now();
@@ -568,6 +578,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   }
 
   const startupMs = Date.now() - startedAt;
+  if (StartupTimings.requested()) {
+    log('info', `start-up phases (from the start of startLocalCloud):\n${timings.format().join('\n')}`);
+  }
   log(
     'info',
     `local cloud ready in ${startupMs} ms: ${index.all.map((r) => `${r.kind} ${r.name}`).join(', ')}`,

@@ -9,6 +9,7 @@ import { OperatorError } from '../../operations/errors.js';
 import { decideParkedSaga, getParkedSaga, listParkedSagas } from '../../operations/parked-sagas.js';
 import { redriveExecution } from '../../operations/redrive.js';
 import { DEFAULT_GATEWAY_PORT } from '../gateway/index.js';
+import { TIMINGS_VARIABLE } from '../startup-timings.js';
 import type { LocalLogLine } from '../types.js';
 import { createSqsClient, describeRedrive, dlqListReport, dlqRedrive } from './dlq.js';
 import { createSfnClient, explainConnectionError, resolveTarget, type Target } from './endpoint.js';
@@ -24,7 +25,7 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-                    [--allow-origin <origin>]... [--allow-host <name>]... [--watch]
+                    [--allow-origin <origin>]... [--allow-host <name>]... [--watch] [--timings]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
       file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
@@ -39,6 +40,7 @@ Usage:
       .git, dist) and redeploys into the running cloud, as "cdk watch" does: functions get the new
       code and publish new versions, state machines the new definition; tables keep their items,
       queues their messages, and running executions the code and definition they started with.
+      --timings (or STEPSAGA_TIMINGS=1) prints where start-up time went, phase by phase.
   stepsaga cost [SagaName] [--app <entry|command|assembly>] [--no-cache] [--duration-ms 100] [--json]
       Synthesize the app and print, per saga, the state transitions of its happy, worst compensating
       and worst parked paths, DynamoDB write units per participant action, and dollars per million
@@ -88,6 +90,7 @@ const OPTIONS = {
   watch: { type: 'boolean', short: 'w' },
   'no-cache': { type: 'boolean' },
   'no-schedules': { type: 'boolean' },
+  timings: { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true },
   'allow-host': { type: 'string', multiple: true },
   messages: { type: 'boolean' },
@@ -138,7 +141,10 @@ async function localUp(values: {
   'allow-origin'?: string[];
   'allow-host'?: string[];
   watch?: boolean;
+  timings?: boolean;
 }): Promise<number> {
+  if (values.timings) process.env[TIMINGS_VARIABLE] = '1';
+  const began = Date.now();
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
     import('./host.js'),
@@ -146,7 +152,6 @@ async function localUp(values: {
     import('./resources-table.js'),
   ]);
   const port = parsePort(values.port);
-  const began = Date.now();
   const cached = !values['no-cache'];
   out(values.app ? `Loading the CDK app from ${values.app} ...` : 'Synthesizing the CDK app of cdk.json ...');
   const plan = await planLocalApp({ app: values.app, cwd: process.cwd(), cached });
