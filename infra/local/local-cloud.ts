@@ -16,6 +16,9 @@ import { type DynamoDbFaultProxy, startDynamoDbFaultProxy } from './faults/dynam
 import { faultPlanFromEnv } from './faults/parse-fault-plan.js';
 import { Faults } from './faults.js';
 import { type Gateway, startGateway } from './gateway/index.js';
+import { accessKeyFor } from './iam/iam-authorizer.js';
+import { managedPolicyResolution, roleResolution } from './iam/iam-model.js';
+import { LocalIam } from './iam/local-iam.js';
 import { IntrinsicResolver, type ResolvedResource } from './intrinsics.js';
 import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
@@ -54,6 +57,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const onLog = options.onLog ?? (() => {});
+  const iamMode = options.iam ?? (process.env.STEPSAGA_IAM as LocalCloudOptions['iam']) ?? 'warn';
+  if (!['enforce', 'warn', 'off'].includes(iamMode))
+    throw new Error(
+      `iam (or STEPSAGA_IAM) must be 'enforce', 'warn' or 'off', got ${JSON.stringify(iamMode)}`,
+    );
   const scheduleRateDivisor = options.scheduleRateDivisor ?? 1;
   if (!(Number.isFinite(scheduleRateDivisor) && scheduleRateDivisor > 0)) {
     throw new Error(`scheduleRateDivisor must be a positive number, got ${scheduleRateDivisor}`);
@@ -166,6 +174,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   let faultProxy: DynamoDbFaultProxy | undefined;
   const lambda = new LambdaService(region, accountId, faults, onLog);
   const tokens = new TaskTokens();
+  // Built once every resource is in place; calls made before (none, in practice) are not evaluated.
+  let iam: LocalIam | undefined;
   const stepFunctions: InstanceType<typeof StepFunctionsService> = new StepFunctionsService(
     {
       region,
@@ -175,6 +185,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sqs: sqsClient,
       tokens,
       retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
+      authorizeTask: (run, input) => iam?.authorizeTask(run, input),
       sns: {
         publish: (request) => {
           const topic = index.all.find((r) => r.kind === 'topic' && r.arn === request.topicArn);
@@ -271,27 +282,30 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
+    if (faultPlan) {
+      faultProxy = await startDynamoDbFaultProxy(dynamo.endpoint, faults, onLog);
+      faults.dynamoDbProxy = true;
+    }
     // Every SDK client in a local function (Step Functions, Lambda, and any service without an
     // engine of its own) reaches this cloud through a loopback endpoint, never real AWS, whether or
-    // not the caller also hosts a public gateway.
+    // not the caller also hosts a public gateway. With IAM on, DynamoDB and SQS calls go through it
+    // too, so that each is evaluated against the calling function's role.
     internalGateway = await startGateway(
       {
         region,
-        dynamoDbEndpoint: dynamo.endpoint,
+        dynamoDbEndpoint: faultProxy?.endpoint ?? dynamo.endpoint,
         sqsEndpoint: fauxqs.address,
         stepFunctions,
         lambda,
         eventBridge,
+        authorizeRequest: (call) => iam?.authorizeRequest(call),
       },
       { port: 0 },
     );
     for (const service of ['sfn', 'lambda', 'default'] as const) {
       serviceEndpoints[service] = internalGateway.endpoint;
     }
-    if (faultPlan) {
-      faultProxy = await startDynamoDbFaultProxy(dynamo.endpoint, faults, onLog);
-      faults.dynamoDbProxy = true;
-    }
+    const viaGateway = iamMode !== 'off' ? internalGateway.endpoint : undefined;
     const entries: ProvisionEntry[] = [];
     const notEmulated: Array<{ type: string; where: string }> = [];
     for (const stack of assembly.stacks) {
@@ -301,8 +315,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         if (resource.Condition && !resolverOf(entry).condition(resource.Condition, `${logicalId}.Condition`))
           continue;
         if (provisionerFor(resource.Type)) entries.push(entry);
-        else if (isIgnoredType(resource.Type)) {
-          // Ignored resources still resolve, so that a reference to (say) a role ARN does not fail.
+        else if (resource.Type === 'AWS::IAM::Role' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+          // Roles and policies resolve as CloudFormation answers, so that policies naming them match.
+          const resolve = resource.Type === 'AWS::IAM::Role' ? roleResolution : managedPolicyResolution;
+          resolved.set(
+            key(stack.stackName, logicalId),
+            resolve(stack.stackName, logicalId, resource.Properties ?? {}, accountId),
+          );
+        } else if (isIgnoredType(resource.Type)) {
+          // Ignored resources still resolve, so that a reference to (say) a log group ARN does not fail.
           resolved.set(
             key(stack.stackName, logicalId),
             placeholder(resource.Type, logicalId, stack.stackName, region, accountId),
@@ -328,7 +349,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       lambda,
       registerFunction: (config) =>
         lambda.register(
-          new LocalFunction(config, {
+          new LocalFunction(viaGateway ? queueUrlsVia(config, fauxqs.address, viaGateway) : config, {
             maxWorkers: options.maxConcurrencyPerFunction ?? 4,
             onLog,
             baseEnvironment: (c) => baseEnvironment(c),
@@ -446,6 +467,44 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
     await runProvisioners(entries, context);
     log('debug', `resources provisioned at ${Date.now() - startedAt} ms`);
+    if (iamMode !== 'off') {
+      iam = new LocalIam({
+        mode: iamMode,
+        region,
+        accountId,
+        stacks: assembly.stacks,
+        resolver: (stack) => resolvers.get(stack.stackName) as IntrinsicResolver,
+        constructPath: (stack, logicalId) => assembly.constructPaths.get(`${stack}/${logicalId}`),
+        resources: () => index.all,
+        onLog,
+        executionOfToken: (token) => tokens.executionOf(token),
+      });
+      for (const entry of entries) {
+        if (entry.resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+        if (!index.get(entry.stack.stackName, entry.logicalId)) continue;
+        try {
+          const props = resolverOf(entry).resolve(entry.resource.Properties ?? {}, entry.logicalId) as Record<
+            string,
+            unknown
+          >;
+          const fn = lambda.lookup(String(props.FunctionName));
+          const destination = (
+            props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined
+          )?.OnFailure?.Destination;
+          const refused =
+            fn &&
+            iam.checkMapping({
+              where: where(entry),
+              functionArn: fn.config.arn,
+              eventSourceArn: String(props.EventSourceArn),
+              ...(destination ? { onFailureDestination: destination } : {}),
+            });
+          if (refused) problems.push(refused);
+        } catch {
+          // Its provisioner reported what is wrong with it.
+        }
+      }
+    }
 
     if (problems.length > 0) throw new LocalCloudStartError(problems);
 
@@ -456,7 +515,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         LANG: 'en_US.UTF-8',
         AWS_REGION: region,
         AWS_DEFAULT_REGION: region,
-        AWS_ACCESS_KEY_ID: 'local',
+        // One key per function with IAM on: the endpoint tells the function's role by it.
+        AWS_ACCESS_KEY_ID: viaGateway ? accessKeyFor(config.arn) : 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_SESSION_TOKEN: 'local',
         AWS_LAMBDA_FUNCTION_NAME: config.name,
@@ -467,9 +527,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
         AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
         LAMBDA_TASK_ROOT: config.codeDir,
-        AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoint ?? dynamo.endpoint,
-        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
-        AWS_ENDPOINT_URL_SQS: fauxqs.address,
+        AWS_ENDPOINT_URL_DYNAMODB: viaGateway ?? faultProxy?.endpoint ?? dynamo.endpoint,
+        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: viaGateway ?? dynamo.endpoint,
+        AWS_ENDPOINT_URL_SQS: viaGateway ?? fauxqs.address,
         ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
         ...(serviceEndpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: serviceEndpoints.lambda } : {}),
         ...(serviceEndpoints.default ? { AWS_ENDPOINT_URL: serviceEndpoints.default } : {}),
@@ -499,6 +559,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     eventBridge,
     faults,
     invocationsInFlight: () => lambda.inFlight,
+    iamMode,
+    authorizeRequest: (call) => iam?.authorizeRequest(call),
     startupMs,
     setServiceEndpoint(service, url) {
       serviceEndpoints[service] = url;
@@ -506,6 +568,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     },
     stop,
   };
+}
+
+/**
+ * The SQS SDK sends a request to the host of the queue URL it is given, whatever its endpoint: a
+ * function's queue URLs name the endpoint that evaluates IAM instead of the emulator.
+ */
+function queueUrlsVia(config: LocalFunctionConfig, emulator: string, endpoint: string): LocalFunctionConfig {
+  const environment = Object.fromEntries(
+    Object.entries(config.environment).map(([name, value]) => [
+      name,
+      value.startsWith(`${emulator}/`) ? `${endpoint}${value.slice(emulator.length)}` : value,
+    ]),
+  );
+  return { ...config, environment };
 }
 
 async function stopEngines(engines: PromiseSettledResult<DynamoDbLocal | FauxqsServer>[]): Promise<void> {

@@ -1,5 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import type { FaultKind, FaultPlan, FaultRule, InjectedFault } from './faults/fault-plan.js';
+import type { GatewayCall } from './gateway/authorization.js';
+import type { AwsShapedError } from './gateway/backend.js';
 import type { SynthCacheOptions } from './synth-cache.js';
 
 /** One line of output from the local cloud: a function's console, a poller, or the cloud itself. */
@@ -69,6 +71,14 @@ export interface LocalCloudOptions {
    * @default the plan in the `STEPSAGA_FAULTS` environment variable (JSON or `@file`), if set
    */
   readonly faults?: FaultPlan;
+  /**
+   * The app's IAM policies, evaluated for every call a local function or state machine makes (see
+   * docs/local-cloud-fidelity.md): `warn` logs one warning per missing grant, `enforce` also fails
+   * the call with AWS's `AccessDeniedException` (a task with the error Step Functions reports),
+   * `off` evaluates nothing.
+   * @default the `STEPSAGA_IAM` environment variable, else 'warn'
+   */
+  readonly iam?: 'enforce' | 'warn' | 'off';
 }
 
 /** The kinds of resource the local cloud runs. */
@@ -192,6 +202,13 @@ export interface LocalCloud {
    * will commit until something new starts.
    */
   invocationsInFlight(): number;
+  /** How the app's IAM policies are applied (`LocalCloudOptions.iam`). */
+  readonly iamMode: 'enforce' | 'warn' | 'off';
+  /**
+   * Evaluates a request that reached an endpoint in front of the cloud (see `startGateway`): a
+   * request signed with a local function's credentials is checked against the function's role.
+   */
+  authorizeRequest(call: GatewayCall): AwsShapedError | undefined;
   /** Milliseconds from the call of `startLocalCloud` until the cloud was ready. */
   readonly startupMs: number;
   /**

@@ -2,6 +2,8 @@
  * What the gateway needs from a running local cloud. `LocalCloud` satisfies it structurally; keeping
  * the gateway to this narrow shape lets it front any set of engines that speak the same protocols.
  */
+import type { RequestAuthorizer } from './authorization.js';
+
 export interface GatewayService {
   call(operation: string, request: unknown): Promise<unknown>;
 }
@@ -19,6 +21,11 @@ export interface GatewayBackend {
   readonly eventBridge: GatewayService;
   /** Lambda: `call('Invoke', { FunctionName, Payload, InvocationType, Qualifier? })` → `{ StatusCode, FunctionError?, Payload }`. */
   readonly lambda: GatewayService;
+  /**
+   * Evaluates each call before it is served (the local cloud's IAM); a returned error is the answer.
+   * @default every call is served
+   */
+  readonly authorizeRequest?: RequestAuthorizer;
 }
 
 /** An error a local service raises with an AWS error code (`__type`) and an HTTP status. */

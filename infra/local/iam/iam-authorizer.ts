@@ -43,6 +43,14 @@ export function accessDeniedMessage(principalArn: string, call: IamCall, decisio
   return `${head} because no ${decision.policyType} policy allows the ${call.action} action`;
 }
 
+/**
+ * The access key id a function's SDK clients sign with: one per function, so that the endpoint
+ * knows which role a request comes from.
+ */
+export function accessKeyFor(functionArn: string): string {
+  return `ASIA${createHash('sha256').update(functionArn).digest('hex').slice(0, 16).toUpperCase()}`;
+}
+
 /** Step Functions names a role session with 32 letters; derived from the execution so logs stay stable. */
 function sessionNameOf(executionArn: string): string {
   const digest = createHash('sha256').update(executionArn).digest();
@@ -68,30 +76,19 @@ export interface IamAuthorizerOptions {
  */
 export class IamAuthorizer {
   private readonly warned = new Set<string>();
-  private readonly keys = new Map<string, string>();
   private readonly functionsByKey = new Map<string, string>();
 
   constructor(
     private readonly model: IamModel,
     private readonly options: IamAuthorizerOptions,
-  ) {}
+  ) {
+    for (const arn of model.executionRoles.keys()) {
+      if (arn.includes(':function:')) this.functionsByKey.set(accessKeyFor(arn), arn);
+    }
+  }
 
   get mode(): IamMode {
     return this.options.mode;
-  }
-
-  /**
-   * The access key id a function's SDK clients sign with: one per function, so that the endpoint
-   * knows which role a request comes from.
-   */
-  accessKeyOf(functionArn: string): string {
-    let key = this.keys.get(functionArn);
-    if (!key) {
-      key = `ASIA${createHash('sha256').update(functionArn).digest('hex').slice(0, 16).toUpperCase()}`;
-      this.keys.set(functionArn, key);
-      this.functionsByKey.set(key, functionArn);
-    }
-    return key;
   }
 
   /** The function that signs with this access key id, if it is one of the app's. */

@@ -142,3 +142,38 @@ export function lambdaCalls(scope: ArnScope, operation: string, body: Body): Iam
   const action = operation === 'Invoke' ? 'lambda:InvokeFunction' : `lambda:${operation}`;
   return [{ action, resource: functionArn(scope, name, str(body.Qualifier)) }];
 }
+
+/**
+ * The calls one gateway request makes, by API. `taskTokenMachine` finds the state machine a task
+ * token belongs to: SendTaskSuccess/Failure/Heartbeat are authorized on it.
+ */
+export function gatewayCalls(
+  scope: ArnScope,
+  api: 'dynamodb' | 'dynamodb-streams' | 'sqs' | 'sns' | 'states' | 'events' | 'lambda',
+  operation: string,
+  request: Body,
+  taskTokenMachine: (token: string) => string | undefined,
+): IamCall[] | undefined {
+  switch (api) {
+    case 'dynamodb':
+      return dynamoDbCalls(scope, operation, request);
+    case 'dynamodb-streams':
+      return dynamoDbStreamsCalls(operation, request);
+    case 'sqs':
+      return sqsCalls(scope, operation, request);
+    case 'sns':
+      return snsCalls(operation, new URLSearchParams(request as Record<string, string>));
+    case 'states': {
+      const token = str(request.taskToken);
+      if (token) {
+        const machine = taskTokenMachine(token);
+        return machine ? [{ action: `states:${operation}`, resource: machine }] : undefined;
+      }
+      return stepFunctionsCalls(operation, request);
+    }
+    case 'events':
+      return eventBridgeCalls(scope, operation, request);
+    case 'lambda':
+      return lambdaCalls(scope, operation, request);
+  }
+}

@@ -1,0 +1,185 @@
+import {
+  cpSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExampleApp } from '../../infra/app.js';
+import { loadAssembly } from '../../infra/local/cloud-assembly.js';
+import { startLocalCloud } from '../../infra/local/index.js';
+import { SynthCache } from '../../infra/local/synth-cache.js';
+import { enteredStates, waitForExecution } from '../../infra/local/testing/index.js';
+import type { LocalCloud, LocalLogLine } from '../../infra/local/types.js';
+import { engineClients, getItem, historyOf } from '../support/local-cloud.js';
+
+/**
+ * The example app with one grant taken away: the PlaceOrder state machine's role may no longer
+ * invoke the Payment function. Built from the cached synthesis (no second synth): its templates
+ * are copied and edited, its bundled assets linked.
+ */
+async function assemblyWithoutPaymentInvokeGrant(): Promise<{ directory: string; removed: string }> {
+  const cached = await loadAssembly(() => buildExampleApp().app, new SynthCache({ name: 'infra/app.ts' }));
+  const directory = mkdtempSync(join(tmpdir(), 'stepsaga-iam-'));
+  for (const name of readdirSync(cached.directory)) {
+    const from = join(cached.directory, name);
+    if (statSync(from).isDirectory()) symlinkSync(from, join(directory, name));
+    else cpSync(from, join(directory, name));
+  }
+  const file = join(directory, 'StepsagaExample.template.json');
+  const template = JSON.parse(readFileSync(file, 'utf8')) as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  let removed = '';
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy' || !id.startsWith('PlaceOrderRoleDefaultPolicy')) continue;
+    const statements = (resource.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> })
+      .Statement;
+    for (const statement of statements) {
+      if (statement.Action !== 'lambda:InvokeFunction') continue;
+      const resources = statement.Resource as Array<{ 'Fn::GetAtt'?: [string, string] }>;
+      statement.Resource = resources.filter((r) => {
+        const isPayment = r['Fn::GetAtt']?.[0]?.startsWith('PaymentFunction') === true;
+        if (isPayment) removed = r['Fn::GetAtt']?.[0] ?? '';
+        return !isPayment;
+      });
+    }
+  }
+  if (!removed)
+    throw new Error(
+      'the PlaceOrder role no longer grants lambda:InvokeFunction on Payment: update this test',
+    );
+  writeFileSync(file, JSON.stringify(template));
+  return { directory, removed };
+}
+
+/** A resource of the edited assembly by logical id prefix (an assembly folder carries no construct paths). */
+const resource = (cloud: LocalCloud, kind: 'table' | 'function' | 'stateMachine', prefix: string) => {
+  const found = cloud.resources.list(kind).find((r) => r.logicalId.startsWith(prefix));
+  if (!found) throw new Error(`no ${kind} ${prefix}* in the app`);
+  return found;
+};
+const table = (cloud: LocalCloud, participant: string) =>
+  resource(cloud, 'table', `${participant}Table`).name;
+
+async function seed(cloud: LocalCloud): Promise<void> {
+  const { dynamodb } = engineClients(cloud);
+  await dynamodb.send(
+    new PutItemCommand({
+      TableName: table(cloud, 'Inventory'),
+      Item: { pk: { S: 'SKU#WIDGET' }, sk: { S: 'STOCK' }, available: { N: '10' } },
+    }),
+  );
+  await dynamodb.send(
+    new PutItemCommand({
+      TableName: table(cloud, 'Payment'),
+      Item: { pk: { S: 'ACCOUNT#alice' }, sk: { S: 'BALANCE' }, balance: { N: '100000' } },
+    }),
+  );
+}
+
+async function placeOrder(cloud: LocalCloud, orderId: string) {
+  const saga = resource(cloud, 'stateMachine', 'PlaceOrder');
+  const { executionArn } = (await cloud.stepFunctions.call('StartExecution', {
+    stateMachineArn: saga.arn,
+    name: orderId,
+    input: JSON.stringify({ orderId, customerId: 'alice', sku: 'WIDGET', quantity: 2, amount: 1_000 }),
+  })) as { executionArn: string };
+  // A parked saga waits for an operator; abandoning it ends the execution.
+  return {
+    executionArn,
+    done: await waitForExecution(cloud, executionArn, 60_000, { parkedDecision: 'abandon' }),
+  };
+}
+
+describe('IAM on the local cloud: the example app without the state machine’s grant to invoke Payment', () => {
+  let assembly: { directory: string; removed: string };
+  const logs: LocalLogLine[] = [];
+  let cloud: LocalCloud | undefined;
+  const start = async (iam: 'warn' | 'enforce') => {
+    await cloud?.stop();
+    logs.length = 0;
+    cloud = await startLocalCloud({
+      app: assembly.directory,
+      iam,
+      retryIntervalDivisor: 200,
+      onLog: (line) => logs.push(line),
+    });
+    await seed(cloud);
+    return cloud;
+  };
+  const iamWarnings = () => logs.filter((l) => l.level === 'warn' && l.message.startsWith('IAM:'));
+
+  beforeAll(async () => {
+    assembly = await assemblyWithoutPaymentInvokeGrant();
+  }, 180_000);
+  afterAll(async () => {
+    await cloud?.stop();
+    if (assembly) rmSync(assembly.directory, { recursive: true, force: true });
+  }, 60_000);
+
+  it('by default the saga still succeeds, with one warning naming the role, the action, the resource and the missing grant', async () => {
+    const local = await start('warn');
+    const payment = resource(local, 'function', 'PaymentFunction');
+    const { done } = await placeOrder(local, 'iam-warn-1');
+    expect(done.status).toBe('SUCCEEDED');
+    await placeOrder(local, 'iam-warn-2');
+    const warnings = iamWarnings();
+    // One warning per missing grant, however many calls lacked it; nothing else is missing.
+    expect(warnings).toHaveLength(1);
+    const [message] = warnings.map((w) => w.message);
+    expect(message).toMatch(/^IAM: role StepsagaExample\/(PlaceOrderRole[A-Z0-9]+) \(\1\) of state machine /);
+    expect(message).toContain(
+      `of state machine ${resource(local, 'stateMachine', 'PlaceOrder').name} may not perform lambda:InvokeFunction ` +
+        `on ${payment.arn}: no identity-based policy of the role allows it: grant lambda:InvokeFunction on ${payment.arn} ` +
+        'to the role; on AWS this call fails with AccessDeniedException (run with --enforce-iam, or iam: "enforce", to fail it locally too)',
+    );
+  }, 120_000);
+
+  it('under enforcement the charge fails with AccessDeniedException as Lambda.AWSLambdaException, the refund too, and the saga parks', async () => {
+    const local = await start('enforce');
+    const payment = resource(local, 'function', 'PaymentFunction');
+    const { executionArn, done } = await placeOrder(local, 'iam-enforce-1');
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('SagaParked');
+
+    const states = await enteredStates(local, executionArn);
+    expect(states.slice(0, 4)).toEqual([
+      'ReserveInventory',
+      'ChargePayment',
+      'Compensate ChargePayment',
+      'Park Compensate ChargePayment',
+    ]);
+    expect(states).not.toContain('ShipOrder');
+    const failures = (await historyOf(local, executionArn)).filter((e) => e.type === 'LambdaFunctionFailed');
+    // ChargePayment: the attempt and its three retries; the refund: its attempt and six retries.
+    expect(failures).toHaveLength(4 + 7);
+    const detail = failures[0]?.lambdaFunctionFailedEventDetails as { error: string; cause: string };
+    expect(detail.error).toBe('Lambda.AWSLambdaException');
+    expect(detail.cause).toMatch(
+      new RegExp(
+        '^User: arn:aws:sts::000000000000:assumed-role/StepsagaExample-PlaceOrderRole[A-Z0-9]+/[A-Za-z]{32} ' +
+          `is not authorized to perform: lambda:InvokeFunction on resource: ${payment.arn} ` +
+          'because no identity-based policy allows the lambda:InvokeFunction action ' +
+          '\\(Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: [0-9a-f-]{36}; Proxy: null\\)$',
+      ),
+    );
+    // The Inventory reservation stands (its compensation waits behind the parked refund), and the
+    // card was never charged: nothing ran in the Payment function.
+    const { dynamodb } = engineClients(local);
+    const stock = await getItem(dynamodb, table(local, 'Inventory'), 'SKU#WIDGET', 'STOCK');
+    expect(stock?.available?.N).toBe('8');
+    const balance = await getItem(dynamodb, table(local, 'Payment'), 'ACCOUNT#alice', 'BALANCE');
+    expect(balance?.balance?.N).toBe('100000');
+    expect(iamWarnings().map((w) => w.message)).toEqual([
+      expect.stringContaining(`may not perform lambda:InvokeFunction on ${payment.arn}`),
+    ]);
+  }, 120_000);
+});
