@@ -575,11 +575,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
  * function's queue URLs name the endpoint that evaluates IAM instead of the emulator.
  */
 function queueUrlsVia(config: LocalFunctionConfig, emulator: string, endpoint: string): LocalFunctionConfig {
+  // The emulator names queues by host names of its own (`sqs.<region>.localhost:<port>`): any URL
+  // on its port is one of its queues.
+  const port = new URL(emulator).port;
   const environment = Object.fromEntries(
-    Object.entries(config.environment).map(([name, value]) => [
-      name,
-      value.startsWith(`${emulator}/`) ? `${endpoint}${value.slice(emulator.length)}` : value,
-    ]),
+    Object.entries(config.environment).map(([name, value]) => {
+      if (!/^http:\/\/[^/]+:\d+\/\d{12}\/[^/]+$/.test(value)) return [name, value];
+      const url = new URL(value);
+      return [name, url.port === port ? `${endpoint}${url.pathname}` : value];
+    }),
   );
   return { ...config, environment };
 }

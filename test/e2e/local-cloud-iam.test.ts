@@ -18,14 +18,15 @@ import { startLocalCloud } from '../../infra/local/index.js';
 import { SynthCache } from '../../infra/local/synth-cache.js';
 import { enteredStates, waitForExecution } from '../../infra/local/testing/index.js';
 import type { LocalCloud, LocalLogLine } from '../../infra/local/types.js';
-import { engineClients, getItem, historyOf } from '../support/local-cloud.js';
+import { engineClients, eventually, getItem, historyOf } from '../support/local-cloud.js';
 
 /**
- * The example app with one grant taken away: the PlaceOrder state machine's role may no longer
- * invoke the Payment function. Built from the cached synthesis (no second synth): its templates
- * are copied and edited, its bundled assets linked.
+ * The example app with two grants taken away: the PlaceOrder state machine's role may no longer
+ * invoke the Payment function (a task), and the Inventory outbox relay's role may no longer send to
+ * the order events queue (an SDK call of a function). Built from the cached synthesis (no second
+ * synth): its templates are copied and edited, its bundled assets linked.
  */
-async function assemblyWithoutPaymentInvokeGrant(): Promise<{ directory: string; removed: string }> {
+async function assemblyWithoutTwoGrants(): Promise<{ directory: string }> {
   const cached = await loadAssembly(() => buildExampleApp().app, new SynthCache({ name: 'infra/app.ts' }));
   const directory = mkdtempSync(join(tmpdir(), 'stepsaga-iam-'));
   for (const name of readdirSync(cached.directory)) {
@@ -38,7 +39,20 @@ async function assemblyWithoutPaymentInvokeGrant(): Promise<{ directory: string;
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
   let removed = '';
+  let relayGrant = false;
   for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type === 'AWS::IAM::Policy' && id.startsWith('EventsFromInventoryRoleDefaultPolicy')) {
+      const document = resource.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> };
+      const before = document.Statement.length;
+      document.Statement = document.Statement.filter(
+        (s) =>
+          !(
+            s.Action === 'sqs:SendMessage' &&
+            (s.Resource as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]?.startsWith('OrderEvents')
+          ),
+      );
+      relayGrant = document.Statement.length === before - 1;
+    }
     if (resource.Type !== 'AWS::IAM::Policy' || !id.startsWith('PlaceOrderRoleDefaultPolicy')) continue;
     const statements = (resource.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> })
       .Statement;
@@ -52,12 +66,10 @@ async function assemblyWithoutPaymentInvokeGrant(): Promise<{ directory: string;
       });
     }
   }
-  if (!removed)
-    throw new Error(
-      'the PlaceOrder role no longer grants lambda:InvokeFunction on Payment: update this test',
-    );
+  if (!removed || !relayGrant)
+    throw new Error('the grants this test removes are no longer in the example app: update this test');
   writeFileSync(file, JSON.stringify(template));
-  return { directory, removed };
+  return { directory };
 }
 
 /** A resource of the edited assembly by logical id prefix (an assembly folder carries no construct paths). */
@@ -99,8 +111,8 @@ async function placeOrder(cloud: LocalCloud, orderId: string) {
   };
 }
 
-describe('IAM on the local cloud: the example app without the state machine’s grant to invoke Payment', () => {
-  let assembly: { directory: string; removed: string };
+describe('IAM on the local cloud: the example app without two of its grants', () => {
+  let assembly: { directory: string };
   const logs: LocalLogLine[] = [];
   let cloud: LocalCloud | undefined;
   const start = async (iam: 'warn' | 'enforce') => {
@@ -116,23 +128,42 @@ describe('IAM on the local cloud: the example app without the state machine’s 
     return cloud;
   };
   const iamWarnings = () => logs.filter((l) => l.level === 'warn' && l.message.startsWith('IAM:'));
+  /** The relay runs after the saga's first step committed its outbox item: wait for its warning. */
+  const relayWarning = (local: LocalCloud) => {
+    const relay = resource(local, 'function', 'EventsFromInventoryFunction');
+    const queue = local.resources
+      .list('queue')
+      .find((q) => q.logicalId.startsWith('OrderEvents') && !q.logicalId.includes('Dead'));
+    return eventually(
+      async () => iamWarnings().find((w) => w.message.includes(`of function ${relay.name} `)),
+      30_000,
+      'the relay warning',
+    ).then((w) => ({ message: w.message, relay, queue: queue?.arn ?? '' }));
+  };
 
   beforeAll(async () => {
-    assembly = await assemblyWithoutPaymentInvokeGrant();
+    assembly = await assemblyWithoutTwoGrants();
   }, 180_000);
   afterAll(async () => {
     await cloud?.stop();
     if (assembly) rmSync(assembly.directory, { recursive: true, force: true });
   }, 60_000);
 
-  it('by default the saga still succeeds, with one warning naming the role, the action, the resource and the missing grant', async () => {
+  it('by default the saga still succeeds, with one warning per missing grant naming the role, the action, the resource and the grant', async () => {
     const local = await start('warn');
     const payment = resource(local, 'function', 'PaymentFunction');
     const { done } = await placeOrder(local, 'iam-warn-1');
     expect(done.status).toBe('SUCCEEDED');
     await placeOrder(local, 'iam-warn-2');
-    const warnings = iamWarnings();
+    const relay = await relayWarning(local);
+    expect(relay.message).toMatch(
+      /^IAM: role StepsagaExample\/(EventsFromInventoryRole[A-Z0-9]+) \(\1\) of function /,
+    );
+    expect(relay.message).toContain(
+      `of function ${relay.relay.name} may not perform sqs:SendMessage on ${relay.queue}: no identity-based policy`,
+    );
     // One warning per missing grant, however many calls lacked it; nothing else is missing.
+    const warnings = iamWarnings().filter((w) => w.message !== relay.message);
     expect(warnings).toHaveLength(1);
     const [message] = warnings.map((w) => w.message);
     expect(message).toMatch(/^IAM: role StepsagaExample\/(PlaceOrderRole[A-Z0-9]+) \(\1\) of state machine /);
@@ -178,8 +209,22 @@ describe('IAM on the local cloud: the example app without the state machine’s 
     expect(stock?.available?.N).toBe('8');
     const balance = await getItem(dynamodb, table(local, 'Payment'), 'ACCOUNT#alice', 'BALANCE');
     expect(balance?.balance?.N).toBe('100000');
-    expect(iamWarnings().map((w) => w.message)).toEqual([
+    expect(iamWarnings().map((w) => w.message)).toContainEqual(
       expect.stringContaining(`may not perform lambda:InvokeFunction on ${payment.arn}`),
-    ]);
+    );
+    // The relay's SendMessageBatch is refused with SQS's AccessDenied, which it reports per record.
+    const relay = await relayWarning(local);
+    const refused = await eventually(
+      async () =>
+        logs.find(
+          (l) =>
+            l.source === 'lambda' &&
+            l.resource === relay.relay.name &&
+            l.message.includes(`is not authorized to perform: sqs:SendMessage on resource: ${relay.queue}`),
+        ),
+      30_000,
+      'the relay reporting the denied send',
+    );
+    expect(refused.message).toContain('AccessDenied');
   }, 120_000);
 });

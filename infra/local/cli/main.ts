@@ -23,7 +23,7 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-                    [--allow-origin <origin>]... [--allow-host <name>]...
+                    [--allow-origin <origin>]... [--allow-host <name>]... [--enforce-iam]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
       file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
@@ -34,6 +34,9 @@ Usage:
       definitions that passed ASL validation in .stepsaga/asl-valid; --no-cache re-synthesizes and
       re-validates.
       Scheduled EventBridge rules (rate(...)) run on their schedule; --no-schedules keeps them idle.
+      The app's IAM policies are evaluated for every call its functions and state machines make: a
+      call AWS would deny is warned about once per role, action and resource; --enforce-iam fails it
+      with AccessDeniedException, as AWS does.
   stepsaga run <SagaName|StateMachineArn> --input <json|@file> [--name <sagaId>]
       Start an execution and print its timeline live. Exit code 0 if it succeeded, 1 otherwise.
   stepsaga executions [SagaName]
@@ -80,6 +83,7 @@ const OPTIONS = {
   'no-schedules': { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true },
   'allow-host': { type: 'string', multiple: true },
+  'enforce-iam': { type: 'boolean' },
   messages: { type: 'boolean' },
   to: { type: 'string' },
   force: { type: 'boolean' },
@@ -125,6 +129,7 @@ async function localUp(values: {
   'no-schedules'?: boolean;
   'allow-origin'?: string[];
   'allow-host'?: string[];
+  'enforce-iam'?: boolean;
 }): Promise<number> {
   // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
   const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
@@ -162,6 +167,7 @@ async function localUp(values: {
       runSchedules: !values['no-schedules'],
       allowedOrigins: listOption(values['allow-origin']),
       allowedHosts: listOption(values['allow-host']),
+      ...(values['enforce-iam'] ? { iam: 'enforce' as const } : {}),
       onLog: (line) => printLog(line, values.verbose ?? false),
     });
   } finally {
