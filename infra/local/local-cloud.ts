@@ -213,11 +213,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const eventBridge = new EventBridgeService(
     region,
     accountId,
-    (target, text) => deliverEvent(target, text),
+    (target, text, rule) => deliverEvent(target, text, rule),
     onLog,
   );
   // EventBridge invokes functions and starts executions asynchronously; a failure is the target's.
-  const deliverEvent = async (target: EventTarget, text: string): Promise<void> => {
+  const deliverEvent = async (
+    target: EventTarget,
+    text: string,
+    rule: { name: string; arn: string },
+  ): Promise<void> => {
+    if (iam && !iam.allowsDelivery('events.amazonaws.com', rule, target))
+      throw new Error(`EventBridge may not deliver to ${target.arn} (no resource-based policy allows it)`);
     switch (target.kind) {
       case 'function': {
         const result = await lambda.invoke(lambda.get(target.arn), JSON.parse(text));
@@ -433,7 +439,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         poller.start();
         return poller;
       },
-      startSchedule: (schedule) => {
+      startSchedule: (rule) => {
+        // A target EventBridge may not invoke never runs under enforcement, as on AWS.
+        const schedule = iam
+          ? {
+              ...rule,
+              targets: rule.targets.filter((t) =>
+                iam?.allowsDelivery('events.amazonaws.com', rule, {
+                  kind: 'function',
+                  arn: lambda.get(t.functionName).config.arn,
+                }),
+              ),
+            }
+          : rule;
         const runner = new ScheduleRunner(schedule, {
           region,
           accountId,

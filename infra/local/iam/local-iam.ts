@@ -81,6 +81,25 @@ export class LocalIam {
   }
 
   /**
+   * Whether a service (EventBridge for a rule) may deliver to a target of the app: a function needs a
+   * Lambda permission, a queue a queue policy, a topic a topic policy naming the service. Warns about
+   * a missing one; false only under `enforce` (AWS drops the delivery and counts a failed invocation).
+   * Targets reached through a role (state machines, buses) are not evaluated.
+   */
+  allowsDelivery(
+    service: string,
+    source: { readonly name: string; readonly arn: string },
+    target: { readonly kind: string; readonly arn: string },
+  ): boolean {
+    const action = { function: 'lambda:InvokeFunction', queue: 'sqs:SendMessage', topic: 'sns:Publish' }[
+      target.kind
+    ];
+    if (!action) return true;
+    const caller = this.authorizer.serviceCaller(service, source.arn, `rule ${source.name}`);
+    return this.authorizer.authorize(caller, [{ action, resource: target.arn }]) === undefined;
+  }
+
+  /**
    * The permissions Lambda checks when an event source mapping is created. Returns CloudFormation's
    * failure for the first one missing under `enforce` (the deploy fails on AWS), else undefined.
    */
