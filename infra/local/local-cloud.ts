@@ -577,7 +577,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     eventBridge,
     faults,
     invocationsInFlight: () => lambda.inFlight,
-    iamMode,
+    get iamMode() {
+      return iam?.mode ?? iamMode;
+    },
+    setIamMode(mode) {
+      // JavaScript callers may pass anything; only warn and enforce can be switched to.
+      if (!iam || !['warn', 'enforce'].includes(mode))
+        throw new Error(
+          `setIamMode switches between 'warn' and 'enforce' only, got ${JSON.stringify(mode)}; IAM was ${iamMode} at start ` +
+            '(whether it is on decides how functions reach the engines, so it cannot change while running)',
+        );
+      iam.mode = mode;
+    },
     authorizeRequest: (call) => iam?.authorizeRequest(call),
     startupMs,
     setServiceEndpoint(service, url) {

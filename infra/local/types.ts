@@ -202,8 +202,13 @@ export interface LocalCloud {
    * will commit until something new starts.
    */
   invocationsInFlight(): number;
-  /** How the app's IAM policies are applied (`LocalCloudOptions.iam`). */
+  /** How the app's IAM policies are applied (`LocalCloudOptions.iam`, or `setIamMode`). */
   readonly iamMode: 'enforce' | 'warn' | 'off';
+  /**
+   * Switches a cloud started with IAM on between `warn` and `enforce`, e.g. for one test of a suite
+   * that shares a cloud; missing grants are warned about anew. Throws for a cloud started with `off`.
+   */
+  setIamMode(mode: 'enforce' | 'warn'): void;
   /**
    * Evaluates a request that reached an endpoint in front of the cloud (see `startGateway`): a
    * request signed with a local function's credentials is checked against the function's role.

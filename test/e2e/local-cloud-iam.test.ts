@@ -115,16 +115,11 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
   let assembly: { directory: string };
   const logs: LocalLogLine[] = [];
   let cloud: LocalCloud | undefined;
-  const start = async (iam: 'warn' | 'enforce') => {
-    await cloud?.stop();
+  /** One cloud for the file, switched from the default mode to enforcement between the tests. */
+  const started = (iam: 'warn' | 'enforce') => {
+    if (!cloud) throw new Error('the cloud did not start');
+    if (iam !== cloud.iamMode) cloud.setIamMode(iam);
     logs.length = 0;
-    cloud = await startLocalCloud({
-      app: assembly.directory,
-      iam,
-      retryIntervalDivisor: 200,
-      onLog: (line) => logs.push(line),
-    });
-    await seed(cloud);
     return cloud;
   };
   const iamWarnings = () => logs.filter((l) => l.level === 'warn' && l.message.startsWith('IAM:'));
@@ -143,6 +138,12 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
 
   beforeAll(async () => {
     assembly = await assemblyWithoutTwoGrants();
+    cloud = await startLocalCloud({
+      app: assembly.directory,
+      retryIntervalDivisor: 200,
+      onLog: (line) => logs.push(line),
+    });
+    await seed(cloud);
   }, 180_000);
   afterAll(async () => {
     await cloud?.stop();
@@ -150,7 +151,8 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
   }, 60_000);
 
   it('by default the saga still succeeds, with one warning per missing grant naming the role, the action, the resource and the grant', async () => {
-    const local = await start('warn');
+    const local = started('warn');
+    expect(local.iamMode).toBe('warn');
     const payment = resource(local, 'function', 'PaymentFunction');
     const { done } = await placeOrder(local, 'iam-warn-1');
     expect(done.status).toBe('SUCCEEDED');
@@ -175,7 +177,13 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
   }, 120_000);
 
   it('under enforcement the charge fails with AccessDeniedException as Lambda.AWSLambdaException, the refund too, and the saga parks', async () => {
-    const local = await start('enforce');
+    const local = started('enforce');
+    const { dynamodb } = engineClients(local);
+    const stockBefore = Number(
+      (await getItem(dynamodb, table(local, 'Inventory'), 'SKU#WIDGET', 'STOCK'))?.available?.N,
+    );
+    const balanceBefore = (await getItem(dynamodb, table(local, 'Payment'), 'ACCOUNT#alice', 'BALANCE'))
+      ?.balance?.N;
     const payment = resource(local, 'function', 'PaymentFunction');
     const { executionArn, done } = await placeOrder(local, 'iam-enforce-1');
     expect(done.status).toBe('FAILED');
@@ -204,11 +212,10 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
     );
     // The Inventory reservation stands (its compensation waits behind the parked refund), and the
     // card was never charged: nothing ran in the Payment function.
-    const { dynamodb } = engineClients(local);
     const stock = await getItem(dynamodb, table(local, 'Inventory'), 'SKU#WIDGET', 'STOCK');
-    expect(stock?.available?.N).toBe('8');
+    expect(Number(stock?.available?.N)).toBe(stockBefore - 2);
     const balance = await getItem(dynamodb, table(local, 'Payment'), 'ACCOUNT#alice', 'BALANCE');
-    expect(balance?.balance?.N).toBe('100000');
+    expect(balance?.balance?.N).toBe(balanceBefore);
     expect(iamWarnings().map((w) => w.message)).toContainEqual(
       expect.stringContaining(`may not perform lambda:InvokeFunction on ${payment.arn}`),
     );

@@ -77,18 +77,26 @@ export interface IamAuthorizerOptions {
 export class IamAuthorizer {
   private readonly warned = new Set<string>();
   private readonly functionsByKey = new Map<string, string>();
+  private currentMode: IamMode;
 
   constructor(
     private readonly model: IamModel,
     private readonly options: IamAuthorizerOptions,
   ) {
+    this.currentMode = options.mode;
     for (const arn of model.executionRoles.keys()) {
       if (arn.includes(':function:')) this.functionsByKey.set(accessKeyFor(arn), arn);
     }
   }
 
   get mode(): IamMode {
-    return this.options.mode;
+    return this.currentMode;
+  }
+
+  /** Switches between `warn` and `enforce`; every missing grant is warned about anew. */
+  set mode(mode: IamMode) {
+    this.currentMode = mode;
+    this.warned.clear();
   }
 
   /** The function that signs with this access key id, if it is one of the app's. */
@@ -160,7 +168,7 @@ export class IamAuthorizer {
     caller: Caller | undefined,
     calls: readonly IamCall[] | undefined,
   ): AccessDeniedError | undefined {
-    if (this.options.mode === 'off' || !caller || !calls) return undefined;
+    if (this.currentMode === 'off' || !caller || !calls) return undefined;
     let denied: AccessDeniedError | undefined;
     for (const call of calls) {
       const decision = evaluate(
@@ -175,7 +183,7 @@ export class IamAuthorizer {
       );
       if (decision.allowed) continue;
       this.warn(caller, call, decision);
-      if (this.options.mode === 'enforce' && !denied) {
+      if (this.currentMode === 'enforce' && !denied) {
         const principalArn =
           caller.principal.kind === 'role' ? caller.principal.sessionArn : caller.principal.service;
         denied = new AccessDeniedError(call, principalArn, decision);
@@ -197,7 +205,7 @@ export class IamAuthorizer {
       timestamp: Date.now(),
       source: 'cloud',
       level: 'warn',
-      message: missingGrantMessage(caller, call, decision, this.options.mode),
+      message: missingGrantMessage(caller, call, decision, this.currentMode),
     });
   }
 }

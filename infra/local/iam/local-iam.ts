@@ -58,7 +58,11 @@ export class LocalIam {
   }
 
   get mode(): IamMode {
-    return this.input.mode;
+    return this.authorizer.mode;
+  }
+
+  set mode(mode: IamMode) {
+    this.authorizer.mode = mode;
   }
 
   /** For a task about to run: the failure Step Functions reports when the role may not run it. */
