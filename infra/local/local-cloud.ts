@@ -447,7 +447,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               targets: rule.targets.filter((t) =>
                 iam?.allowsDelivery('events.amazonaws.com', rule, {
                   kind: 'function',
-                  arn: lambda.get(t.functionName).config.arn,
+                  arn: t.arn ?? lambda.get(t.functionName).config.arn,
                 }),
               ),
             }
