@@ -18,6 +18,9 @@ import { type DynamoDbFaultProxy, startDynamoDbFaultProxy } from './faults/dynam
 import { faultPlanFromEnv } from './faults/parse-fault-plan.js';
 import { Faults } from './faults.js';
 import { type Gateway, startGateway } from './gateway/index.js';
+import { accessKeyFor } from './iam/iam-authorizer.js';
+import { managedPolicyResolution, roleResolution } from './iam/iam-model.js';
+import { LocalIam } from './iam/local-iam.js';
 import { IntrinsicResolver, type ResolvedResource } from './intrinsics.js';
 import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
@@ -60,6 +63,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const region = options.region ?? 'us-east-1';
   const accountId = options.accountId ?? '000000000000';
   const onLog = options.onLog ?? (() => {});
+  const iamMode = options.iam ?? (process.env.STEPSAGA_IAM as LocalCloudOptions['iam']) ?? 'warn';
+  if (!['enforce', 'warn', 'off'].includes(iamMode))
+    throw new Error(
+      `iam (or STEPSAGA_IAM) must be 'enforce', 'warn' or 'off', got ${JSON.stringify(iamMode)}`,
+    );
   const scheduleRateDivisor = options.scheduleRateDivisor ?? 1;
   if (!(Number.isFinite(scheduleRateDivisor) && scheduleRateDivisor > 0)) {
     throw new Error(`scheduleRateDivisor must be a positive number, got ${scheduleRateDivisor}`);
@@ -177,6 +185,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   let faultProxy: DynamoDbFaultProxy | undefined;
   const lambda = new LambdaService(region, accountId, faults, onLog);
   const tokens = new TaskTokens();
+  // Built once every resource is in place; calls made before (none, in practice) are not evaluated.
+  let iam: LocalIam | undefined;
   const stepFunctions: InstanceType<typeof StepFunctionsService> = new StepFunctionsService(
     {
       region,
@@ -186,6 +196,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sqs: sqsClient,
       tokens,
       retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
+      authorizeTask: (run, input) => iam?.authorizeTask(run, input),
       sns: {
         publish: (request) => {
           const topic = index.all.find((r) => r.kind === 'topic' && r.arn === request.topicArn);
@@ -213,11 +224,17 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const eventBridge = new EventBridgeService(
     region,
     accountId,
-    (target, text) => deliverEvent(target, text),
+    (target, text, rule) => deliverEvent(target, text, rule),
     onLog,
   );
   // EventBridge invokes functions and starts executions asynchronously; a failure is the target's.
-  const deliverEvent = async (target: EventTarget, text: string): Promise<void> => {
+  const deliverEvent = async (
+    target: EventTarget,
+    text: string,
+    rule: { name: string; arn: string },
+  ): Promise<void> => {
+    if (iam && !iam.allowsDelivery('events.amazonaws.com', rule, target))
+      throw new Error(`EventBridge may not deliver to ${target.arn} (no resource-based policy allows it)`);
     switch (target.kind) {
       case 'function': {
         const result = await lambda.invoke(lambda.get(target.arn), JSON.parse(text));
@@ -259,6 +276,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     }
   };
   const serviceEndpoints: Record<string, string> = {};
+  /** With IAM on, the internal endpoint every DynamoDB and SQS call of a function goes through. */
+  let viaGateway: string | undefined;
   function baseEnvironment(config: LocalFunctionConfig): Record<string, string> {
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -266,7 +285,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       LANG: 'en_US.UTF-8',
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
-      AWS_ACCESS_KEY_ID: 'local',
+      // One key per function with IAM on: the endpoint tells the function's role by it. Every
+      // version of a function runs with the function's role, so the key names the unqualified ARN.
+      AWS_ACCESS_KEY_ID: viaGateway ? accessKeyFor(config.arn.split(':').slice(0, 7).join(':')) : 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SESSION_TOKEN: 'local',
       AWS_LAMBDA_FUNCTION_NAME: config.name,
@@ -277,9 +298,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       LAMBDA_TASK_ROOT: config.codeDir,
-      AWS_ENDPOINT_URL_DYNAMODB: faultProxy?.endpoint ?? dynamo.endpoint,
-      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_DYNAMODB: viaGateway ?? faultProxy?.endpoint ?? dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB_STREAMS: viaGateway ?? dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: viaGateway ?? fauxqs.address,
       ...(serviceEndpoints.sfn ? { AWS_ENDPOINT_URL_SFN: serviceEndpoints.sfn } : {}),
       ...(serviceEndpoints.lambda ? { AWS_ENDPOINT_URL_LAMBDA: serviceEndpoints.lambda } : {}),
       ...(serviceEndpoints.default ? { AWS_ENDPOINT_URL: serviceEndpoints.default } : {}),
@@ -289,7 +310,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   /** Published versions by the template resource that published them, kept across reloads. */
   const versionsByKey = new Map<string, { name: string; version: string; arn: string }>();
   const localFunction = (config: LocalFunctionConfig) =>
-    new LocalFunction(config, {
+    new LocalFunction(viaGateway ? queueUrlsVia(config, fauxqs.address, viaGateway) : config, {
       maxWorkers: options.maxConcurrencyPerFunction ?? 4,
       onLog,
       baseEnvironment: (c) => baseEnvironment(c),
@@ -321,20 +342,26 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
 
   try {
+    if (faultPlan) {
+      faultProxy = await startDynamoDbFaultProxy(dynamo.endpoint, faults, onLog);
+      faults.dynamoDbProxy = true;
+    }
     // Every SDK client in a local function (Step Functions, Lambda, and any service without an
     // engine of its own) reaches this cloud through a loopback endpoint, never real AWS, whether or
-    // not the caller also hosts a public gateway.
+    // not the caller also hosts a public gateway. With IAM on, DynamoDB and SQS calls go through it
+    // too, so that each is evaluated against the calling function's role.
     internalGateway = await timings.track(
       'internal gateway',
       startGateway(
         {
           region,
-          dynamoDbEndpoint: dynamo.endpoint,
+          dynamoDbEndpoint: faultProxy?.endpoint ?? dynamo.endpoint,
           sqsEndpoint: fauxqs.address,
           stepFunctions,
           lambda,
           eventBridge,
           resources: index,
+          authorizeRequest: (call) => iam?.authorizeRequest(call),
         },
         { port: 0 },
       ),
@@ -342,10 +369,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     for (const service of ['sfn', 'lambda', 'default'] as const) {
       serviceEndpoints[service] = internalGateway.endpoint;
     }
-    if (faultPlan) {
-      faultProxy = await startDynamoDbFaultProxy(dynamo.endpoint, faults, onLog);
-      faults.dynamoDbProxy = true;
-    }
+    viaGateway = iamMode !== 'off' ? internalGateway.endpoint : undefined;
     const entries: ProvisionEntry[] = [];
     const notEmulated: Array<{ type: string; where: string }> = [];
     for (const stack of assembly.stacks) {
@@ -355,8 +379,15 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         if (resource.Condition && !resolverOf(entry).condition(resource.Condition, `${logicalId}.Condition`))
           continue;
         if (provisionerFor(resource.Type)) entries.push(entry);
-        else if (isIgnoredType(resource.Type)) {
-          // Ignored resources still resolve, so that a reference to (say) a role ARN does not fail.
+        else if (resource.Type === 'AWS::IAM::Role' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+          // Roles and policies resolve as CloudFormation answers, so that policies naming them match.
+          const resolve = resource.Type === 'AWS::IAM::Role' ? roleResolution : managedPolicyResolution;
+          resolved.set(
+            key(stack.stackName, logicalId),
+            resolve(stack.stackName, logicalId, resource.Properties ?? {}, accountId),
+          );
+        } else if (isIgnoredType(resource.Type)) {
+          // Ignored resources still resolve, so that a reference to (say) a log group ARN does not fail.
           resolved.set(
             key(stack.stackName, logicalId),
             placeholder(resource.Type, logicalId, stack.stackName, region, accountId),
@@ -471,7 +502,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         poller.start();
         return poller;
       },
-      startSchedule: (schedule) => {
+      startSchedule: (rule) => {
+        // A target EventBridge may not invoke never runs under enforcement, as on AWS.
+        const schedule = iam
+          ? {
+              ...rule,
+              targets: rule.targets.filter((t) =>
+                iam?.allowsDelivery('events.amazonaws.com', rule, {
+                  kind: 'function',
+                  arn: t.arn ?? lambda.get(t.functionName).config.arn,
+                }),
+              ),
+            }
+          : rule;
         const runner = new ScheduleRunner(schedule, {
           region,
           accountId,
@@ -508,6 +551,44 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       runProvisioners(entries, context),
     );
     log('debug', `resources provisioned at ${Date.now() - startedAt} ms`);
+    if (iamMode !== 'off') {
+      iam = new LocalIam({
+        mode: iamMode,
+        region,
+        accountId,
+        stacks: assembly.stacks,
+        resolver: (stack) => resolvers.get(stack.stackName) as IntrinsicResolver,
+        constructPath: (stack, logicalId) => assembly.constructPaths.get(`${stack}/${logicalId}`),
+        resources: () => index.all,
+        onLog,
+        executionOfToken: (token) => tokens.executionOf(token),
+      });
+      for (const entry of entries) {
+        if (entry.resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+        if (!index.get(entry.stack.stackName, entry.logicalId)) continue;
+        try {
+          const props = resolverOf(entry).resolve(entry.resource.Properties ?? {}, entry.logicalId) as Record<
+            string,
+            unknown
+          >;
+          const fn = lambda.lookup(String(props.FunctionName));
+          const destination = (
+            props.DestinationConfig as { OnFailure?: { Destination?: string } } | undefined
+          )?.OnFailure?.Destination;
+          const refused =
+            fn &&
+            iam.checkMapping({
+              where: where(entry),
+              functionArn: fn.config.arn,
+              eventSourceArn: String(props.EventSourceArn),
+              ...(destination ? { onFailureDestination: destination } : {}),
+            });
+          if (refused) problems.push(refused);
+        } catch {
+          // Its provisioner reported what is wrong with it.
+        }
+      }
+    }
 
     if (problems.length > 0) throw new LocalCloudStartError(problems);
 
@@ -596,6 +677,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     eventBridge,
     faults,
     invocationsInFlight: () => lambda.inFlight,
+    get iamMode() {
+      return iam?.mode ?? iamMode;
+    },
+    setIamMode(mode) {
+      // JavaScript callers may pass anything; only warn and enforce can be switched to.
+      if (!iam || !['warn', 'enforce'].includes(mode))
+        throw new Error(
+          `setIamMode switches between 'warn' and 'enforce' only, got ${JSON.stringify(mode)}; IAM was ${iamMode} at start ` +
+            '(whether it is on decides how functions reach the engines, so it cannot change while running)',
+        );
+      iam.mode = mode;
+    },
+    authorizeRequest: (call) => iam?.authorizeRequest(call),
     startupMs,
     consoleUrl: internalGateway?.consoleUrl ?? '',
     setServiceEndpoint(service, url) {
@@ -637,6 +731,24 @@ const REPLACED_ON_RELOAD = new Set([
 ]);
 /** Resources holding data: a reload creates new ones and leaves existing ones (and their data) as they are. */
 const CREATED_ON_RELOAD = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable', 'AWS::SQS::Queue']);
+
+/**
+ * The SQS SDK sends a request to the host of the queue URL it is given, whatever its endpoint: a
+ * function's queue URLs name the endpoint that evaluates IAM instead of the emulator.
+ */
+function queueUrlsVia(config: LocalFunctionConfig, emulator: string, endpoint: string): LocalFunctionConfig {
+  // The emulator names queues by host names of its own (`sqs.<region>.localhost:<port>`): any URL
+  // on its port is one of its queues.
+  const port = new URL(emulator).port;
+  const environment = Object.fromEntries(
+    Object.entries(config.environment).map(([name, value]) => {
+      if (!/^http:\/\/[^/]+:\d+\/\d{12}\/[^/]+$/.test(value)) return [name, value];
+      const url = new URL(value);
+      return [name, url.port === port ? `${endpoint}${url.pathname}` : value];
+    }),
+  );
+  return { ...config, environment };
+}
 
 async function stopEngines(engines: PromiseSettledResult<DynamoDbLocal | FauxqsServer>[]): Promise<void> {
   await Promise.allSettled(engines.map((e) => (e.status === 'fulfilled' ? e.value.stop() : undefined)));

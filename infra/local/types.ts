@@ -1,5 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import type { FaultKind, FaultPlan, FaultRule, InjectedFault } from './faults/fault-plan.js';
+import type { GatewayCall } from './gateway/authorization.js';
+import type { AwsShapedError } from './gateway/backend.js';
 import type { ReloadReport } from './reload/reload-report.js';
 import type { SynthCacheOptions } from './synth-cache.js';
 
@@ -70,6 +72,14 @@ export interface LocalCloudOptions {
    * @default the plan in the `STEPSAGA_FAULTS` environment variable (JSON or `@file`), if set
    */
   readonly faults?: FaultPlan;
+  /**
+   * The app's IAM policies, evaluated for every call a local function or state machine makes (see
+   * docs/local-cloud-fidelity.md): `warn` logs one warning per missing grant, `enforce` also fails
+   * the call with AWS's `AccessDeniedException` (a task with the error Step Functions reports),
+   * `off` evaluates nothing.
+   * @default the `STEPSAGA_IAM` environment variable, else 'warn'
+   */
+  readonly iam?: 'enforce' | 'warn' | 'off';
 }
 
 /** The kinds of resource the local cloud runs. */
@@ -199,6 +209,18 @@ export interface LocalCloud {
    * will commit until something new starts.
    */
   invocationsInFlight(): number;
+  /** How the app's IAM policies are applied (`LocalCloudOptions.iam`, or `setIamMode`). */
+  readonly iamMode: 'enforce' | 'warn' | 'off';
+  /**
+   * Switches a cloud started with IAM on between `warn` and `enforce`, e.g. for one test of a suite
+   * that shares a cloud; missing grants are warned about anew. Throws for a cloud started with `off`.
+   */
+  setIamMode(mode: 'enforce' | 'warn'): void;
+  /**
+   * Evaluates a request that reached an endpoint in front of the cloud (see `startGateway`): a
+   * request signed with a local function's credentials is checked against the function's role.
+   */
+  authorizeRequest(call: GatewayCall): AwsShapedError | undefined;
   /** Milliseconds from the call of `startLocalCloud` until the cloud was ready. */
   readonly startupMs: number;
   /**

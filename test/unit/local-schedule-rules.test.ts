@@ -81,8 +81,8 @@ describe('event rules in a template', () => {
         expression: 'rate(1 minute)',
         periodMs: 60_000,
         targets: [
-          { id: 'Target0', functionName: 'sweeper' },
-          { id: 'Target1', functionName: 'sweeper', input: '{"mode":"full"}' },
+          { id: 'Target0', functionName: 'sweeper', arn: FUNCTION_ARN },
+          { id: 'Target1', functionName: 'sweeper', arn: FUNCTION_ARN, input: '{"mode":"full"}' },
         ],
       },
       skippedTargets: [],

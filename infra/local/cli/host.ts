@@ -20,6 +20,8 @@ export interface HostOptions {
   readonly allowedOrigins?: readonly string[];
   /** Host names accepted besides loopback ones (`--allow-host`). @default none */
   readonly allowedHosts?: readonly string[];
+  /** How the app's IAM policies are applied (`--enforce-iam`). @default 'warn' */
+  readonly iam?: 'enforce' | 'warn' | 'off';
 }
 
 export interface HostedCloud {
@@ -40,6 +42,7 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
     retryIntervalDivisor: options.retryIntervalDivisor,
     runSchedules: options.runSchedules,
     synthCache: options.synthCache,
+    ...(options.iam ? { iam: options.iam } : {}),
   });
   let gateway: Gateway;
   try {

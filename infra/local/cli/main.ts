@@ -25,7 +25,7 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-                    [--allow-origin <origin>]... [--allow-host <name>]... [--watch] [--timings]
+                    [--allow-origin <origin>]... [--allow-host <name>]... [--watch] [--timings] [--enforce-iam]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
       file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
@@ -41,6 +41,9 @@ Usage:
       code and publish new versions, state machines the new definition; tables keep their items,
       queues their messages, and running executions the code and definition they started with.
       --timings (or STEPSAGA_TIMINGS=1) prints where start-up time went, phase by phase.
+      The app's IAM policies are evaluated for every call its functions and state machines make: a
+      call AWS would deny is warned about once per role, action and resource; --enforce-iam fails it
+      with AccessDeniedException, as AWS does.
   stepsaga cost [SagaName] [--app <entry|command|assembly>] [--no-cache] [--duration-ms 100] [--json]
       Synthesize the app and print, per saga, the state transitions of its happy, worst compensating
       and worst parked paths, DynamoDB write units per participant action, and dollars per million
@@ -93,6 +96,7 @@ const OPTIONS = {
   timings: { type: 'boolean' },
   'allow-origin': { type: 'string', multiple: true },
   'allow-host': { type: 'string', multiple: true },
+  'enforce-iam': { type: 'boolean' },
   messages: { type: 'boolean' },
   to: { type: 'string' },
   force: { type: 'boolean' },
@@ -142,6 +146,7 @@ async function localUp(values: {
   'allow-host'?: string[];
   watch?: boolean;
   timings?: boolean;
+  'enforce-iam'?: boolean;
 }): Promise<number> {
   if (values.timings) process.env[TIMINGS_VARIABLE] = '1';
   const began = Date.now();
@@ -180,6 +185,7 @@ async function localUp(values: {
       runSchedules: !values['no-schedules'],
       allowedOrigins: listOption(values['allow-origin']),
       allowedHosts: listOption(values['allow-host']),
+      ...(values['enforce-iam'] ? { iam: 'enforce' as const } : {}),
       onLog: (line) => printLog(line, values.verbose ?? false),
     });
   } finally {

@@ -82,7 +82,7 @@ export function planEventRule(source: EventRuleSource): EventRulePlan {
         return;
       }
     }
-    targets.push({ id, functionName, ...(input === undefined ? {} : { input }) });
+    targets.push({ id, functionName, arn, ...(input === undefined ? {} : { input }) });
   });
   if (targets.length === 0) {
     return {

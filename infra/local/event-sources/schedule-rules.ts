@@ -7,6 +7,11 @@ export interface ScheduleTarget {
   /** The target's `Id` in the rule. */
   readonly id: string;
   readonly functionName: string;
+  /**
+   * The target's ARN as the rule names it (a version or alias ARN included), which the function's
+   * resource policy must let EventBridge invoke.
+   */
+  readonly arn?: string;
   /** The target's `Input` (JSON text), sent instead of the scheduled event. */
   readonly input?: string;
 }

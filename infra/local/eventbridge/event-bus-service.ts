@@ -22,8 +22,12 @@ export interface EventPatternRule {
   readonly targets: readonly EventTarget[];
 }
 
-/** Sends one event to one target (the text is what `targetInput` made of it). */
-export type DeliverToTarget = (target: EventTarget, text: string) => Promise<void>;
+/** Sends one event to one target (the text is what `targetInput` made of it) for a rule. */
+export type DeliverToTarget = (
+  target: EventTarget,
+  text: string,
+  rule: { readonly name: string; readonly arn: string },
+) => Promise<void>;
 
 interface PutEventsEntry {
   readonly Source?: unknown;
@@ -167,7 +171,7 @@ export class EventBridgeService implements LocalService {
         const delivery = (async () => {
           await new Promise((resolve) => setImmediate(resolve));
           try {
-            await this.deliver(target, targetInput(target, event, rule));
+            await this.deliver(target, targetInput(target, event, rule), rule);
             this.log(
               rule.name,
               'debug',

@@ -3,6 +3,7 @@
  * the gateway to this narrow shape lets it front any set of engines that speak the same protocols.
  */
 import type { LocalResourceIndex } from '../types.js';
+import type { RequestAuthorizer } from './authorization.js';
 
 export interface GatewayService {
   call(operation: string, request: unknown): Promise<unknown>;
@@ -23,6 +24,11 @@ export interface GatewayBackend {
   readonly lambda: GatewayService;
   /** The app's resources, for the web console's queue and table views; without them there is no console. */
   readonly resources?: LocalResourceIndex;
+  /**
+   * Evaluates each call before it is served (the local cloud's IAM); a returned error is the answer.
+   * @default every call is served
+   */
+  readonly authorizeRequest?: RequestAuthorizer;
 }
 
 /** An error a local service raises with an AWS error code (`__type`) and an HTTP status. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { CONSOLE_PATH, ConsoleServer, isConsolePath } from '../console/index.js';
+import { accessKeyIdOf, type GatewayApi, requestObject, sendAccessDenied } from './authorization.js';
 import { AWS_JSON_1_0, AWS_JSON_1_1, sendAwsJson, sendAwsJsonError, sendThrown } from './aws-json.js';
 import type { GatewayBackend } from './backend.js';
 import { parseJsonBody, send } from './http-io.js';
@@ -172,6 +173,24 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
     }
     const target = header(req, 'x-amz-target');
     const contentType = header(req, 'content-type') ?? '';
+    /** True when the call may be served; otherwise the denial has been answered. */
+    const authorized = (
+      api: GatewayApi,
+      operation: string,
+      request: () => Record<string, unknown>,
+      query = false,
+    ): boolean => {
+      if (!backend.authorizeRequest) return true;
+      const denied = backend.authorizeRequest({
+        accessKeyId: accessKeyIdOf(req.headers.authorization),
+        api,
+        operation,
+        request: request(),
+      });
+      if (!denied) return true;
+      sendAccessDenied(res, api, denied, query);
+      return false;
+    };
 
     if (target) {
       const dot = target.indexOf('.');
@@ -179,13 +198,17 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
       const operation = dot < 0 ? '' : target.slice(dot + 1);
       switch (service) {
         case 'AWSStepFunctions':
+          if (!authorized('states', operation, () => requestObject(body))) return;
           await serveJsonService(res, body, backend.stepFunctions, operation, AWS_JSON_1_0);
           return;
         case 'AWSEvents':
+          if (!authorized('events', operation, () => requestObject(body))) return;
           await serveJsonService(res, body, backend.eventBridge, operation, AWS_JSON_1_1);
           return;
         case 'DynamoDB_20120810':
         case 'DynamoDBStreams_20120810': {
+          const api = service === 'DynamoDB_20120810' ? 'dynamodb' : 'dynamodb-streams';
+          if (!authorized(api, operation, () => requestObject(body))) return;
           const arns = dynamoDbArnRewriter(backend.region);
           const answer = await forward(req, arns.toEngine(body), {
             agent,
@@ -204,6 +227,7 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
           return;
         }
         case 'AmazonSQS':
+          if (!authorized('sqs', operation, () => requestObject(body))) return;
           await handleSqsJson(
             req,
             res,
@@ -229,6 +253,7 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
       const action = params.get('Action') ?? '';
       const version = params.get('Version');
       if (version === SNS_QUERY_VERSION) {
+        if (!authorized('sns', action, () => Object.fromEntries(params), true)) return;
         // The SQS emulator serves SNS itself, in the query protocol SNS clients speak.
         relay(
           res,
@@ -237,6 +262,11 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
         return;
       }
       if (version === SQS_QUERY_VERSION || /^\/\d{12}\/[^/]+$/.test(url.pathname)) {
+        const queueRequest = () => ({
+          ...Object.fromEntries(params),
+          ...(params.get('QueueUrl') ? {} : { QueueUrl: `${origin}${url.pathname}` }),
+        });
+        if (!authorized('sqs', action, queueRequest, true)) return;
         await handleSqsQuery(
           req,
           res,
@@ -256,6 +286,11 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
     }
 
     if (req.method === 'POST' && LAMBDA_INVOKE_PATH.test(url.pathname)) {
+      const invoked = () => ({
+        FunctionName: decodeURIComponent(LAMBDA_INVOKE_PATH.exec(url.pathname)?.[1] ?? ''),
+        ...(url.searchParams.get('Qualifier') ? { Qualifier: url.searchParams.get('Qualifier') } : {}),
+      });
+      if (!authorized('lambda', 'Invoke', invoked)) return;
       await handleLambdaInvoke(backend.lambda, res, url, req.headers, body);
       return;
     }

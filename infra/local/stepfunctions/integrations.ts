@@ -11,6 +11,12 @@ import type { TaskTokens } from './task-tokens.js';
 
 export interface IntegrationDeps extends MessagingDeps {
   readonly region: string;
+  /**
+   * Evaluates the state machine role's permission for a task before it runs (the local cloud's
+   * IAM); a returned failure fails the task instead, as AWS does.
+   * @default every task runs
+   */
+  readonly authorizeTask?: (run: TaskRun, input: unknown) => TaskFailure | undefined;
   readonly lambda: LambdaService;
   readonly dynamodb: DynamoDBClient;
   readonly sqs: SQSClient;
@@ -19,6 +25,8 @@ export interface IntegrationDeps extends MessagingDeps {
 
 export interface TaskRun {
   readonly executionArn: string;
+  /** The state machine's ARN: its role makes the task's calls. */
+  readonly stateMachineArn?: string;
   readonly history: HistoryRecorder;
   readonly stateName: string;
   readonly binding: TaskBinding;
@@ -55,6 +63,14 @@ export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unkn
       input: json(input),
       inputDetails: { truncated: false },
     });
+    const denied = deps.authorizeTask?.(run, input);
+    if (denied) {
+      history.add('LambdaFunctionFailed', 'lambdaFunctionFailedEventDetails', {
+        error: denied.name,
+        cause: denied.message,
+      });
+      throw denied;
+    }
     history.add('LambdaFunctionStarted');
     const result = await deps.lambda.invoke(fn, input);
     if (result.functionError) {
@@ -85,6 +101,8 @@ export async function runTask(deps: IntegrationDeps, run: TaskRun): Promise<unkn
   history.add('TaskStarted', 'taskStartedEventDetails', base);
   let response: unknown;
   try {
+    const denied = deps.authorizeTask?.(run, input);
+    if (denied) throw denied;
     response = await callService(deps, binding, input, run.executionArn);
   } catch (error) {
     const failure =

@@ -510,6 +510,7 @@ export class StepFunctionsService implements LocalService {
         try {
           return await runTask(this.deps, {
             executionArn: arn,
+            stateMachineArn: machine.arn,
             history,
             stateName,
             binding,

@@ -89,6 +89,11 @@ export class TaskTokens {
     this.armHeartbeat(key, waiter);
   }
 
+  /** The execution waiting on a token, while it waits. */
+  executionOf(token: string): string | undefined {
+    return this.waiters.get(token)?.executionArn;
+  }
+
   /** Forgets the tokens of an execution that ended (stopped, timed out, failed elsewhere). */
   dropExecution(executionArn: string): void {
     for (const [token, waiter] of this.waiters) {
