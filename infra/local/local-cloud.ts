@@ -20,6 +20,7 @@ import { IntrinsicResolver, type ResolvedResource } from './intrinsics.js';
 import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
 import { unsupportedNodeMessage } from './node-version.js';
+import { type LocalPersistence, openLocalPersistence } from './persistence/local-persistence.js';
 import {
   describeNotEmulated,
   isIgnoredType,
@@ -62,6 +63,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const faultPlan = options.faults ?? faultPlanFromEnv();
   const log = (level: LocalLogLine['level'], message: string) =>
     onLog({ timestamp: Date.now(), source: 'cloud', level, message });
+  // Locked and checked before any engine opens the folder: a refused folder is left as it was.
+  const persistence: LocalPersistence | undefined = options.persist
+    ? await openLocalPersistence(options.persist)
+    : undefined;
 
   // Engines start while the app synthesizes: DynamoDB Local dominates the start-up time.
   const timed = <T>(what: string, promise: Promise<T>) =>
@@ -71,7 +76,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
   const dynamoPromise = timed(
     'DynamoDB Local start',
-    startDynamoDbLocal({ onWarning: (message) => log('warn', message) }),
+    startDynamoDbLocal({
+      onWarning: (message) => log('warn', message),
+      ...(persistence ? { dbPath: persistence.dir.dynamoDbDir } : {}),
+    }),
   );
   const assemblyPromise = timed(
     'synth',
@@ -98,8 +106,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     dynamoPromise,
     timed(
       'SQS emulator start',
-      modulesPromise.then(([{ startFauxqs }]) =>
-        startSqsEmulatorOnLoopback(startFauxqs, { port: 0, logger: false, defaultRegion: region }),
+      modulesPromise.then(async ([{ startFauxqs }]) =>
+        startSqsEmulatorOnLoopback(startFauxqs, {
+          ...(persistence ? await persistence.sqsEmulatorOptions() : { port: 0 }),
+          logger: false,
+          defaultRegion: region,
+        }),
       ),
     ),
   ]);
@@ -108,11 +120,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     assembly = await assemblyPromise;
   } catch (error) {
     await stopEngines(await enginesPromise);
+    persistence?.release();
     throw error;
   }
   const [dynamoResult, fauxqsResult] = await enginesPromise;
   if (dynamoResult.status === 'rejected' || fauxqsResult.status === 'rejected') {
     await stopEngines([dynamoResult, fauxqsResult]);
+    persistence?.release();
     const reason =
       dynamoResult.status === 'rejected'
         ? dynamoResult.reason
@@ -175,6 +189,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sqs: sqsClient,
       tokens,
       retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
+      ...(persistence ? { recorder: persistence.executions } : {}),
       sns: {
         publish: (request) => {
           const topic = index.all.find((r) => r.kind === 'topic' && r.arn === request.topicArn);
@@ -255,6 +270,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    // Running executions stay running in the folder: a restart resumes them.
+    persistence?.detach();
     stepFunctions.stopAll();
     await Promise.allSettled(pollers.map((p) => p.stop()));
     await eventBridge.drain();
@@ -268,6 +285,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       { status: 'fulfilled', value: fauxqs },
     ]);
     if (assembly.temporary) rmSync(assembly.directory, { recursive: true, force: true });
+    persistence?.release();
   };
 
   try {
@@ -408,6 +426,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               queueUrl,
               pollIntervalMs,
               onLog,
+              ...(persistence ? { checkpoints: persistence.checkpoints } : {}),
             });
         poller.start();
         return poller;
@@ -478,6 +497,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     for (const start of starts) pollers.push(start());
     if (faultPlan?.rules) for (const rule of faultPlan.rules) faults.inject(rule);
+    if (persistence) {
+      const resumed = stepFunctions.restore(persistence.restored);
+      log(
+        'info',
+        `persisting to ${persistence.dir.root}: ${persistence.restored.length} execution(s) restored, ${resumed} resumed`,
+      );
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -500,6 +526,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     faults,
     invocationsInFlight: () => lambda.inFlight,
     startupMs,
+    ...(persistence ? { persistDir: persistence.dir.root } : {}),
     setServiceEndpoint(service, url) {
       serviceEndpoints[service] = url;
       for (const fn of lambda.functions()) fn.recycle();

@@ -69,6 +69,13 @@ export interface LocalCloudOptions {
    * @default the plan in the `STEPSAGA_FAULTS` environment variable (JSON or `@file`), if set
    */
   readonly faults?: FaultPlan;
+  /**
+   * A folder to keep the cloud's state in, so that it survives a restart (and a crash): tables and
+   * their items, queues and their messages, Step Functions executions (running Standard executions
+   * resume). The folder is locked while the cloud runs; a second cloud on it is refused.
+   * @default everything in memory: stopping the cloud loses it
+   */
+  readonly persist?: string;
 }
 
 /** The kinds of resource the local cloud runs. */
@@ -194,6 +201,8 @@ export interface LocalCloud {
   invocationsInFlight(): number;
   /** Milliseconds from the call of `startLocalCloud` until the cloud was ready. */
   readonly startupMs: number;
+  /** The folder the cloud persists to (`persist`), absolute; absent when everything is in memory. */
+  readonly persistDir?: string;
   /**
    * Sets the endpoint local functions use for a service the cloud serves in-process (Step Functions,
    * Lambda), e.g. once an HTTP gateway in front of the cloud is listening. Applies to workers

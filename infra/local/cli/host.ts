@@ -20,6 +20,8 @@ export interface HostOptions {
   readonly allowedOrigins?: readonly string[];
   /** Host names accepted besides loopback ones (`--allow-host`). @default none */
   readonly allowedHosts?: readonly string[];
+  /** Folder to persist the cloud's state to (`--persist`). @default in memory */
+  readonly persist?: string;
 }
 
 export interface HostedCloud {
@@ -40,6 +42,7 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
     retryIntervalDivisor: options.retryIntervalDivisor,
     runSchedules: options.runSchedules,
     synthCache: options.synthCache,
+    ...(options.persist !== undefined ? { persist: options.persist } : {}),
   });
   let gateway: Gateway;
   try {
