@@ -76,7 +76,10 @@ export class ExecutionJournal implements ExecutionRecorder {
           break;
       }
     }
-    const restored = [...executions.values()].filter((e) => e.definition !== '');
+    // A token of an execution that ended can never be used again.
+    const restored = [...executions.values()]
+      .filter((e) => e.definition !== '')
+      .map((e) => (TERMINAL.has(e.events.at(-1)?.type ?? '') ? { ...e, tokens: [] } : e));
     const store = new ExecutionJournal(journal);
     journal.rewrite(store.compacted(restored));
     return { journal: store, restored };
@@ -93,8 +96,7 @@ export class ExecutionJournal implements ExecutionRecorder {
       }
       records.push({ t: 'start', definitionHash: hash, ...start });
       for (const event of events) records.push({ t: 'event', arn: e.arn, event });
-      const ended = TERMINAL.has(events[events.length - 1]?.type ?? '');
-      if (!ended) for (const token of tokens) records.push({ t: 'token', arn: e.arn, ...token });
+      for (const token of tokens) records.push({ t: 'token', arn: e.arn, ...token });
     }
     return records;
   }
