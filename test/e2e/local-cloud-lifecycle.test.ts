@@ -80,6 +80,10 @@ describe('the local cloud process lifecycle', () => {
       });
       child?.once('exit', (code) => reject(new Error(`local up exited with ${code}:\n${output}`)));
     });
+    // Without --persist the banner says that stopping loses everything.
+    expect(output).toContain(
+      'State: in memory (stopping the local cloud loses tables, queues and executions',
+    );
     const cli = child.pid as number;
     const jvms = descendants(cli).filter((pid) => commandLine(pid).includes('DynamoDBLocal'));
     expect(jvms, output).toHaveLength(1);
