@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { startLocalCloud } from '../infra/local/index.js';
@@ -11,16 +14,19 @@ import {
   statsTable,
 } from '../test/campaign/campaign.js';
 import { buildCampaignApp } from '../test/campaign/campaign-app.js';
-import { campaignEnvironment } from '../test/campaign/environment.js';
+import { campaignEnvironment, restartOnCrash } from '../test/campaign/environment.js';
 import { MUTATIONS, type Mutation, mutatedAssembly } from '../test/campaign/mutants.js';
 
-const USAGE = `npm run campaign -- [--executions 10000] [--seed N] [--runs-per-batch 50] [--mutant NAME] [--verbose] [--logs]
+const USAGE = `npm run campaign -- [--executions 10000] [--seed N] [--runs-per-batch 50] [--mutant NAME] [--persist] [--verbose] [--logs]
 
 Runs the randomized fault campaign on the example app plus the campaign's HoldOrder saga (one local cloud, started once) until at
 least --executions executions ran, in fast-check batches of --runs-per-batch runs; batch k uses seed
 N + k, so a failure replays with --seed <its seed>. Prints a table at the end; exit code 1 on a
 violation. --mutant runs the campaign against a deliberately broken copy of the participant
 runtime (${Object.keys(MUTATIONS).join(', ')}) to show that the campaign catches the bug.
+--persist runs the cloud with a persist folder (a new temporary one) and adds the cloud-crash fault:
+a quarter of the runs stop the cloud at a random point of their executions (its execution journal
+cut there) and start it again on the same folder before the invariants are checked.
 --verbose prints a line per run, --logs the local cloud's warnings and errors.`;
 
 const { values } = parseArgs({
@@ -29,6 +35,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     'runs-per-batch': { type: 'string', default: '50' },
     mutant: { type: 'string' },
+    persist: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
     logs: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
@@ -64,18 +71,32 @@ console.log(
 // A directory assembly carries construct paths only as template metadata, which the CLI enables.
 const withPaths = () => buildCampaignApp(new App({ context: { 'aws:cdk:enable-path-metadata': true } }));
 const app = mutant ? await mutatedAssembly(withPaths, mutant) : () => buildCampaignApp();
-const cloud = await startLocalCloud({
-  app,
-  retryIntervalDivisor: 50,
-  faults: {},
-  ...(mutant ? {} : { synthCache: { name: 'test/campaign/campaign-app.ts' } }),
-  onLog: (line) => {
-    if (values.logs && (line.level === 'warn' || line.level === 'error'))
-      console.error(`[${line.source} ${line.resource ?? ''}] ${line.message}`);
-  },
-});
-console.log(`local cloud ready in ${(cloud.startupMs / 1000).toFixed(1)} s`);
+const persistDir = values.persist ? mkdtempSync(join(tmpdir(), 'stepsaga-campaign-')) : undefined;
+const start = () =>
+  startLocalCloud({
+    app,
+    retryIntervalDivisor: 50,
+    faults: {},
+    ...(mutant ? {} : { synthCache: { name: 'test/campaign/campaign-app.ts' } }),
+    ...(persistDir ? { persist: persistDir } : {}),
+    onLog: (line) => {
+      if (values.logs && (line.level === 'warn' || line.level === 'error'))
+        console.error(`[${line.source} ${line.resource ?? ''}] ${line.message}`);
+    },
+  });
+const cloud = await start();
+console.log(
+  `local cloud ready in ${(cloud.startupMs / 1000).toFixed(1)} s${persistDir ? `, persisting to ${persistDir}` : ''}`,
+);
 const env = await campaignEnvironment(cloud);
+let restarts = 0;
+if (persistDir) {
+  const restart = restartOnCrash(env, start);
+  env.restartCloud = async () => {
+    await restart();
+    restarts += 1;
+  };
+}
 const total = emptyStats();
 let failure: CampaignFailure | undefined;
 try {
@@ -84,7 +105,11 @@ try {
     const result = await runCampaign(env, {
       seed: batchSeed,
       numRuns: perBatch,
-      profile: { ...DEFAULT_PROFILE, faultKinds: ALL_FAULT_KINDS },
+      profile: {
+        ...DEFAULT_PROFILE,
+        faultKinds: ALL_FAULT_KINDS,
+        ...(persistDir ? { cloudCrashPerMille: 250 } : {}),
+      },
       onRun: (report) => {
         if (values.verbose || report.violations.length > 0)
           console.log(
@@ -103,12 +128,14 @@ try {
 } finally {
   env.dynamodb.destroy();
   env.sqs.destroy();
-  await cloud.stop();
+  await env.cloud.stop();
+  if (persistDir) rmSync(persistDir, { recursive: true, force: true });
 }
 total.wallMs = Date.now() - began;
 console.log(`\n${statsTable(total)}\n`);
+if (persistDir) console.log(`cloud crashes (stop, restart on the same folder): ${restarts}`);
 console.log(
-  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}`,
+  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}${persistDir ? ' --persist' : ''}`,
 );
 if (failure) {
   console.log(`\nFAILED — an invariant broke:\n${describeFailure(failure)}`);

@@ -27,6 +27,13 @@ export interface DynamoDbLocalOptions {
    */
   readonly sharedDb?: boolean;
   /**
+   * A folder for the database file (`-dbPath`): tables, items and stream records survive a restart.
+   * DynamoDB Local writes each request to its SQLite file before answering, so a killed process loses
+   * nothing it acknowledged.
+   * @default in memory (`-inMemory`)
+   */
+  readonly dbPath?: string;
+  /**
    * Called when DynamoDB Local cannot be confined to loopback (no Java compiler to build the
    * launcher that binds it): it then listens on every interface, as the plain jar does.
    */
@@ -149,7 +156,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
   const serverArgs = [
-    '-inMemory',
+    ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
     '-disableTelemetry',
     ...(options.sharedDb === false ? [] : ['-sharedDb']),
     '-port',

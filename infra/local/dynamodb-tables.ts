@@ -2,6 +2,8 @@ import {
   type AttributeDefinition,
   CreateTableCommand,
   type CreateTableCommandInput,
+  type CreateTableCommandOutput,
+  DescribeTableCommand,
   type DynamoDBClient,
   type GlobalSecondaryIndex,
   type KeySchemaElement,
@@ -59,7 +61,16 @@ export async function createTable(
         }
       : {}),
   };
-  const created = await client.send(new CreateTableCommand(input));
+  let created: CreateTableCommandOutput;
+  try {
+    created = await client.send(new CreateTableCommand(input));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ResourceInUseException') throw error;
+    // A persisted local cloud restarting: the table and its items (and stream) are already there.
+    const existing = await client.send(new DescribeTableCommand({ TableName: name }));
+    const streamArn = existing.Table?.LatestStreamArn;
+    return streamArn ? { streamArn } : {};
+  }
   const ttl = props.TimeToLiveSpecification;
   if (ttl?.Enabled && ttl.AttributeName) {
     await client.send(

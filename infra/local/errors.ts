@@ -20,3 +20,11 @@ export class LocalCloudStartError extends Error {
     super(`${summary}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
 }
+
+/**
+ * The `--persist` folder cannot be used: another local cloud holds it, it was written by an
+ * incompatible version, or a file in it is damaged. Nothing in the folder is changed.
+ */
+export class LocalCloudPersistError extends Error {
+  override readonly name = 'LocalCloudPersistError';
+}

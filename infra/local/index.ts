@@ -5,7 +5,7 @@
  * @module stepsaga/local
  */
 
-export { LocalCloudStartError, LocalServiceError } from './errors.js';
+export { LocalCloudPersistError, LocalCloudStartError, LocalServiceError } from './errors.js';
 export { type Gateway, type GatewayOptions, startGateway } from './gateway/index.js';
 export { startLocalCloud } from './local-cloud.js';
 export { MINIMUM_NODE_VERSION } from './node-version.js';

@@ -25,6 +25,7 @@ import { IntrinsicResolver, type ResolvedResource } from './intrinsics.js';
 import { LambdaService } from './lambda/lambda-service.js';
 import { LocalFunction, type LocalFunctionConfig } from './lambda/local-function.js';
 import { unsupportedNodeMessage } from './node-version.js';
+import { type LocalPersistence, openLocalPersistence } from './persistence/local-persistence.js';
 import {
   describeNotEmulated,
   isIgnoredType,
@@ -76,6 +77,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const faultPlan = options.faults ?? faultPlanFromEnv();
   const log = (level: LocalLogLine['level'], message: string) =>
     onLog({ timestamp: Date.now(), source: 'cloud', level, message });
+  // Locked and checked before any engine opens the folder: a refused folder is left as it was.
+  const persistence: LocalPersistence | undefined = options.persist
+    ? await openLocalPersistence(options.persist)
+    : undefined;
 
   const timings = new StartupTimings();
   // Engines start while the app synthesizes: DynamoDB Local dominates the start-up time.
@@ -85,7 +90,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       return value;
     });
   const dynamoPromise = timed('DynamoDB Local start', () =>
-    startDynamoDbLocal({ onWarning: (message) => log('warn', message) }),
+    startDynamoDbLocal({
+      onWarning: (message) => log('warn', message),
+      ...(persistence ? { dbPath: persistence.dir.dynamoDbDir } : {}),
+    }),
   );
   const assemblyPromise = timed('synth', () =>
     loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),
@@ -113,8 +121,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const enginesPromise = Promise.allSettled([
     dynamoPromise,
     timed('SQS emulator start', () =>
-      modulesPromise.then(([{ startFauxqs }]) =>
-        startSqsEmulatorOnLoopback(startFauxqs, { port: 0, logger: false, defaultRegion: region }),
+      modulesPromise.then(async ([{ startFauxqs }]) =>
+        startSqsEmulatorOnLoopback(startFauxqs, {
+          ...(persistence ? await persistence.sqsEmulatorOptions() : { port: 0 }),
+          logger: false,
+          defaultRegion: region,
+        }),
       ),
     ),
   ]);
@@ -123,11 +135,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     assembly = await assemblyPromise;
   } catch (error) {
     await stopEngines(await enginesPromise);
+    persistence?.release();
     throw error;
   }
   const [dynamoResult, fauxqsResult] = await enginesPromise;
   if (dynamoResult.status === 'rejected' || fauxqsResult.status === 'rejected') {
     await stopEngines([dynamoResult, fauxqsResult]);
+    persistence?.release();
     const reason =
       dynamoResult.status === 'rejected'
         ? dynamoResult.reason
@@ -197,6 +211,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       tokens,
       retryIntervalDivisor: options.retryIntervalDivisor ?? 1,
       authorizeTask: (run, input) => iam?.authorizeTask(run, input),
+      ...(persistence ? { recorder: persistence.executions } : {}),
       sns: {
         publish: (request) => {
           const topic = index.all.find((r) => r.kind === 'topic' && r.arn === request.topicArn);
@@ -325,6 +340,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    // Running executions stay running in the folder: a restart resumes them.
+    persistence?.detach();
     stepFunctions.stopAll();
     await Promise.allSettled(pollers.map((p) => p.stop()));
     await eventBridge.drain();
@@ -339,6 +356,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     ]);
     for (const directory of owned) rmSync(directory, { recursive: true, force: true });
     if (versionCodeRoot) rmSync(versionCodeRoot, { recursive: true, force: true });
+    persistence?.release();
   };
 
   try {
@@ -498,6 +516,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
               queueUrl,
               pollIntervalMs,
               onLog,
+              ...(persistence ? { checkpoints: persistence.checkpoints } : {}),
             });
         poller.start();
         return poller;
@@ -653,6 +672,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       };
     };
     if (faultPlan?.rules) for (const rule of faultPlan.rules) faults.inject(rule);
+    if (persistence) {
+      const resumed = stepFunctions.restore(persistence.restored);
+      log(
+        'info',
+        `persisting to ${persistence.dir.root}: ${persistence.restored.length} execution(s) restored, ${resumed} resumed`,
+      );
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -692,6 +718,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     authorizeRequest: (call) => iam?.authorizeRequest(call),
     startupMs,
     consoleUrl: internalGateway?.consoleUrl ?? '',
+    ...(persistence ? { persistDir: persistence.dir.root } : {}),
     setServiceEndpoint(service, url) {
       serviceEndpoints[service] = url;
       for (const fn of lambda.functions()) fn.recycle();

@@ -32,6 +32,10 @@ export function createQueue(
   region: string,
   props: Record<string, unknown>,
 ): { url: string; arn: string } {
+  // A persisted emulator already has the queue with its messages; creating it again would replace
+  // both (fauxqs's CreateQueue in library mode starts the queue afresh).
+  const existing = server.inspectQueue(name);
+  if (existing) return { url: existing.url, arn: existing.arn };
   const created = server.createQueue(name, { region, attributes: queueAttributes(props) });
   return { url: created.queueUrl, arn: created.queueArn };
 }

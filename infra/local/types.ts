@@ -80,6 +80,13 @@ export interface LocalCloudOptions {
    * @default the `STEPSAGA_IAM` environment variable, else 'warn'
    */
   readonly iam?: 'enforce' | 'warn' | 'off';
+  /**
+   * A folder to keep the cloud's state in, so that it survives a restart (and a crash): tables and
+   * their items, queues and their messages, Step Functions executions (running Standard executions
+   * resume). The folder is locked while the cloud runs; a second cloud on it is refused.
+   * @default everything in memory: stopping the cloud loses it
+   */
+  readonly persist?: string;
 }
 
 /** The kinds of resource the local cloud runs. */
@@ -223,6 +230,8 @@ export interface LocalCloud {
   authorizeRequest(call: GatewayCall): AwsShapedError | undefined;
   /** Milliseconds from the call of `startLocalCloud` until the cloud was ready. */
   readonly startupMs: number;
+  /** The folder the cloud persists to (`persist`), absolute; absent when everything is in memory. */
+  readonly persistDir?: string;
   /**
    * The web console of this cloud (`http://127.0.0.1:<port>/_console/`, on the loopback endpoint its
    * functions use): state machines, executions, parked sagas, queues and tables, for a browser on

@@ -41,6 +41,13 @@ export interface CampaignProfile {
    * regression; each entry names the defect. Empty once the defects are fixed.
    */
   readonly exclude: readonly KnownIssue[];
+  /**
+   * How many runs in a thousand crash the cloud at a random point and restart it on the same folder
+   * (needs a cloud started with `persist`). 0 leaves the generated runs as they were without it, so
+   * earlier seeds replay unchanged.
+   * @default 0
+   */
+  readonly cloudCrashPerMille?: number;
 }
 
 export interface KnownIssue {
@@ -174,7 +181,7 @@ export function runSpecArbitrary(profile: CampaignProfile = DEFAULT_PROFILE): fc
     amount: fc.integer({ min: 1, max: 600 }),
     faults: faults(TRANSFER_STEPS),
   });
-  return fc.record({
+  const run = {
     stock: fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 2 }),
     balances: fc.array(fc.integer({ min: 0, max: 1_500 }), { minLength: 1, maxLength: 2 }),
     accounts: fc.array(fc.integer({ min: 0, max: 1_000 }), { minLength: 1, maxLength: 2 }),
@@ -182,5 +189,13 @@ export function runSpecArbitrary(profile: CampaignProfile = DEFAULT_PROFILE): fc
     orders: fc.array(order, { maxLength: profile.maxOrders }),
     transfers: fc.array(transfer, { maxLength: profile.maxTransfers }),
     eventFaults: fc.array(eventFault, { maxLength: profile.maxEventFaults }),
-  });
+  };
+  const crashes = profile.cloudCrashPerMille ?? 0;
+  if (crashes <= 0) return fc.record(run);
+  // Within the first 1.5 s most executions are still running: the crash lands mid-saga.
+  const cloudCrash = fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 1000 - crashes },
+    { arbitrary: fc.record({ afterMs: fc.integer({ min: 0, max: 1_500 }) }), weight: crashes },
+  );
+  return fc.record({ ...run, cloudCrash });
 }

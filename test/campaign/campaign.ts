@@ -87,6 +87,7 @@ export function addRun(stats: CampaignStats, report: RunReport): void {
     const label = faultLabel(fault);
     stats.faults[label] = (stats.faults[label] ?? 0) + 1;
   }
+  if (report.spec.cloudCrash) stats.faults['cloud crash'] = (stats.faults['cloud crash'] ?? 0) + 1;
   for (const [kind, count] of Object.entries(report.outcomes))
     stats.outcomes[kind as OutcomeKind] = (stats.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
   const count = (label: string, n: number) => {

@@ -18,6 +18,36 @@ export interface CampaignEnvironment {
   readonly prefix: string;
   /** Runs started so far (ids are `<prefix><run>-...`). */
   runs: number;
+  /**
+   * Crashes the cloud and starts it again on its persist folder, replacing this environment's
+   * cloud, clients and queue URLs (the engines get new ports). Absent without persistence.
+   */
+  restartCloud?: () => Promise<void>;
+  /** While a restart is under way: what waits on the cloud waits for the new one. */
+  restarting?: Promise<void>;
+}
+
+/**
+ * What a crash does to the cloud in-process: it stops with its execution journal cut first, so that
+ * Step Functions comes back exactly as it was at that instant (a task in flight runs again), then
+ * starts again on the same folder.
+ */
+export function restartOnCrash(
+  env: CampaignEnvironment,
+  start: () => Promise<LocalCloud>,
+): () => Promise<void> {
+  return async () => {
+    await env.cloud.stop();
+    env.dynamodb.destroy();
+    env.sqs.destroy();
+    const fresh = await campaignEnvironment(await start(), env.prefix);
+    Object.assign(env, {
+      ...fresh,
+      runs: env.runs,
+      restartCloud: env.restartCloud,
+      restarting: env.restarting,
+    });
+  };
 }
 
 export interface EventPath {

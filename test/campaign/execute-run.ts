@@ -152,24 +152,65 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
   if (path)
     for (const fault of spec.eventFaults) handles.push(env.cloud.faults.inject(eventFaultRule(fault, path)));
 
+  const clouds = new Set([env.cloud]);
+  const crash = spec.cloudCrash && env.restartCloud ? spec.cloudCrash : undefined;
+  let crashed: Promise<void> | undefined;
+  // The crash comes once every execution was started: a start the cloud acknowledged is durable.
+  let toStart = setup.orders.length + setup.holds.length + setup.transfers.length;
+  let allStarted: () => void = () => {};
+  const everyStart = new Promise<void>((resolve) => {
+    allStarted = resolve;
+  });
+  if (toStart === 0) allStarted();
   const run = async (workload: WorkloadName, sagaId: string, input: unknown): Promise<ExecutionOutcome> => {
-    const { executionArn } = (await env.cloud.stepFunctions.call('StartExecution', {
-      stateMachineArn: env.machines[workload],
-      name: sagaId,
-      input: JSON.stringify(input),
-    })) as { executionArn: string };
-    // An operator would look at each parked saga; the campaign abandons them, which ends them as before.
-    const done = await waitForExecution(env.cloud, executionArn, EXECUTION_TIMEOUT_MS, {
-      parkedDecision: 'abandon',
-    });
-    return {
-      workload,
-      sagaId,
-      executionArn,
-      status: done.status,
-      ...(done.error ? { error: done.error } : {}),
-    };
+    let executionArn: string;
+    try {
+      ({ executionArn } = (await env.cloud.stepFunctions.call('StartExecution', {
+        stateMachineArn: env.machines[workload],
+        name: sagaId,
+        input: JSON.stringify(input),
+      })) as { executionArn: string });
+    } finally {
+      toStart -= 1;
+      if (toStart === 0) allStarted();
+    }
+    for (;;) {
+      const cloud = env.cloud;
+      let done: Awaited<ReturnType<typeof waitForExecution>> | undefined;
+      try {
+        // An operator would look at each parked saga; the campaign abandons them, which ends them as before.
+        done = await waitForExecution(cloud, executionArn, EXECUTION_TIMEOUT_MS, {
+          parkedDecision: 'abandon',
+        });
+      } catch (error) {
+        if (!env.restarting && cloud === env.cloud) throw error;
+      }
+      // What a crashing cloud says about an execution is not its end: ask the restarted one.
+      if (env.restarting || cloud !== env.cloud || !done) {
+        await env.restarting;
+        continue;
+      }
+      return {
+        workload,
+        sagaId,
+        executionArn,
+        status: done.status,
+        ...(done.error ? { error: done.error } : {}),
+      };
+    }
   };
+  if (crash && env.restartCloud) {
+    const restart = env.restartCloud;
+    crashed = (async () => {
+      await everyStart;
+      await new Promise((resolve) => setTimeout(resolve, crash.afterMs));
+      env.restarting = restart().finally(() => {
+        env.restarting = undefined;
+      });
+      await env.restarting;
+      clouds.add(env.cloud);
+    })();
+  }
   let executions: ExecutionOutcome[];
   try {
     executions = await Promise.all([
@@ -192,7 +233,10 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
         }),
       ),
     ]);
+    await crashed;
   } finally {
+    // A run never leaves a crash pending for the next one.
+    await crashed?.catch(() => undefined);
     // Saga-scoped rules end with their executions; event-path rules stay until the events are through.
     const sagaScoped = [...spec.orders, ...spec.transfers].flatMap((e) => [
       ...e.faults,
@@ -245,8 +289,10 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
     violations,
     outcomes,
     // Runs are sequential: event-path faults (no saga id) that fired since this run began are its own.
-    faults: env.cloud.faults.injected((f) =>
-      f.sagaId === undefined ? f.at >= started : f.sagaId.startsWith(`${runId}-`),
+    faults: [...clouds].flatMap((cloud) =>
+      cloud.faults.injected((f) =>
+        f.sagaId === undefined ? f.at >= started : f.sagaId.startsWith(`${runId}-`),
+      ),
     ),
     executions: executions.length,
     durationMs: Date.now() - started,

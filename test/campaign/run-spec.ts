@@ -73,6 +73,11 @@ export interface RunSpec {
   readonly payees: number;
   readonly orders: readonly OrderSpec[];
   readonly transfers: readonly TransferSpec[];
+  /**
+   * Crash the cloud this long after the run's executions started, and restart it on its persist
+   * folder; the run's remaining fault rules are not installed again on the new cloud.
+   */
+  readonly cloudCrash?: { readonly afterMs: number };
 }
 
 /** Bytes of `{"blob":""}` around the label BlobStore returns: a label of n bytes is an (n + 11)-byte result. */

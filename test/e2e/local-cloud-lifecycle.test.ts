@@ -85,6 +85,10 @@ describe('the local cloud process lifecycle', () => {
     const consolePage = await fetch(consoleUrl);
     expect(consolePage.status).toBe(200);
     expect(await consolePage.text()).toContain('<title>stepsaga local console</title>');
+    // Without --persist the banner says that stopping loses everything.
+    expect(output).toContain(
+      'State: in memory (stopping the local cloud loses tables, queues and executions',
+    );
     const cli = child.pid as number;
     const jvms = descendants(cli).filter((pid) => commandLine(pid).includes('DynamoDBLocal'));
     expect(jvms, output).toHaveLength(1);

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { withoutImpossibleCombinations } from '../campaign/arbitraries.js';
+import { DEFAULT_PROFILE, runSpecArbitrary, withoutImpossibleCombinations } from '../campaign/arbitraries.js';
 import { faultLabel } from '../campaign/campaign.js';
 import type { FaultSpec } from '../campaign/run-spec.js';
 
@@ -43,5 +44,26 @@ describe('campaign fault labels', () => {
     expect(faultLabel({ kind: 'crash-after-commit', detail: 'mid-batch' })).toBe('relay crash mid-batch');
     expect(faultLabel({ kind: 'timeout', phase: 'cancel' })).toBe('timeout on cancel');
     expect(faultLabel({ kind: 'redeliver' })).toBe('redeliver');
+  });
+});
+
+describe('the cloud-crash fault', () => {
+  it('leaves runs as they were without persistence, so that earlier seeds replay unchanged', () => {
+    const plain = fc.sample(runSpecArbitrary(DEFAULT_PROFILE), { seed: 42, numRuns: 20 });
+    const withZero = fc.sample(runSpecArbitrary({ ...DEFAULT_PROFILE, cloudCrashPerMille: 0 }), {
+      seed: 42,
+      numRuns: 20,
+    });
+    expect(withZero).toEqual(plain);
+    expect(plain.every((spec) => !('cloudCrash' in spec))).toBe(true);
+  });
+
+  it('crashes the share of runs the profile asks for, within the first 1.5 s of their executions', () => {
+    const specs = fc.sample(runSpecArbitrary({ ...DEFAULT_PROFILE, cloudCrashPerMille: 1000 }), {
+      seed: 7,
+      numRuns: 50,
+    });
+    const delays = specs.map((spec) => spec.cloudCrash?.afterMs);
+    expect(delays.every((ms) => ms !== undefined && ms >= 0 && ms <= 1_500)).toBe(true);
   });
 });

@@ -22,6 +22,8 @@ export interface HostOptions {
   readonly allowedHosts?: readonly string[];
   /** How the app's IAM policies are applied (`--enforce-iam`). @default 'warn' */
   readonly iam?: 'enforce' | 'warn' | 'off';
+  /** Folder to persist the cloud's state to (`--persist`). @default in memory */
+  readonly persist?: string;
 }
 
 export interface HostedCloud {
@@ -43,6 +45,7 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
     runSchedules: options.runSchedules,
     synthCache: options.synthCache,
     ...(options.iam ? { iam: options.iam } : {}),
+    ...(options.persist !== undefined ? { persist: options.persist } : {}),
   });
   let gateway: Gateway;
   try {

@@ -25,11 +25,13 @@ Usage:
   stepsaga init [folder] [--name <app-name>] [--force] [--package-spec <spec>]
       Create a new CDK app with one saga, two participants and a test on the local cloud.
   stepsaga local up [--port ${DEFAULT_GATEWAY_PORT}] [--app <entry|command|assembly>] [--region us-east-1] [--verbose] [--no-cache] [--no-schedules]
-                    [--allow-origin <origin>]... [--allow-host <name>]... [--watch] [--timings] [--enforce-iam]
+                    [--persist <dir>] [--allow-origin <origin>]... [--allow-host <name>]... [--watch] [--timings] [--enforce-iam]
       Run the app on the local cloud behind one AWS-compatible endpoint, until Ctrl-C. The app is the
       "app" of cdk.json in the current folder, run as "cdk synth" runs it, unless --app names an entry
-      file (built in-process), a command or a cloud assembly folder. Everything is kept in memory:
-      stopping it loses tables, queues and executions. Every engine listens on 127.0.0.1 only; the
+      file (built in-process), a command or a cloud assembly folder. By default everything is kept in
+      memory: stopping it loses tables, queues and executions. --persist <dir> keeps them in <dir>
+      instead, across restarts and crashes: running Standard executions resume where they were (a
+      task in flight runs again), and a second local cloud on the same folder is refused. Every engine listens on 127.0.0.1 only; the
       endpoint refuses requests from web pages of other origins (--allow-origin http://localhost:3000
       lets one in, '*' all) and for host names other than loopback ones (--allow-host adds one). The
       synthesized app is cached in .stepsaga/synth while the project's files are unchanged, and
@@ -94,6 +96,7 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
   'no-schedules': { type: 'boolean' },
   timings: { type: 'boolean' },
+  persist: { type: 'string' },
   'allow-origin': { type: 'string', multiple: true },
   'allow-host': { type: 'string', multiple: true },
   'enforce-iam': { type: 'boolean' },
@@ -142,6 +145,7 @@ async function localUp(values: {
   verbose?: boolean;
   'no-cache'?: boolean;
   'no-schedules'?: boolean;
+  persist?: string;
   'allow-origin'?: string[];
   'allow-host'?: string[];
   watch?: boolean;
@@ -183,6 +187,7 @@ async function localUp(values: {
       port,
       region: values.region,
       runSchedules: !values['no-schedules'],
+      ...(values.persist !== undefined ? { persist: values.persist } : {}),
       allowedOrigins: listOption(values['allow-origin']),
       allowedHosts: listOption(values['allow-host']),
       ...(values['enforce-iam'] ? { iam: 'enforce' as const } : {}),
@@ -199,6 +204,11 @@ async function localUp(values: {
   }
   const { cloud, gateway } = hosted;
   out(`Ready in ${((Date.now() - began) / 1000).toFixed(1)}s.\n`);
+  out(
+    cloud.persistDir
+      ? `State: persisting to ${cloud.persistDir} (tables, queues and executions survive a restart)\n`
+      : 'State: in memory (stopping the local cloud loses tables, queues and executions; --persist <dir> keeps them)\n',
+  );
   out(resourcesTable(cloud.resources, gateway.endpoint));
   out(`\nEndpoint: ${gateway.endpoint}  (region ${cloud.region}; SigV4 signatures are not verified)`);
   out(`  export AWS_ENDPOINT_URL=${gateway.endpoint} AWS_REGION=${cloud.region}`);
@@ -489,7 +499,11 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   try {
     return await main(argv);
   } catch (error) {
-    if (error instanceof CliUsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof CliUsageError ||
+      (error as Error).name === 'LocalCloudPersistError' ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       err(`stepsaga: ${(error as Error).message}`);
       return 2;
     }

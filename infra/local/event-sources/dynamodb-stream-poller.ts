@@ -17,6 +17,11 @@ export interface StreamPollerDeps {
   readonly queueUrl: (arn: string) => string | undefined;
   readonly pollIntervalMs: number;
   readonly onLog: (line: LocalLogLine) => void;
+  /** Where a persisted cloud keeps how far each shard was processed (see `StreamCheckpoints`). */
+  readonly checkpoints?: {
+    get(mapping: string, shard: string): string | undefined;
+    set(mapping: string, shard: string, seq: string): void;
+  };
 }
 
 /**
@@ -85,10 +90,20 @@ export class DynamoDbStreamPoller {
     }
   }
 
+  private get checkpointKey(): string {
+    return `${this.mapping.stack}/${this.mapping.logicalId}`;
+  }
+
   private async readShard(shardId: string): Promise<void> {
     let iterator: string | undefined;
+    const checkpoint = this.deps.checkpoints?.get(this.checkpointKey, shardId);
     try {
-      iterator = await this.deps.streams.iterator(this.mapping.eventSourceArn, shardId, this.signal);
+      iterator = await this.deps.streams.iterator(
+        this.mapping.eventSourceArn,
+        shardId,
+        this.signal,
+        checkpoint,
+      );
     } catch (error) {
       if (!this.signal.aborted)
         this.log('warn', `GetShardIterator failed for ${shardId}: ${(error as Error).message}`);
@@ -96,7 +111,7 @@ export class DynamoDbStreamPoller {
       return;
     }
     let buffer: StreamRecord[] = [];
-    let lastRead: string | undefined;
+    let lastRead: string | undefined = checkpoint;
     // An idle shard is read less and less often, up to IDLE_BACKOFF times the poll interval: a
     // GetRecords costs DynamoDB Local far more CPU than it costs AWS, and idle polls of every
     // mapping take it from the functions doing the work. A page with records resets the pace.
@@ -138,6 +153,8 @@ export class DynamoDbStreamPoller {
       const batch = buffer.slice(0, this.mapping.batchSize);
       buffer = buffer.slice(batch.length);
       await this.process(shardId, batch);
+      const last = batch[batch.length - 1]?.dynamodb.SequenceNumber;
+      if (last && !this.signal.aborted) this.deps.checkpoints?.set(this.checkpointKey, shardId, last);
     }
     // A closed shard was read to its end: look for its children now.
     if (!this.signal.aborted) this.wakeDiscovery?.();

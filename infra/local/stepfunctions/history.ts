@@ -18,8 +18,15 @@ const details = (_value: unknown) => ({ truncated: false });
 
 /** Builds an execution's history in the order events happen. */
 export class HistoryRecorder {
-  readonly events: HistoryEvent[] = [];
+  readonly events: HistoryEvent[];
   private closed = false;
+  /** Told of each event as it is added (a persisted cloud writes it to its journal). */
+  listener: ((event: HistoryEvent) => void) | undefined;
+
+  /** `events`: the history so far, for an execution restored after a restart. */
+  constructor(events: readonly HistoryEvent[] = []) {
+    this.events = [...events];
+  }
 
   /** Ends the history: events that arrive later (a task finishing after StopExecution) are dropped. */
   close(): void {
@@ -39,13 +46,15 @@ export class HistoryRecorder {
   ): void {
     if (this.closed) return;
     const id = this.events.length + 1;
-    this.events.push({
+    const event: HistoryEvent = {
       id,
       previousEventId: id - 1,
       timestamp: timestampMs / 1000,
       type,
       ...(detailKey && detailValue ? { [detailKey]: detailValue } : {}),
-    });
+    };
+    this.events.push(event);
+    this.listener?.(event);
   }
 
   /**

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LocalServiceError } from '../errors.js';
+import type { ExecutionRecorder, RestoredExecution } from '../persistence/execution-journal.js';
 import type { LocalLogLine, LocalService } from '../types.js';
 import { type AnalyzedDefinition, analyzeDefinition } from './definition.js';
 import { type EventLog, executionFailure, HistoryRecorder, redrivePoint } from './history.js';
 import { type IntegrationDeps, runTask } from './integrations.js';
 import { jsonNestingDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import { resumePlan, statusFromHistory } from './resume.js';
 import { MAX_PAYLOAD_BYTES, stateOutputFailure, TaskFailure, TerminalTaskFailure } from './task-failure.js';
 
 export interface LocalStateMachine {
@@ -51,6 +53,8 @@ export interface StepFunctionsServiceDeps extends IntegrationDeps {
   readonly accountId: string;
   /** Divides Retry intervals of definitions created through the API, as for the app's. @default 1 */
   readonly retryIntervalDivisor?: number;
+  /** Where Standard executions are persisted, when the cloud persists (`--persist`). */
+  readonly recorder?: ExecutionRecorder;
 }
 
 /** AWS redrives executions that stopped in the last 14 days. */
@@ -448,9 +452,93 @@ export class StepFunctionsService implements LocalService {
       abort: () => {},
       finished: Promise.resolve(),
     };
+    const recorder = this.deps.recorder;
+    if (recorder && machine.type === 'STANDARD') {
+      recorder.started({
+        arn,
+        name,
+        machineArn: machine.arn,
+        definition: machine.definition,
+        input: inputText,
+        startDate: execution.startDate,
+      });
+      execution.history.listener = (event) => recorder.event(arn, event);
+    }
     this.executions.set(arn, execution);
     this.launch(execution, machine.analyzed.runnable, input);
     return execution;
+  }
+
+  /**
+   * Brings back the Standard executions of a persisted cloud: their history and status, and those
+   * that were running carry on (see {@link resumePlan}) with the definition they started with.
+   * Returns how many were resumed.
+   */
+  restore(executions: readonly RestoredExecution[]): number {
+    let resumed = 0;
+    for (const restored of executions) {
+      const current = this.machines.get(restored.machineArn);
+      if (!current) {
+        this.onLog({
+          timestamp: Date.now(),
+          source: 'stepfunctions',
+          level: 'warn',
+          message: `execution ${restored.name} is not restored: its state machine ${restored.machineArn} is no longer in the app`,
+        });
+        continue;
+      }
+      let machine = current;
+      if (current.definition !== restored.definition) {
+        try {
+          machine = {
+            ...current,
+            definition: restored.definition,
+            analyzed: this.analyze(current.name, this.parseDefinition(restored.definition)),
+          };
+        } catch (error) {
+          this.onLog({
+            timestamp: Date.now(),
+            source: 'stepfunctions',
+            resource: current.name,
+            level: 'warn',
+            message: `execution ${restored.name} is not restored: the definition it started with no longer runs here (${(error as Error).message})`,
+          });
+          continue;
+        }
+      }
+      const state = statusFromHistory(restored.events);
+      const history = new HistoryRecorder(restored.events);
+      const execution: Execution = {
+        arn: restored.arn,
+        name: restored.name,
+        machine,
+        input: restored.input,
+        startDate: restored.startDate,
+        history,
+        finished: Promise.resolve(),
+        abort: () => {},
+        ...state,
+      };
+      const recorder = this.deps.recorder;
+      if (recorder) history.listener = (event) => recorder.event(restored.arn, event);
+      this.executions.set(restored.arn, execution);
+      if (state.status !== 'RUNNING') {
+        history.close();
+        continue;
+      }
+      const plan = resumePlan(
+        restored.events,
+        machine.analyzed.runnable as never,
+        JSON.parse(restored.input),
+        restored.tokens,
+      );
+      this.launch(execution, plan.definition as never, plan.input, {
+        resumed: true,
+        ...(plan.token ? { token: plan.token } : {}),
+      });
+      resumed += 1;
+    }
+    return resumed;
   }
 
   /**
@@ -462,15 +550,19 @@ export class StepFunctionsService implements LocalService {
     execution: Execution,
     definition: LocalStateMachine['analyzed']['runnable'],
     input: unknown,
+    resume: { readonly resumed: boolean; readonly token?: string } = { resumed: false },
   ): void {
     const { machine, arn, name, history } = execution;
-    const redriven = execution.redriveCount > 0;
+    // A redriven or resumed execution already has its ExecutionStarted.
+    const redriven = execution.redriveCount > 0 || resume.resumed;
     const interpreter = new StateMachine(definition, {
       validationOptions: { noValidate: true },
     });
     const startedAt = Date.now();
-    let pendingToken: string | undefined;
+    // A resumed state that had been given a token reads it again.
+    let pendingToken: string | undefined = resume.token;
     const tokens = this.deps.tokens;
+    const recorder = machine.type === 'STANDARD' ? this.deps.recorder : undefined;
     const context = {
       Execution: {
         Id: arn,
@@ -485,7 +577,11 @@ export class StepFunctionsService implements LocalService {
       // handler is called in the same synchronous run, which takes the token.
       Task: {
         get Token(): string {
-          pendingToken ??= tokens.issue();
+          if (pendingToken === undefined) {
+            pendingToken = tokens.issue();
+            // Written before the token leaves (in the task's request), so that it stays valid across a restart.
+            recorder?.token(arn, pendingToken, history.events.length);
+          }
           return pendingToken;
         },
       },
@@ -603,9 +699,11 @@ export class StepFunctionsService implements LocalService {
       source: 'stepfunctions',
       resource: machine.name,
       level: 'info',
-      message: redriven
-        ? `execution ${name} redriven (${execution.redriveCount})`
-        : `execution ${name} started`,
+      message: resume.resumed
+        ? `execution ${name} resumed after a restart`
+        : redriven
+          ? `execution ${name} redriven (${execution.redriveCount})`
+          : `execution ${name} started`,
     });
   }
 
