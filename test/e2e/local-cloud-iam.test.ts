@@ -171,9 +171,11 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
     expect(warnings).toHaveLength(1);
     const [message] = warnings.map((w) => w.message);
     expect(message).toMatch(/^IAM: role StepsagaExample\/(PlaceOrderRole[A-Z0-9]+) \(\1\) of state machine /);
+    // The saga invokes the Payment participant's published version.
+    const invoked = `${payment.arn}:1`;
     expect(message).toContain(
       `of state machine ${resource(local, 'stateMachine', 'PlaceOrder').name} may not perform lambda:InvokeFunction ` +
-        `on ${payment.arn}: no identity-based policy of the role allows it: grant lambda:InvokeFunction on ${payment.arn} ` +
+        `on ${invoked}: no identity-based policy of the role allows it: grant lambda:InvokeFunction on ${invoked} ` +
         'to the role; on AWS this call fails with AccessDeniedException (run with --enforce-iam, or iam: "enforce", to fail it locally too)',
     );
   }, 120_000);
@@ -186,7 +188,8 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
     );
     const balanceBefore = (await getItem(dynamodb, table(local, 'Payment'), 'ACCOUNT#alice', 'BALANCE'))
       ?.balance?.N;
-    const payment = resource(local, 'function', 'PaymentFunction');
+    // The saga invokes the Payment participant's published version.
+    const invoked = `${resource(local, 'function', 'PaymentFunction').arn}:1`;
     const { executionArn, done } = await placeOrder(local, 'iam-enforce-1');
     expect(done.status).toBe('FAILED');
     expect(done.error).toBe('SagaParked');
@@ -207,7 +210,7 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
     expect(detail.cause).toMatch(
       new RegExp(
         '^User: arn:aws:sts::000000000000:assumed-role/StepsagaExample-PlaceOrderRole[A-Z0-9]+/[A-Za-z]{32} ' +
-          `is not authorized to perform: lambda:InvokeFunction on resource: ${payment.arn} ` +
+          `is not authorized to perform: lambda:InvokeFunction on resource: ${invoked} ` +
           'because no identity-based policy allows the lambda:InvokeFunction action ' +
           '\\(Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; Request ID: [0-9a-f-]{36}; Proxy: null\\)$',
       ),
@@ -219,7 +222,7 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
     const balance = await getItem(dynamodb, table(local, 'Payment'), 'ACCOUNT#alice', 'BALANCE');
     expect(balance?.balance?.N).toBe(balanceBefore);
     expect(iamWarnings().map((w) => w.message)).toContainEqual(
-      expect.stringContaining(`may not perform lambda:InvokeFunction on ${payment.arn}`),
+      expect.stringContaining(`may not perform lambda:InvokeFunction on ${invoked}`),
     );
     // The relay's SendMessageBatch is refused with SQS's AccessDenied, which it reports per record.
     const relay = await relayWarning(local);
