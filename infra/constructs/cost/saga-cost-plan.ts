@@ -29,6 +29,10 @@ export interface StepCostPlan {
   readonly compensation?: string;
   /** Retries after the first attempt of the forward phase. */
   readonly retryAttempts: number;
+  /** For a child step: the child saga's name, whose executions bill their own transitions. */
+  readonly childSaga?: string;
+  /** For a compensatable child step: the compensation saga's name. */
+  readonly compensationSaga?: string;
 }
 
 /** How the 256 KiB saga state is shared out, in bytes; all figures are upper bounds the participants enforce. */
