@@ -175,6 +175,8 @@ describe('saga cost model', () => {
     expect(report.childSagas).toEqual([
       { step: 'RentCar', childSaga: 'RentCar', compensationSaga: 'ReturnCar' },
     ]);
+    // Its child saga's participants write, billed to the child: no row of its own.
+    expect(report.writeUnits.map((w) => w.step)).toEqual(['Reserve', 'Authorize']);
     expect(formatSagaCost(report)).toContain(
       "RentCar runs the child saga RentCar (undone by ReturnCar): one transition here, plus the child saga RentCar's own cost",
     );

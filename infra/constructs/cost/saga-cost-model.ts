@@ -401,19 +401,23 @@ export function estimateSagaCost(
   }
   if (parked) paths.push(pathCost('parked', describeParked(plan, parked), parked, plan, prices, a));
 
-  const writeUnitsPerStep = plan.steps.map((step): StepWriteUnits => {
+  // A child step writes nothing in the parent: its child saga's participants do, billed to the child.
+  const writeUnitsPerStep = plan.steps.flatMap((step): StepWriteUnits[] => {
+    if (step.childSaga !== undefined) return [];
     const form = stepFormCost(step);
     const sum = (phase: PhaseCost | undefined) =>
       phase?.invocations.reduce((total, i) => total + writeUnits(i.effect, a), 0);
     const compensation = sum(form.compensation(step, 'undo'));
     const emptyCompensation = sum(form.compensation(step, 'empty-undo'));
-    return {
-      step: step.name,
-      participant: step.participant.name,
-      action: sum(form.forward(step)) ?? 0,
-      ...(compensation !== undefined ? { compensation } : {}),
-      ...(emptyCompensation !== undefined ? { emptyCompensation } : {}),
-    };
+    return [
+      {
+        step: step.name,
+        participant: step.participant.name,
+        action: sum(form.forward(step)) ?? 0,
+        ...(compensation !== undefined ? { compensation } : {}),
+        ...(emptyCompensation !== undefined ? { emptyCompensation } : {}),
+      },
+    ];
   });
 
   const size = plan.stateSize;
