@@ -15,8 +15,9 @@ export interface ParticipantCostPlan {
 }
 
 /**
- * One step as the cost model sees it. `form` picks the transition counts in `STEP_FORM_COSTS`; a new
- * step form (a parallel group, a callback, a child saga) adds its own entry and its own fields.
+ * One step as the cost model sees it. `form` picks the transition counts in `STEP_FORM_COSTS`; the
+ * members of a parallel group are consecutive steps with the same `group`; a new step form adds its
+ * own entry and its own fields.
  */
 export interface StepCostPlan {
   readonly form: string;

@@ -25,9 +25,9 @@ export interface PhaseCost {
 }
 
 /**
- * The counts of one step form. The path model in saga-cost-model.ts only chains these, so a new form
- * (a parallel group adding its Parallel state and its branches, a callback step, a child saga) adds
- * its own entry to {@link STEP_FORM_COSTS} and the report follows.
+ * The counts of one step form. The path model in saga-cost-model.ts chains these (a parallel group's
+ * members each by their own form, plus the group's `Parallel` state), so a new form adds its own
+ * entry to {@link STEP_FORM_COSTS} and the report follows.
  */
 export interface StepFormCost {
   /** The forward phase succeeding at its first attempt. */
