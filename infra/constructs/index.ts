@@ -23,9 +23,11 @@ export type {
   ChoreographyProps,
 } from './choreography/choreography-props.js';
 export { billedTransitions, type HistoryEventLike } from './cost/billed-transitions.js';
+export { type HappyPathWithChildren, happyPathWithChildren } from './cost/child-saga-cost.js';
 export { formatSagaCost } from './cost/cost-report-text.js';
 export { DEFAULT_PRICES, type ListPrice, type PriceList } from './cost/prices-us-east-1.2026-12.js';
 export {
+  type ChildSagaOfStep,
   type CostAssumptions,
   DEFAULT_COST_ASSUMPTIONS,
   estimateSagaCost,

@@ -1,3 +1,4 @@
+import type { HappyPathWithChildren } from './child-saga-cost.js';
 import type { PriceList } from './prices-us-east-1.2026-12.js';
 import type { SagaCostReport } from './saga-cost-model.js';
 
@@ -14,8 +15,11 @@ function table(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
-/** One saga's report as the `stepsaga cost` command prints it. */
-export function formatSagaCost(report: SagaCostReport): string {
+/**
+ * One saga's report as the `stepsaga cost` command prints it; `withChildren`, when the saga starts
+ * child sagas, is its happy path with theirs added.
+ */
+export function formatSagaCost(report: SagaCostReport, withChildren?: HappyPathWithChildren): string {
   const lines: string[] = [`Saga ${report.sagaName} (${report.type})`];
   const priced = report.paths.some((p) => p.usdPerMillion);
   const header = ['  path', 'transitions', 'Lambda', 'WRU', 'RRU', 'SQS req'];
@@ -37,6 +41,17 @@ export function formatSagaCost(report: SagaCostReport): string {
   }
   lines.push(...table(rows));
   for (const path of report.paths) lines.push(`  ${path.path}: ${path.description}`);
+  for (const child of report.childSagas) {
+    lines.push(
+      `  ${child.step} runs the child saga ${child.childSaga}${child.compensationSaga ? ` (undone by ${child.compensationSaga})` : ''}: one transition here, plus the child saga ${child.childSaga}'s own cost${child.compensationSaga ? ` (and ${child.compensationSaga}'s when it is undone)` : ''}, billed to its own execution.`,
+    );
+  }
+  if (withChildren) {
+    const cost = withChildren.usdPerMillion;
+    lines.push(
+      `  happy with child sagas: ${withChildren.transitions} transitions, ${withChildren.lambdaInvocations} Lambda${cost ? `, ${usd(cost.total)} per 1M` : ''}${withChildren.missing.length > 0 ? ` (not priced here: ${withChildren.missing.join(', ')})` : ''}`,
+    );
+  }
   lines.push(`  Each retry adds ${report.transitionsPerRetry} transition and one more invocation.`);
   if (!priced) {
     lines.push(

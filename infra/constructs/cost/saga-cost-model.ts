@@ -76,6 +76,13 @@ export interface StepWriteUnits {
   readonly emptyCompensation?: number;
 }
 
+/** A child step of the saga: its child's (and compensation saga's) transitions are billed to them. */
+export interface ChildSagaOfStep {
+  readonly step: string;
+  readonly childSaga: string;
+  readonly compensationSaga?: string;
+}
+
 export interface SagaCostReport {
   readonly sagaName: string;
   readonly type: 'STANDARD' | 'EXPRESS';
@@ -83,6 +90,8 @@ export interface SagaCostReport {
   readonly writeUnits: readonly StepWriteUnits[];
   /** Each retry of a step or compensation adds this many transitions to any path. */
   readonly transitionsPerRetry: number;
+  /** The child sagas the paths start; their own cost is not in the paths' figures. */
+  readonly childSagas: readonly ChildSagaOfStep[];
   /** Upper bound on the saga state in bytes, and the limit, when the plan carries the state budget. */
   readonly worstCaseStateBytes?: {
     readonly bytes: number;
@@ -99,6 +108,8 @@ interface Tally {
   invocations: Invocation[];
   /** Messages the state machine sends itself (outcome, park). */
   sagaMessages: number;
+  /** The phase whose failure the path takes, for its description. */
+  failure?: { readonly step: StepCostPlan; readonly phase: Invocation['phase']; readonly retries: number };
 }
 
 const empty = (): Tally => ({ transitions: 0, invocations: [], sagaMessages: 0 });
@@ -125,34 +136,93 @@ function finish(plan: SagaCostPlan, tally: Tally, outcome: SagaCostPlan['publish
   tally.transitions += 1;
 }
 
+/**
+ * The steps are entered entry by entry: a step on its own, or a parallel group (its members are
+ * consecutive in the plan). Indexes of the first step of the entry holding `index`, and past its last.
+ */
+function entryBounds(plan: SagaCostPlan, index: number): { first: number; end: number } {
+  const group = plan.steps[index]!.group;
+  if (group === undefined) return { first: index, end: index + 1 };
+  let first = index;
+  while (first > 0 && plan.steps[first - 1]!.group === group) first -= 1;
+  let end = index + 1;
+  while (end < plan.steps.length && plan.steps[end]!.group === group) end += 1;
+  return { first, end };
+}
+
+/**
+ * The forward phases of steps[from, to) succeeding, entries whole: a group's `Parallel` state is one
+ * transition of its own, on top of each branch's Task.
+ */
+function forwardAll(tally: Tally, plan: SagaCostPlan, from: number, to: number): void {
+  for (let index = from; index < to; index++) {
+    const step = plan.steps[index]!;
+    if (step.group !== undefined && entryBounds(plan, index).first === index) tally.transitions += 1;
+    add(tally, stepFormCost(step).forward(step));
+  }
+}
+
+/**
+ * Every step before the entry of `failed` succeeds, then the entry runs with `failed` failing as
+ * `fail` says. In a group every branch starts at once and the others are taken to commit before
+ * the `Parallel` state fails (the worst case; a branch stopped early costs less).
+ */
+function runUpToFailure(tally: Tally, plan: SagaCostPlan, index: number, fail: () => void): void {
+  const { first, end } = entryBounds(plan, index);
+  forwardAll(tally, plan, 0, first);
+  if (plan.steps[index]!.group !== undefined) tally.transitions += 1;
+  for (let member = first; member < end; member++) {
+    const step = plan.steps[member]!;
+    if (member === index) fail();
+    else add(tally, stepFormCost(step).forward(step));
+  }
+}
+
 function happyPath(plan: SagaCostPlan): Tally {
   const tally = start(plan);
-  for (const step of plan.steps) add(tally, stepFormCost(step).forward(step));
+  forwardAll(tally, plan, 0, plan.steps.length);
   finish(plan, tally, 'SagaSucceeded');
   return tally;
 }
 
 /**
+ * The compensations after `failed` (at `index`) failed, in the order they run: a failure inside a
+ * group compensates every branch of it, from the last declared back to the first, then the steps
+ * before the group. The failed step's own compensation is what its form does after a refusal.
+ */
+function undoChain(
+  plan: SagaCostPlan,
+  failed: StepCostPlan,
+  index: number,
+): { step: StepCostPlan; effect: 'undo' | 'empty-undo' }[] {
+  const { end } = entryBounds(plan, index);
+  const through = failed.group !== undefined ? end : failed.kind === 'compensatable' ? index + 1 : index;
+  return plan.steps
+    .slice(0, through)
+    .filter((s) => s.kind === 'compensatable')
+    .reverse()
+    .flatMap((step) => {
+      if (step !== failed) return [{ step, effect: 'undo' as const }];
+      const effect = stepFormCost(step).compensationAfterRefusal;
+      return effect ? [{ step, effect }] : [];
+    });
+}
+
+/**
  * The failure at `failed` that compensates: a compensatable step's refusal (its own compensation
- * runs too, as an empty undo) or the pivot's refusal (only the earlier steps are undone). Undefined
- * for a retriable step, whose failure parks instead.
+ * runs as its form says) or the pivot's refusal (only the earlier steps are undone). Undefined for a
+ * retriable step, whose failure parks instead.
  */
 function compensatingFrom(plan: SagaCostPlan, failed: StepCostPlan, index: number): Tally | undefined {
   if (failed.kind === 'retriable') return undefined;
   const tally = start(plan);
-  for (const step of plan.steps.slice(0, index)) add(tally, stepFormCost(step).forward(step));
-  add(tally, stepFormCost(failed).refused(failed));
-  compensate(tally, plan, failed, index);
+  runUpToFailure(tally, plan, index, () => add(tally, stepFormCost(failed).refused(failed)));
+  tally.failure = { step: failed, phase: 'action', retries: 0 };
+  for (const { step, effect } of undoChain(plan, failed, index)) {
+    add(tally, stepFormCost(step).compensation(step, effect));
+  }
   finish(plan, tally, 'SagaCompensated');
   return tally;
-}
-
-/** The reverse chain from the failed step: its own empty undo (if compensatable), then the earlier steps. */
-function compensate(tally: Tally, plan: SagaCostPlan, failed: StepCostPlan, index: number): void {
-  if (failed.kind === 'compensatable') add(tally, stepFormCost(failed).compensation(failed, 'empty-undo'));
-  for (const step of plan.steps.slice(0, index).reverse()) {
-    if (step.kind === 'compensatable') add(tally, stepFormCost(step).compensation(step, 'undo'));
-  }
 }
 
 function parkAndAbandon(plan: SagaCostPlan, tally: Tally): void {
@@ -177,9 +247,9 @@ function failAllAttempts(
 }
 
 /**
- * Every way to park: a forward step that cannot be compensated (the pivot or a retriable step)
- * failing after all its retries; or a compensation failing after all its retries, on any
- * compensating path. The operator then abandons the saga.
+ * Every way to park: a forward step that cannot be compensated (the pivot or a retriable step, a
+ * retriable group parking as one) failing after all its retries; or a compensation failing after all
+ * its retries, on any compensating path. The operator then abandons the saga.
  */
 function parkedPaths(plan: SagaCostPlan): Tally[] {
   const paths: Tally[] = [];
@@ -187,31 +257,30 @@ function parkedPaths(plan: SagaCostPlan): Tally[] {
     const form = stepFormCost(failed);
     if (failed.kind !== 'compensatable') {
       const tally = start(plan);
-      for (const step of plan.steps.slice(0, index)) add(tally, stepFormCost(step).forward(step));
-      failAllAttempts(tally, form.refused(failed), failed.retryAttempts, form.transitionsPerRetry);
+      runUpToFailure(tally, plan, index, () =>
+        failAllAttempts(tally, form.refused(failed), failed.retryAttempts, form.transitionsPerRetry),
+      );
+      tally.failure = { step: failed, phase: 'action', retries: failed.retryAttempts };
       parkAndAbandon(plan, tally);
       paths.push(tally);
     }
     if (failed.kind === 'retriable') return;
     // The compensating path from `failed`, cut short by the compensation of `stuck` failing for good.
-    const undone = plan.steps
-      .slice(0, failed.kind === 'compensatable' ? index + 1 : index)
-      .filter((s) => s.kind === 'compensatable')
-      .reverse();
-    undone.forEach((stuck, position) => {
+    const chain = undoChain(plan, failed, index);
+    chain.forEach(({ step: stuck, effect }, position) => {
       const tally = start(plan);
-      for (const step of plan.steps.slice(0, index)) add(tally, stepFormCost(step).forward(step));
-      add(tally, form.refused(failed));
-      for (const step of undone.slice(0, position)) {
-        add(tally, stepFormCost(step).compensation(step, step === failed ? 'empty-undo' : 'undo'));
+      runUpToFailure(tally, plan, index, () => add(tally, form.refused(failed)));
+      for (const { step, effect: done } of chain.slice(0, position)) {
+        add(tally, stepFormCost(step).compensation(step, done));
       }
       const stuckForm = stepFormCost(stuck);
       failAllAttempts(
         tally,
-        stuckForm.compensation(stuck, 'undo'),
+        stuckForm.compensation(stuck, effect),
         plan.compensationRetryAttempts,
         stuckForm.transitionsPerRetry,
       );
+      tally.failure = { step: stuck, phase: 'compensation', retries: plan.compensationRetryAttempts };
       parkAndAbandon(plan, tally);
       paths.push(tally);
     });
@@ -295,21 +364,20 @@ function pathCost(
   };
 }
 
-function describeCompensating(tally: Tally): string {
-  const refused = tally.invocations.find((i) => i.effect === 'refused');
-  const undone = tally.invocations.filter((i) => i.phase === 'compensation').map((i) => i.step);
-  return refused
-    ? `${refused.step} refused (business error), then ${undone.length > 0 ? `compensate ${undone.join(', ')}` : 'nothing to undo'}`
-    : 'no step can fail into compensation';
+function describeCompensating(tally: Tally, plan: SagaCostPlan): string {
+  const failed = tally.failure?.step;
+  if (!failed) return 'no step can fail into compensation';
+  const names = undoChain(plan, failed, plan.steps.indexOf(failed)).map(({ step }) => step.name);
+  const where = failed.group !== undefined ? ` in group ${failed.group}` : '';
+  return `${stepFormCost(failed).refusal(failed)}${where}, then ${names.length > 0 ? `compensate ${names.join(', ')}` : 'nothing to undo'}`;
 }
 
 function describeParked(plan: SagaCostPlan, tally: Tally): string {
-  const failing = tally.invocations.filter((i) => i.effect === 'refused');
-  const last = failing[failing.length - 1];
-  if (!last) return 'nothing can park';
-  const what = last.phase === 'compensation' ? `the compensation of ${last.step}` : last.step;
-  const retries = failing.filter((i) => i.step === last.step && i.phase === last.phase).length - 1;
-  return `${what} fails for good (${retries} retries), parks, the operator abandons${plan.waitsForDecision ? '' : ' (no decision wait)'}`;
+  const failure = tally.failure;
+  if (!failure) return 'nothing can park';
+  const what =
+    failure.phase === 'compensation' ? `the compensation of ${failure.step.name}` : failure.step.name;
+  return `${what} fails for good (${failure.retries} retries), parks, the operator abandons${plan.waitsForDecision ? '' : ' (no decision wait)'}`;
 }
 
 /**
@@ -327,23 +395,29 @@ export function estimateSagaCost(
   const parked = worst(parkedPaths(plan));
   const paths: PathCost[] = [pathCost('happy', 'every step succeeds at once', happy, plan, prices, a)];
   if (compensating) {
-    paths.push(pathCost('compensating', describeCompensating(compensating), compensating, plan, prices, a));
+    paths.push(
+      pathCost('compensating', describeCompensating(compensating, plan), compensating, plan, prices, a),
+    );
   }
   if (parked) paths.push(pathCost('parked', describeParked(plan, parked), parked, plan, prices, a));
 
-  const writeUnitsPerStep = plan.steps.map((step): StepWriteUnits => {
+  // A child step writes nothing in the parent: its child saga's participants do, billed to the child.
+  const writeUnitsPerStep = plan.steps.flatMap((step): StepWriteUnits[] => {
+    if (step.childSaga !== undefined) return [];
     const form = stepFormCost(step);
     const sum = (phase: PhaseCost | undefined) =>
       phase?.invocations.reduce((total, i) => total + writeUnits(i.effect, a), 0);
     const compensation = sum(form.compensation(step, 'undo'));
     const emptyCompensation = sum(form.compensation(step, 'empty-undo'));
-    return {
-      step: step.name,
-      participant: step.participant.name,
-      action: sum(form.forward(step)) ?? 0,
-      ...(compensation !== undefined ? { compensation } : {}),
-      ...(emptyCompensation !== undefined ? { emptyCompensation } : {}),
-    };
+    return [
+      {
+        step: step.name,
+        participant: step.participant.name,
+        action: sum(form.forward(step)) ?? 0,
+        ...(compensation !== undefined ? { compensation } : {}),
+        ...(emptyCompensation !== undefined ? { emptyCompensation } : {}),
+      },
+    ];
   });
 
   const size = plan.stateSize;
@@ -353,6 +427,17 @@ export function estimateSagaCost(
     paths,
     writeUnits: writeUnitsPerStep,
     transitionsPerRetry: 1,
+    childSagas: plan.steps.flatMap((step) =>
+      step.childSaga === undefined
+        ? []
+        : [
+            {
+              step: step.name,
+              childSaga: step.childSaga,
+              ...(step.compensationSaga !== undefined ? { compensationSaga: step.compensationSaga } : {}),
+            },
+          ],
+    ),
     ...(size
       ? {
           worstCaseStateBytes: {

@@ -62,6 +62,8 @@ export function sagaCostPlanOf(input: SagaCostPlanInput): SagaCostPlan {
       action: step.action,
       ...(step.compensation !== undefined ? { compensation: step.compensation } : {}),
       retryAttempts: known(step.retry.attempts) ?? 0,
+      ...(step.child ? { childSaga: step.child.sagaName } : {}),
+      ...(step.child?.compensation ? { compensationSaga: step.child.compensation.sagaName } : {}),
     })),
     ...(budget
       ? {

@@ -15,8 +15,9 @@ export interface ParticipantCostPlan {
 }
 
 /**
- * One step as the cost model sees it. `form` picks the transition counts in `STEP_FORM_COSTS`; a new
- * step form (a parallel group, a callback, a child saga) adds its own entry and its own fields.
+ * One step as the cost model sees it. `form` picks the transition counts in `STEP_FORM_COSTS`; the
+ * members of a parallel group are consecutive steps with the same `group`; a new step form adds its
+ * own entry and its own fields.
  */
 export interface StepCostPlan {
   readonly form: string;
@@ -29,6 +30,10 @@ export interface StepCostPlan {
   readonly compensation?: string;
   /** Retries after the first attempt of the forward phase. */
   readonly retryAttempts: number;
+  /** For a child step: the child saga's name, whose executions bill their own transitions. */
+  readonly childSaga?: string;
+  /** For a compensatable child step: the compensation saga's name. */
+  readonly compensationSaga?: string;
 }
 
 /** How the 256 KiB saga state is shared out, in bytes; all figures are upper bounds the participants enforce. */

@@ -25,9 +25,9 @@ export interface PhaseCost {
 }
 
 /**
- * The counts of one step form. The path model in saga-cost-model.ts only chains these, so a new form
- * (a parallel group adding its Parallel state and its branches, a callback step, a child saga) adds
- * its own entry to {@link STEP_FORM_COSTS} and the report follows.
+ * The counts of one step form. The path model in saga-cost-model.ts chains these (a parallel group's
+ * members each by their own form, plus the group's `Parallel` state), so a new form adds its own
+ * entry to {@link STEP_FORM_COSTS} and the report follows.
  */
 export interface StepFormCost {
   /** The forward phase succeeding at its first attempt. */
@@ -38,6 +38,14 @@ export interface StepFormCost {
   compensation(step: StepCostPlan, effect: 'undo' | 'empty-undo'): PhaseCost | undefined;
   /** Transitions one retry of a phase adds (Step Functions bills every retry as a transition). */
   readonly transitionsPerRetry: number;
+  /**
+   * What the step's own compensation does after its forward phase was refused: undo a commit (a
+   * callback's action commits before the refusing answer), an empty undo (nothing committed), or
+   * nothing at all (a child saga that ended failed compensated itself; only earlier steps are undone).
+   */
+  readonly compensationAfterRefusal: 'undo' | 'empty-undo' | undefined;
+  /** The refusal in words, for the compensating path's description. */
+  refusal(step: StepCostPlan): string;
 }
 
 const invocation = (
@@ -55,23 +63,37 @@ const taskStep: StepFormCost = {
       ? undefined
       : { transitions: 1, invocations: [invocation(step, 'compensation', effect)] },
   transitionsPerRetry: 1,
+  compensationAfterRefusal: 'empty-undo',
+  refusal: (step) => `${step.name} refused (business error)`,
 };
 
 /**
- * A callback step is the same Task with `.waitForTaskToken`: waiting for the answer is not a
- * transition, and the answer itself is not billed by Step Functions.
+ * A callback step is the same one Task with `.waitForTaskToken`: waiting for the answer is not a
+ * transition, and the answer (SendTaskSuccess / SendTaskFailure) is not billed by Step Functions. Its
+ * action commits before the wait, so a refusing answer leaves a commit that the compensation undoes.
  */
-const callbackStep: StepFormCost = taskStep;
+const callbackStep: StepFormCost = {
+  ...taskStep,
+  refused: (step) => ({ transitions: 1, invocations: [invocation(step, 'action', 'commit')] }),
+  compensationAfterRefusal: 'undo',
+  refusal: (step) => `${step.name} answered with a refusal`,
+};
 
 /**
  * A child saga step: one `startExecution.sync:2` Task in the parent, no participant invocation of its
- * own. The child's transitions are billed to the child's execution; price the child saga on its own.
+ * own; its compensation is one more such Task running the compensation saga. The child's own
+ * transitions, invocations and writes are billed to the child's execution (the report adds the child
+ * saga's happy path when it prices it too). A child that ended failed has compensated itself, so
+ * only the steps before it are compensated.
  */
 const childStep: StepFormCost = {
   forward: () => ({ transitions: 1, invocations: [] }),
   refused: () => ({ transitions: 1, invocations: [] }),
   compensation: (step) => (step.compensation === undefined ? undefined : { transitions: 1, invocations: [] }),
   transitionsPerRetry: 1,
+  compensationAfterRefusal: undefined,
+  refusal: (step) =>
+    `${step.name}'s child saga ${step.childSaga ?? step.name} ended failed (it compensated itself)`,
 };
 
 /** Transition counts per step form, keyed by `StepCostPlan.form`. */

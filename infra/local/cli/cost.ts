@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { happyPathWithChildren } from '../../constructs/cost/child-saga-cost.js';
 import { formatPricesAndAssumptions, formatSagaCost } from '../../constructs/cost/cost-report-text.js';
 import { DEFAULT_PRICES } from '../../constructs/cost/prices-us-east-1.2026-12.js';
 import { type CostAssumptions, estimateSagaCost } from '../../constructs/cost/saga-cost-model.js';
@@ -55,11 +56,23 @@ export async function costReport(options: CostCommandOptions): Promise<string> {
           : `No saga named "${options.saga}" in the app (sagas: ${all.map((p) => p.sagaName).join(', ') || 'none'}).`,
       );
     }
-    const reports = plans.map((p) => estimateSagaCost(p, DEFAULT_PRICES, options.assumptions));
-    if (options.json) return JSON.stringify({ prices: DEFAULT_PRICES, reports }, null, 2);
-    return [...reports.map(formatSagaCost), formatPricesAndAssumptions(DEFAULT_PRICES, reports[0])].join(
-      '\n\n',
+    // Every saga is priced, so a child saga's cost can be added to its parent's even when only
+    // the parent is asked for.
+    const byName = new Map(
+      all.map((p) => [p.sagaName, estimateSagaCost(p, DEFAULT_PRICES, options.assumptions)] as const),
     );
+    const reports = plans.map((p) => byName.get(p.sagaName)!);
+    const withChildren = reports.map((r) => happyPathWithChildren(r, byName));
+    if (options.json) {
+      const json = reports.map((r, i) =>
+        withChildren[i] ? { ...r, happyWithChildSagas: withChildren[i] } : r,
+      );
+      return JSON.stringify({ prices: DEFAULT_PRICES, reports: json }, null, 2);
+    }
+    return [
+      ...reports.map((r, i) => formatSagaCost(r, withChildren[i])),
+      formatPricesAndAssumptions(DEFAULT_PRICES, reports[0]),
+    ].join('\n\n');
   } finally {
     if (assembly.temporary) rmSync(assembly.directory, { recursive: true, force: true });
   }
