@@ -42,6 +42,12 @@ export interface CampaignProfile {
   /** Most BookTrip executions per run. */
   readonly maxTrips: number;
   /**
+   * How many runs in a thousand start trips (1000: any run may, with 0 to `maxTrips` of them);
+   * fewer runs with 1 to `maxTrips` trips each keep a short campaign short, since a run lasts as
+   * long as its slowest trip (the bank's answer travels through a relay and a queue).
+   */
+  readonly tripRunsPerMille: number;
+  /**
    * How many runs in a thousand get a late bank (every answer of the run delayed), and the longest
    * delay; delays reach past the app's bank timeout, so some answers come after the saga gave up.
    */
@@ -69,6 +75,7 @@ export const DEFAULT_PROFILE: CampaignProfile = {
   maxTransfers: 4,
   holdsPerMille: 500,
   maxTrips: 3,
+  tripRunsPerMille: 1000,
   lateBankPerMille: 150,
   maxBankDelayMs: 8_000,
   maxFaultsPerExecution: 2,
@@ -221,7 +228,16 @@ export function runSpecArbitrary(profile: CampaignProfile = DEFAULT_PROFILE): fc
     orders: fc.array(order, { maxLength: profile.maxOrders }),
     transfers: fc.array(transfer, { maxLength: profile.maxTransfers }),
     eventFaults: fc.array(eventFault, { maxLength: profile.maxEventFaults }),
-    trips: fc.array(trip, { maxLength: profile.maxTrips }),
+    trips:
+      profile.tripRunsPerMille >= 1000
+        ? fc.array(trip, { maxLength: profile.maxTrips })
+        : fc.oneof(
+            { arbitrary: fc.constant([]), weight: 1000 - profile.tripRunsPerMille },
+            {
+              arbitrary: fc.array(trip, { minLength: 1, maxLength: profile.maxTrips }),
+              weight: profile.tripRunsPerMille,
+            },
+          ),
     bankDelayMs,
   });
 }

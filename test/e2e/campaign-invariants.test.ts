@@ -31,8 +31,15 @@ describe('fault campaign on the example app, HoldOrder and BookTrip', () => {
     const result = await runCampaign(env, {
       seed: SEED,
       numRuns: RUNS,
-      // At most one trip per run and no late bank: a silent or late bank holds its run for seconds.
-      profile: { ...DEFAULT_PROFILE, maxOrders: 4, maxTransfers: 3, maxTrips: 1, lateBankPerMille: 0 },
+      // Trips in a few runs only and no late bank: a run lasts as long as its slowest trip.
+      profile: {
+        ...DEFAULT_PROFILE,
+        maxOrders: 4,
+        maxTransfers: 3,
+        maxTrips: 3,
+        tripRunsPerMille: 150,
+        lateBankPerMille: 0,
+      },
     });
     console.log(`fault campaign, seed ${SEED}:\n${statsTable(result.stats)}`);
     if (result.failure) console.log(describeFailure(result.failure));
