@@ -14,13 +14,14 @@ import { buildCampaignApp } from '../test/campaign/campaign-app.js';
 import { campaignEnvironment } from '../test/campaign/environment.js';
 import { MUTATIONS, type Mutation, mutatedAssembly } from '../test/campaign/mutants.js';
 
-const USAGE = `npm run campaign -- [--executions 10000] [--seed N] [--runs-per-batch 50] [--mutant NAME] [--verbose] [--logs]
+const USAGE = `npm run campaign -- [--executions 10000] [--seed N] [--runs-per-batch 50] [--mutant NAME] [--trips-only] [--verbose] [--logs]
 
 Runs the randomized fault campaign on the example app plus the campaign's HoldOrder saga (one local cloud, started once) until at
 least --executions executions ran, in fast-check batches of --runs-per-batch runs; batch k uses seed
 N + k, so a failure replays with --seed <its seed>. Prints a table at the end; exit code 1 on a
 violation. --mutant runs the campaign against a deliberately broken copy of the participant
 runtime (${Object.keys(MUTATIONS).join(', ')}) to show that the campaign catches the bug.
+--trips-only starts BookTrip executions only (to aim a mutant at the trip's participants).
 --verbose prints a line per run, --logs the local cloud's warnings and errors.`;
 
 const { values } = parseArgs({
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'runs-per-batch': { type: 'string', default: '50' },
     mutant: { type: 'string' },
     verbose: { type: 'boolean', default: false },
+    'trips-only': { type: 'boolean', default: false },
     logs: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
@@ -84,7 +86,11 @@ try {
     const result = await runCampaign(env, {
       seed: batchSeed,
       numRuns: perBatch,
-      profile: { ...DEFAULT_PROFILE, faultKinds: ALL_FAULT_KINDS },
+      profile: {
+        ...DEFAULT_PROFILE,
+        faultKinds: ALL_FAULT_KINDS,
+        ...(values['trips-only'] ? { maxOrders: 0, maxTransfers: 0, maxEventFaults: 0 } : {}),
+      },
       onRun: (report) => {
         if (values.verbose || report.violations.length > 0)
           console.log(
@@ -108,7 +114,7 @@ try {
 total.wallMs = Date.now() - began;
 console.log(`\n${statsTable(total)}\n`);
 console.log(
-  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}`,
+  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}${values['trips-only'] ? ' --trips-only' : ''}`,
 );
 if (failure) {
   console.log(`\nFAILED — an invariant broke:\n${describeFailure(failure)}`);
