@@ -17,7 +17,7 @@ import { buildCampaignApp } from '../test/campaign/campaign-app.js';
 import { campaignEnvironment, restartOnCrash } from '../test/campaign/environment.js';
 import { MUTATIONS, type Mutation, mutatedAssembly } from '../test/campaign/mutants.js';
 
-const USAGE = `npm run campaign -- [--executions 10000] [--seed N] [--runs-per-batch 50] [--mutant NAME] [--persist] [--verbose] [--logs]
+const USAGE = `npm run campaign -- [--executions 10000] [--seed N] [--runs-per-batch 50] [--mutant NAME] [--persist] [--trips-only] [--verbose] [--logs]
 
 Runs the randomized fault campaign on the example app plus the campaign's HoldOrder saga (one local cloud, started once) until at
 least --executions executions ran, in fast-check batches of --runs-per-batch runs; batch k uses seed
@@ -27,6 +27,7 @@ runtime (${Object.keys(MUTATIONS).join(', ')}) to show that the campaign catches
 --persist runs the cloud with a persist folder (a new temporary one) and adds the cloud-crash fault:
 a quarter of the runs stop the cloud at a random point of their executions (its execution journal
 cut there) and start it again on the same folder before the invariants are checked.
+--trips-only starts BookTrip executions only (to aim a mutant at the trip's participants).
 --verbose prints a line per run, --logs the local cloud's warnings and errors.`;
 
 const { values } = parseArgs({
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     mutant: { type: 'string' },
     persist: { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
+    'trips-only': { type: 'boolean', default: false },
     logs: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
@@ -109,6 +111,7 @@ try {
         ...DEFAULT_PROFILE,
         faultKinds: ALL_FAULT_KINDS,
         ...(persistDir ? { cloudCrashPerMille: 250 } : {}),
+        ...(values['trips-only'] ? { maxOrders: 0, maxTransfers: 0, maxEventFaults: 0 } : {}),
       },
       onRun: (report) => {
         if (values.verbose || report.violations.length > 0)
@@ -135,7 +138,7 @@ total.wallMs = Date.now() - began;
 console.log(`\n${statsTable(total)}\n`);
 if (persistDir) console.log(`cloud crashes (stop, restart on the same folder): ${restarts}`);
 console.log(
-  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}${persistDir ? ' --persist' : ''}`,
+  `command: npm run campaign -- --executions ${target} --seed ${seed} --runs-per-batch ${perBatch}${mutant ? ` --mutant ${mutant}` : ''}${persistDir ? ' --persist' : ''}${values['trips-only'] ? ' --trips-only' : ''}`,
 );
 if (failure) {
   console.log(`\nFAILED — an invariant broke:\n${describeFailure(failure)}`);

@@ -7,8 +7,16 @@ import type {
   PayloadSize,
   RunSpec,
   TransferSpec,
+  TripSpec,
 } from './run-spec.js';
-import { HOLD_ORDER_STEPS, PLACE_ORDER_STEPS, TRANSFER_STEPS, type WorkloadStep } from './workloads.js';
+import { TRIP_FAILURES } from './run-spec.js';
+import {
+  BOOK_TRIP_STEPS,
+  HOLD_ORDER_STEPS,
+  PLACE_ORDER_STEPS,
+  TRANSFER_STEPS,
+  type WorkloadStep,
+} from './workloads.js';
 
 export type FaultKindName = FaultSpec['kind'];
 
@@ -31,6 +39,20 @@ export interface CampaignProfile {
    * How many orders in a thousand also get a HoldOrder with the same execution name (0 for none).
    */
   readonly holdsPerMille: number;
+  /** Most BookTrip executions per run. */
+  readonly maxTrips: number;
+  /**
+   * How many runs in a thousand start trips (1000: any run may, with 0 to `maxTrips` of them);
+   * fewer runs with 1 to `maxTrips` trips each keep a short campaign short, since a run lasts as
+   * long as its slowest trip (the bank's answer travels through a relay and a queue).
+   */
+  readonly tripRunsPerMille: number;
+  /**
+   * How many runs in a thousand get a late bank (every answer of the run delayed), and the longest
+   * delay; delays reach past the app's bank timeout, so some answers come after the saga gave up.
+   */
+  readonly lateBankPerMille: number;
+  readonly maxBankDelayMs: number;
   /** Most faults per execution. */
   readonly maxFaultsPerExecution: number;
   readonly faultKinds: readonly FaultKindName[];
@@ -59,6 +81,10 @@ export const DEFAULT_PROFILE: CampaignProfile = {
   maxOrders: 5,
   maxTransfers: 4,
   holdsPerMille: 500,
+  maxTrips: 3,
+  tripRunsPerMille: 1000,
+  lateBankPerMille: 150,
+  maxBankDelayMs: 8_000,
   maxFaultsPerExecution: 2,
   faultKinds: ALL_FAULT_KINDS,
   maxEventFaults: 2,
@@ -181,6 +207,26 @@ export function runSpecArbitrary(profile: CampaignProfile = DEFAULT_PROFILE): fc
     amount: fc.integer({ min: 1, max: 600 }),
     faults: faults(TRANSFER_STEPS),
   });
+  // Most trips behave; the rest fail at one step or meet a misbehaving bank.
+  const trip: fc.Arbitrary<TripSpec> = fc.record({
+    customer: fc.nat(3),
+    amount: fc.integer({ min: 1, max: 90_000 }),
+    failAt: fc.oneof(
+      { arbitrary: fc.constant(undefined), weight: 3 },
+      { arbitrary: fc.constantFrom(...TRIP_FAILURES), weight: 2 },
+    ),
+    faults: faults(BOOK_TRIP_STEPS),
+  });
+  const bankDelayMs: fc.Arbitrary<number | undefined> =
+    profile.lateBankPerMille > 0
+      ? fc.oneof(
+          { arbitrary: fc.constant(undefined), weight: 1000 - profile.lateBankPerMille },
+          {
+            arbitrary: fc.integer({ min: 0, max: profile.maxBankDelayMs }),
+            weight: profile.lateBankPerMille,
+          },
+        )
+      : fc.constant(undefined);
   const run = {
     stock: fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 2 }),
     balances: fc.array(fc.integer({ min: 0, max: 1_500 }), { minLength: 1, maxLength: 2 }),
@@ -189,6 +235,17 @@ export function runSpecArbitrary(profile: CampaignProfile = DEFAULT_PROFILE): fc
     orders: fc.array(order, { maxLength: profile.maxOrders }),
     transfers: fc.array(transfer, { maxLength: profile.maxTransfers }),
     eventFaults: fc.array(eventFault, { maxLength: profile.maxEventFaults }),
+    trips:
+      profile.tripRunsPerMille >= 1000
+        ? fc.array(trip, { maxLength: profile.maxTrips })
+        : fc.oneof(
+            { arbitrary: fc.constant([]), weight: 1000 - profile.tripRunsPerMille },
+            {
+              arbitrary: fc.array(trip, { minLength: 1, maxLength: profile.maxTrips }),
+              weight: profile.tripRunsPerMille,
+            },
+          ),
+    bankDelayMs,
   };
   const crashes = profile.cloudCrashPerMille ?? 0;
   if (crashes <= 0) return fc.record(run);

@@ -3,7 +3,7 @@ import type { InjectedFault } from '../../infra/local/faults/fault-plan.js';
 import { type CampaignProfile, DEFAULT_PROFILE, runSpecArbitrary } from './arbitraries.js';
 import type { CampaignEnvironment } from './environment.js';
 import { executeRun, type RunReport } from './execute-run.js';
-import type { OutcomeKind, Violation } from './invariants.js';
+import { type OutcomeKind, outcomeKind, type Violation } from './invariants.js';
 import type { RunSpec } from './run-spec.js';
 
 export interface CampaignOptions {
@@ -22,7 +22,9 @@ export interface CampaignStats {
   executions: number;
   faults: Record<string, number>;
   outcomes: Partial<Record<OutcomeKind, number>>;
-  /** Executions per saga, and HoldOrder payloads over their budgets. */
+  /** Outcomes per saga: `<saga> <outcome>`. */
+  outcomesBySaga: Record<string, number>;
+  /** Executions per saga, HoldOrder payloads over their budgets, BookTrip's failures on purpose. */
   sagas: Record<string, number>;
   violations: number;
   wallMs: number;
@@ -57,7 +59,16 @@ export class InvariantViolationError extends Error {
 }
 
 export function emptyStats(): CampaignStats {
-  return { runs: 0, executions: 0, faults: {}, outcomes: {}, sagas: {}, violations: 0, wallMs: 0 };
+  return {
+    runs: 0,
+    executions: 0,
+    faults: {},
+    outcomes: {},
+    outcomesBySaga: {},
+    sagas: {},
+    violations: 0,
+    wallMs: 0,
+  };
 }
 
 /** Adds one campaign's counts to another's (wall time excluded: callers measure their own). */
@@ -68,6 +79,8 @@ export function mergeStats(into: CampaignStats, from: CampaignStats): void {
   for (const [kind, count] of Object.entries(from.faults))
     into.faults[kind] = (into.faults[kind] ?? 0) + count;
   for (const [saga, count] of Object.entries(from.sagas)) into.sagas[saga] = (into.sagas[saga] ?? 0) + count;
+  for (const [label, count] of Object.entries(from.outcomesBySaga))
+    into.outcomesBySaga[label] = (into.outcomesBySaga[label] ?? 0) + count;
   for (const [kind, count] of Object.entries(from.outcomes))
     into.outcomes[kind as OutcomeKind] = (into.outcomes[kind as OutcomeKind] ?? 0) + (count ?? 0);
 }
@@ -93,9 +106,15 @@ export function addRun(stats: CampaignStats, report: RunReport): void {
   const count = (label: string, n: number) => {
     if (n > 0) stats.sagas[label] = (stats.sagas[label] ?? 0) + n;
   };
-  for (const e of report.snapshot.executions) count(e.workload, 1);
+  for (const e of report.snapshot.executions) {
+    count(e.workload, 1);
+    const label = `${e.workload} ${outcomeKind(e)}`;
+    stats.outcomesBySaga[label] = (stats.outcomesBySaga[label] ?? 0) + 1;
+  }
   count('HoldOrder input over budget', report.setup.holds.filter((h) => h.inputOverBudget).length);
   count('HoldOrder label over budget', report.setup.holds.filter((h) => h.resultOverBudget).length);
+  for (const trip of report.setup.trips) if (trip.failAt) count(`BookTrip failAt ${trip.failAt}`, 1);
+  if (report.spec.bankDelayMs !== undefined) count('BookTrip with a late bank', report.setup.trips.length);
 }
 
 /**
@@ -159,6 +178,7 @@ export function statsTable(stats: CampaignStats): string {
     ['executions by saga', kinds(stats.sagas)],
     [`faults injected (${faultTotal})`, kinds(stats.faults)],
     ['outcomes', kinds(stats.outcomes)],
+    ['outcomes by saga', kinds(stats.outcomesBySaga)],
     ['violations', String(stats.violations)],
     ['wall time', `${(stats.wallMs / 1000).toFixed(1)} s`],
   ];

@@ -112,6 +112,12 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
       toAccount: pick(payees, t.to),
       amount: t.amount,
     })),
+    trips: (spec.trips ?? []).map((t, k) => ({
+      sagaId: `${runId}-b${k}`,
+      customerId: pick(customers, t.customer),
+      amount: t.amount,
+      failAt: t.failAt,
+    })),
   };
 
   const { participants } = env;
@@ -148,9 +154,21 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
     if (o.hold) install('HoldOrder', `${runId}-o${k}`, o.hold.faults);
   for (const [k, t] of spec.transfers.entries())
     install('Transfer', setup.transfers[k]?.sagaId ?? '', t.faults);
+  for (const [k, t] of (spec.trips ?? []).entries())
+    install('BookTrip', setup.trips[k]?.sagaId ?? '', t.faults);
+  const sagaScoped = handles.length;
   const path = env.eventPath;
   if (path)
     for (const fault of spec.eventFaults) handles.push(env.cloud.faults.inject(eventFaultRule(fault, path)));
+  // A late bank: every invocation of the bank webhook in this run starts late (it carries no saga id).
+  const lateBank =
+    spec.bankDelayMs === undefined || setup.trips.length === 0
+      ? undefined
+      : env.cloud.faults.inject({
+          kind: 'delay',
+          function: participants.Bank.functionName,
+          ms: spec.bankDelayMs,
+        });
 
   const clouds = new Set([env.cloud]);
   const crash = spec.cloudCrash && env.restartCloud ? spec.cloudCrash : undefined;
@@ -232,21 +250,31 @@ export async function executeRun(env: CampaignEnvironment, spec: RunSpec): Promi
           amount: t.amount,
         }),
       ),
+      ...setup.trips.map((t) =>
+        run('BookTrip', t.sagaId, {
+          tripId: t.sagaId,
+          customerId: t.customerId,
+          amount: t.amount,
+          ...(t.failAt ? { failAt: t.failAt } : {}),
+        }),
+      ),
     ]);
     await crashed;
   } finally {
     // A run never leaves a crash pending for the next one.
     await crashed?.catch(() => undefined);
     // Saga-scoped rules end with their executions; event-path rules stay until the events are through.
-    const sagaScoped = [...spec.orders, ...spec.transfers].flatMap((e) => [
-      ...e.faults,
-      ...('hold' in e && e.hold ? e.hold.faults : []),
-    ]).length;
     for (const handle of handles.splice(0, sagaScoped)) handle.remove();
   }
 
   const parked = await drainParked(env.sqs, env.parkedQueues);
-  const tables = await settledTables(env);
+  // A late answer may still be on its way after its saga gave up: the run is judged once it landed.
+  let tables: Awaited<ReturnType<typeof settledTables>>;
+  try {
+    tables = await settledTables(env);
+  } finally {
+    lateBank?.remove();
+  }
   const keys = new Map(tables.keys);
   let eventPath: CampaignSnapshot['eventPath'];
   if (path) {

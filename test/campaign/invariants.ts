@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EMITTED_EVENTS, type ParticipantName, type WorkloadName } from './workloads.js';
 
 /**
@@ -81,11 +82,20 @@ export interface HoldSetup {
   readonly resultOverBudget: boolean;
 }
 
+/** A BookTrip: the trip id is its execution name; `failAt` is where the example misbehaves on purpose. */
+export interface TripSetup {
+  readonly sagaId: string;
+  readonly customerId: string;
+  readonly amount: number;
+  readonly failAt?: string | undefined;
+}
+
 /** What a run started from: initial stock and balances, and each execution's input. */
 export interface RunSetup {
   readonly orders: readonly OrderSetup[];
   readonly holds: readonly HoldSetup[];
   readonly transfers: readonly TransferSetup[];
+  readonly trips: readonly TripSetup[];
   readonly stock: Readonly<Record<string, number>>;
   readonly balances: Readonly<Record<string, number>>;
   readonly debitAccounts: Readonly<Record<string, number>>;
@@ -172,6 +182,7 @@ export function checkInvariants(snapshot: CampaignSnapshot, setup: RunSetup): Vi
     ...setup.orders.map((o) => ({ sagaId: o.sagaId, workload: 'PlaceOrder' as const })),
     ...setup.holds.map((h) => ({ sagaId: h.sagaId, workload: 'HoldOrder' as const })),
     ...setup.transfers.map((t) => ({ sagaId: t.sagaId, workload: 'Transfer' as const })),
+    ...setup.trips.map((t) => ({ sagaId: t.sagaId, workload: 'BookTrip' as const })),
   ];
   const refusable = new Set(setup.holds.filter((h) => h.inputOverBudget).map((h) => h.sagaId));
   for (const { sagaId, workload } of expected) {
@@ -209,6 +220,7 @@ export function checkInvariants(snapshot: CampaignSnapshot, setup: RunSetup): Vi
   checkHoldOrder(tables, setup, outcomes, stockLeft, add);
   checkStock(tables, setup, stockLeft, add);
   checkTransfer(tables, setup, outcomes, add);
+  checkBookTrip(tables, setup, outcomes, add);
   checkOutbox(snapshot, tables, setup, add);
   if (snapshot.eventPath) checkEventPath(snapshot, snapshot.eventPath, setup, outcomes, add);
   checkStrays(snapshot, setup, add);
@@ -561,7 +573,11 @@ function checkTransfer(
 
 /** Every committed phase that emits wrote its event exactly once; nothing else wrote one. */
 function checkOutbox(snapshot: CampaignSnapshot, tables: Tables, setup: RunSetup, add: Add): void {
-  const sagas = new Set([...setup.orders.map((o) => o.sagaId), ...setup.transfers.map((t) => t.sagaId)]);
+  const sagas = new Set([
+    ...setup.orders.map((o) => o.sagaId),
+    ...setup.transfers.map((t) => t.sagaId),
+    ...setup.trips.map((t) => t.sagaId),
+  ]);
   const found = new Map<string, number>();
   for (const [participant, items] of Object.entries(snapshot.tables)) {
     for (const item of items) {
@@ -595,6 +611,14 @@ function checkOutbox(snapshot: CampaignSnapshot, tables: Tables, setup: RunSetup
   for (const { sagaId } of setup.transfers) {
     expect('DebitAccounts', 'Transfer', sagaId, 'Debit', 'confirm');
     expect('CreditAccounts', 'Transfer', sagaId, 'Credit', 'confirm');
+  }
+  for (const { sagaId } of setup.trips) {
+    for (const phase of ['action', 'compensation']) {
+      expect('Hotel', 'BookTrip', sagaId, 'BookHotel', phase);
+      expect('Flight', 'BookTrip', sagaId, 'BookFlight', phase);
+    }
+    expect('TripPayment', 'BookTrip', sagaId, 'AuthorizePayment', 'action');
+    expect('Itinerary', 'BookTrip', sagaId, 'ConfirmTrip', 'action');
   }
   for (const key of new Set([...found.keys(), ...expected.keys()])) {
     const [participant, saga, sagaId, step, eventType] = key.split('|');
@@ -726,7 +750,11 @@ function checkEventPath(
 
 /** Items of sagas this run did not start: a write that landed after its run was checked. */
 function checkStrays(snapshot: CampaignSnapshot, setup: RunSetup, add: Add): void {
-  const sagas = new Set([...setup.orders.map((o) => o.sagaId), ...setup.transfers.map((t) => t.sagaId)]);
+  const sagas = new Set([
+    ...setup.orders.map((o) => o.sagaId),
+    ...setup.transfers.map((t) => t.sagaId),
+    ...setup.trips.flatMap((t) => [t.sagaId, rentalOf(t.sagaId), `${rentalOf(t.sagaId)}-undo`]),
+  ]);
   for (const [participant, items] of Object.entries(snapshot.tables)) {
     for (const item of items) {
       const sagaId = item.sagaId;
@@ -737,5 +765,186 @@ function checkStrays(snapshot: CampaignSnapshot, setup: RunSetup, add: Add): voi
           `${participant} holds ${String(item.pk)} / ${String(item.sk)} of a saga outside this run`,
         );
     }
+  }
+}
+
+/** The execution name of a trip's RentCar child (Step Functions' SHA-256 of `<parent>/<step>`). */
+export function rentalOf(tripId: string): string {
+  return createHash('sha256').update(`${tripId}/RentCar`).digest('hex');
+}
+
+/** Failures on purpose after which a trip must not succeed (`BankTwice` answers, twice). */
+const TRIP_REFUSALS = new Set(['BookHotel', 'BookFlight', 'RentCar', 'ConfirmTrip', 'Bank', 'BankSilent']);
+
+/**
+ * BookTrip: a succeeded trip holds all of hotel, flight, payment authorization, car and itinerary,
+ * each once; a compensated one holds none: every booking that was made is cancelled exactly once,
+ * the authorization voided once, the car (RentCar's child saga) returned once by ReturnCar or never
+ * rented, the pivot never confirmed. The participants' own records must agree with their barriers
+ * (a booking exists only after its action committed; its cancellation count is the number of
+ * committed compensations, so an undo applied twice shows), and the bank's answers to a trip's
+ * task token took effect at most once.
+ */
+function checkBookTrip(
+  tables: Tables,
+  setup: RunSetup,
+  outcomes: ReadonlyMap<string, ExecutionOutcome>,
+  add: Add,
+): void {
+  for (const trip of setup.trips) {
+    const id = trip.sagaId;
+    const subject = `BookTrip ${id}`;
+    const outcome = outcomes.get(instance('BookTrip', id));
+    const kind = outcome ? outcomeKind(outcome) : 'unexpected';
+    const pk = `TRIP#${id}`;
+    const rental = rentalOf(id);
+    const st = (participant: ParticipantName, step: string, phase: string) =>
+      tables.barrier(participant, 'BookTrip', id, step, phase);
+    const b = {
+      hotel: st('Hotel', 'BookHotel', 'action'),
+      hotelUndo: st('Hotel', 'BookHotel', 'compensation'),
+      flight: st('Flight', 'BookFlight', 'action'),
+      flightUndo: st('Flight', 'BookFlight', 'compensation'),
+      payment: st('TripPayment', 'AuthorizePayment', 'action'),
+      paymentUndo: st('TripPayment', 'AuthorizePayment', 'compensation'),
+      confirm: st('Itinerary', 'ConfirmTrip', 'action'),
+      rent: tables.item('Cars', `BARRIER#RentCar#${rental}`, 'Rent#action')?.status,
+      return: tables.item('Cars', `BARRIER#ReturnCar#${rental}-undo`, 'Return#action')?.status,
+    };
+    const show = Object.entries(b)
+      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : '-'}`)
+      .join(' ');
+
+    for (const [step, action, undo] of [
+      ['BookHotel', b.hotel, b.hotelUndo],
+      ['BookFlight', b.flight, b.flightUndo],
+      ['AuthorizePayment', b.payment, b.paymentUndo],
+    ] as const) {
+      if (undo === 'committed' && action !== 'committed')
+        add(
+          'barrier-order',
+          subject,
+          `${step}: compensation committed but the action is ${action ?? 'absent'} (${show})`,
+        );
+      if (action === 'blocked' && undo !== 'empty')
+        add('barrier-order', subject, `${step}: action blocked without an empty compensation (${show})`);
+    }
+
+    // Each participant's record against its barriers: made once, undone once if at all.
+    const hotel = tables.item('Hotel', pk, 'BOOKING');
+    const flight = tables.item('Flight', pk, 'BOOKING');
+    const payment = tables.item('TripPayment', pk, 'AUTHORIZATION');
+    const car = tables.item('Cars', pk, 'CAR');
+    const itinerary = tables.item('Itinerary', pk, 'BOOKING');
+    const held = (
+      name: string,
+      record: Item | undefined,
+      action: string | undefined,
+      undo: string | undefined,
+      counter: string,
+      undone: string,
+    ): boolean => {
+      const made = action === 'committed';
+      const undoneOnce = undo === 'committed';
+      if ((record !== undefined) !== made) {
+        add(
+          'trip-record',
+          subject,
+          `${name} record ${record ? 'exists' : 'is absent'} but its action is ${action ?? 'absent'} (${show})`,
+        );
+        return record !== undefined && record.status !== undone;
+      }
+      if (!record) return false;
+      const count = num(record[counter]);
+      if (count !== (undoneOnce ? 1 : 0) || (record.status === undone) !== undoneOnce)
+        add(
+          'undone-once',
+          subject,
+          `${name} is ${String(record.status)} with ${counter} ${count}, but its compensation is ${undo ?? 'absent'} (${show})`,
+        );
+      return record.status !== undone;
+    };
+    const holds = {
+      hotel: held('hotel booking', hotel, b.hotel, b.hotelUndo, 'cancellations', 'cancelled'),
+      flight: held('flight booking', flight, b.flight, b.flightUndo, 'cancellations', 'cancelled'),
+      payment: held('payment authorization', payment, b.payment, b.paymentUndo, 'voids', 'voided'),
+      itinerary: held('itinerary', itinerary, b.confirm, undefined, 'cancellations', 'cancelled'),
+      car: false,
+    };
+    // The car: rented by the RentCar child, returned by the ReturnCar saga. A ReturnCar for a car
+    // never rented leaves a returned record without a rental, which holds nothing.
+    const rented = b.rent === 'committed';
+    const returned = b.return === 'committed';
+    if (returned && !rented && car?.rentalSaga !== undefined)
+      add(
+        'trip-record',
+        subject,
+        `the car was returned without a committed rental, yet it names rental ${String(car.rentalSaga)} (${show})`,
+      );
+    if (rented && car?.rentalSaga !== rental)
+      add(
+        'trip-record',
+        subject,
+        `RentCar committed but the car record names rental ${String(car?.rentalSaga)} (${show})`,
+      );
+    if (!rented && !returned && car !== undefined)
+      add(
+        'trip-record',
+        subject,
+        `a car record exists but neither RentCar nor ReturnCar committed (${show})`,
+      );
+    if (car) {
+      const returns = num(car.returns);
+      if (returns !== (returned ? 1 : 0) || (car.status === 'returned') !== returned)
+        add(
+          'undone-once',
+          subject,
+          `the car is ${String(car.status)} with returns ${returns}, but ReturnCar is ${b.return ?? 'absent'} (${show})`,
+        );
+      holds.car = car.status === 'rented';
+    }
+
+    const taken = Object.entries(holds)
+      .filter(([, h]) => h)
+      .map(([k]) => k);
+    if (kind === 'succeeded') {
+      if (taken.length !== 5)
+        add(
+          'trip-complete',
+          subject,
+          `the trip succeeded but holds only ${taken.join(', ') || 'nothing'} (${show})`,
+        );
+      if (trip.failAt && TRIP_REFUSALS.has(trip.failAt))
+        add(
+          'trip-complete',
+          subject,
+          `the trip succeeded although it was set to fail at ${trip.failAt} (${show})`,
+        );
+    }
+    if (kind === 'compensated' && taken.length > 0)
+      add(
+        'trip-compensated',
+        subject,
+        `the trip was compensated but still holds ${taken.join(', ')} (${show})`,
+      );
+    if (kind !== 'succeeded' && kind !== 'parked' && b.confirm === 'committed')
+      add('trip-compensated', subject, `a ${kind} trip confirmed its itinerary, the pivot (${show})`);
+
+    // The bank may answer twice or too late; at most one answer may take effect, and a trip that
+    // went on past AuthorizePayment had one.
+    const answers = tables.item('Bank', pk, 'ANSWERS')?.answers;
+    const effective = Array.isArray(answers) ? answers.filter((a) => a === 'answered').length : 0;
+    if (effective > 1)
+      add(
+        'callback-once',
+        subject,
+        `the bank's answers ${JSON.stringify(answers)} took effect ${effective} times`,
+      );
+    if (kind === 'succeeded' && effective !== 1)
+      add(
+        'callback-once',
+        subject,
+        `the trip succeeded but the bank's answers are ${JSON.stringify(answers ?? null)}`,
+      );
   }
 }

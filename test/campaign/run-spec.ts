@@ -55,6 +55,30 @@ export interface TransferSpec {
 }
 
 /**
+ * Where a BookTrip misbehaves on purpose (the example's `failAt`): a supplier refuses (`BookHotel`,
+ * `BookFlight`, `RentCar`, `ConfirmTrip`, the pivot), or the bank declines (`Bank`), never answers
+ * so the saga times out (`BankSilent`), or answers twice (`BankTwice`).
+ */
+export const TRIP_FAILURES = [
+  'BookHotel',
+  'BookFlight',
+  'RentCar',
+  'ConfirmTrip',
+  'Bank',
+  'BankSilent',
+  'BankTwice',
+] as const;
+export type TripFailure = (typeof TRIP_FAILURES)[number];
+
+export interface TripSpec {
+  /** Index into the run's customers. */
+  readonly customer: number;
+  readonly amount: number;
+  readonly failAt?: TripFailure | undefined;
+  readonly faults: readonly FaultSpec[];
+}
+
+/**
  * A fault on PlaceOrder's event path, for the whole run: the order-events queue redelivering a
  * message or letting its visibility expire mid-processing, or a relay crashing mid-batch (it sent
  * the first half of its batch, then died, so the stream offers the whole batch again).
@@ -78,6 +102,13 @@ export interface RunSpec {
    * folder; the run's remaining fault rules are not installed again on the new cloud.
    */
   readonly cloudCrash?: { readonly afterMs: number };
+  /** BookTrip executions (absent in runs recorded before BookTrip joined the campaign). */
+  readonly trips?: readonly TripSpec[];
+  /**
+   * How late the bank webhook starts answering in this run (every bank invocation of the run waits
+   * this long), or absent for no delay. Beyond the app's bank timeout the answer comes too late.
+   */
+  readonly bankDelayMs?: number | undefined;
 }
 
 /** Bytes of `{"blob":""}` around the label BlobStore returns: a label of n bytes is an (n + 11)-byte result. */

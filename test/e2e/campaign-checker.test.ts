@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type CampaignSnapshot, checkInvariants, type Item, type RunSetup } from '../campaign/invariants.js';
+import {
+  type CampaignSnapshot,
+  checkInvariants,
+  type Item,
+  type RunSetup,
+  rentalOf,
+} from '../campaign/invariants.js';
 
 // The invariant checker on hand-made snapshots (no cloud): a correct run passes, and each kind of
 // corruption is named.
@@ -7,6 +13,7 @@ const setup: RunSetup = {
   orders: [{ sagaId: 'o1', sku: 'S', customerId: 'C', quantity: 2, amount: 100 }],
   holds: [],
   transfers: [{ sagaId: 't1', fromAccount: 'A', toAccount: 'P', amount: 30 }],
+  trips: [],
   stock: { S: 10 },
   balances: { C: 500 },
   debitAccounts: { A: 100 },
@@ -88,6 +95,12 @@ function succeededRun(): EditableSnapshot {
         outbox('t1', 'Credit', 'TransferCredited', 'e5'),
       ],
       BlobStore: [],
+      Hotel: [],
+      Flight: [],
+      TripPayment: [],
+      Itinerary: [],
+      Cars: [],
+      Bank: [],
     },
     executions: [
       { workload: 'PlaceOrder', sagaId: 'o1', executionArn: 'arn:o1', status: 'SUCCEEDED' },
@@ -254,6 +267,125 @@ describe('campaign invariant checker', () => {
         'compensated-exactly',
         'result-budget',
       ]);
+    });
+  });
+  describe('BookTrip', () => {
+    const withTrip = { ...setup, trips: [{ sagaId: 'b1', customerId: 'C', amount: 900 }] };
+    const car = rentalOf('b1');
+    const tripBarrier = (sk: string, status = 'committed') => barrier('b1', sk, status, 'BookTrip');
+    const tripEvent = (step: string, eventType: string, id: string) =>
+      outbox('b1', step, eventType, id, 'BookTrip');
+    const booking = (status: string, cancellations: number) => ({
+      pk: 'TRIP#b1',
+      sk: 'BOOKING',
+      status,
+      cancellations,
+    });
+    const tripExecution = (status: string, error?: string) => ({
+      workload: 'BookTrip' as const,
+      sagaId: 'b1',
+      executionArn: 'arn:b1',
+      status,
+      ...(error ? { error } : {}),
+    });
+    /** Hotel, flight and payment made; the car rented by its child saga; the pivot refused, so all undone. */
+    function compensatedTrip(): EditableSnapshot {
+      const run = succeededRun();
+      run.tables.Hotel = [
+        booking('cancelled', 1),
+        tripBarrier('BookHotel#action'),
+        tripBarrier('BookHotel#compensation'),
+        tripEvent('BookHotel', 'HotelBooked', 'b-e1'),
+        tripEvent('BookHotel', 'HotelCancelled', 'b-e2'),
+      ];
+      run.tables.Flight = [
+        booking('cancelled', 1),
+        tripBarrier('BookFlight#action'),
+        tripBarrier('BookFlight#compensation'),
+        tripEvent('BookFlight', 'FlightBooked', 'b-e3'),
+        tripEvent('BookFlight', 'FlightCancelled', 'b-e4'),
+      ];
+      run.tables.TripPayment = [
+        { pk: 'TRIP#b1', sk: 'AUTHORIZATION', status: 'voided', voids: 1 },
+        tripBarrier('AuthorizePayment#action'),
+        tripBarrier('AuthorizePayment#compensation'),
+        tripEvent('AuthorizePayment', 'AuthorizationRequested', 'b-e5'),
+      ];
+      run.tables.Itinerary = [
+        tripBarrier('ConfirmTrip#action', 'blocked'),
+        tripBarrier('ConfirmTrip#compensation', 'empty'),
+      ];
+      run.tables.Cars = [
+        { pk: 'TRIP#b1', sk: 'CAR', status: 'returned', rentalSaga: car, returns: 1, returnedFor: car },
+        barrier(car, 'Rent#action', 'committed', 'RentCar'),
+        barrier(`${car}-undo`, 'Return#action', 'committed', 'ReturnCar'),
+      ];
+      run.tables.Bank = [{ pk: 'TRIP#b1', sk: 'ANSWERS', answers: ['answered'] }];
+      run.executions = [...run.executions, tripExecution('FAILED', 'SagaCompensated')];
+      return run;
+    }
+
+    it('passes a trip compensated with each booking cancelled once and its car returned once', () => {
+      expect(checkInvariants(compensatedTrip(), withTrip)).toEqual([]);
+    });
+
+    it('names a cancellation applied twice, a car kept by a compensated trip, and a callback answered twice', () => {
+      const run = compensatedTrip();
+      (run.tables.Hotel as Item[])[0] = booking('cancelled', 2);
+      (run.tables.Cars as Item[])[0] = {
+        pk: 'TRIP#b1',
+        sk: 'CAR',
+        status: 'rented',
+        rentalSaga: car,
+        returns: 0,
+      };
+      run.tables.Cars = (run.tables.Cars as Item[]).filter((i) => i.sk !== 'Return#action');
+      run.tables.Bank = [{ pk: 'TRIP#b1', sk: 'ANSWERS', answers: ['answered', 'answered'] }];
+      expect(checkInvariants(run, withTrip).map((v) => v.invariant)).toEqual([
+        'undone-once',
+        'trip-compensated',
+        'callback-once',
+      ]);
+    });
+
+    it('names a succeeded trip that misses its car, and a booking event written twice', () => {
+      const run = compensatedTrip();
+      run.tables.Hotel = [
+        booking('booked', 0),
+        tripBarrier('BookHotel#action'),
+        tripEvent('BookHotel', 'HotelBooked', 'b-e1'),
+        tripEvent('BookHotel', 'HotelBooked', 'b-e1b'),
+      ];
+      run.tables.Flight = [
+        booking('booked', 0),
+        tripBarrier('BookFlight#action'),
+        tripEvent('BookFlight', 'FlightBooked', 'b-e3'),
+      ];
+      run.tables.TripPayment = [
+        { pk: 'TRIP#b1', sk: 'AUTHORIZATION', status: 'requested', voids: 0 },
+        tripBarrier('AuthorizePayment#action'),
+        tripEvent('AuthorizePayment', 'AuthorizationRequested', 'b-e5'),
+      ];
+      run.tables.Itinerary = [
+        booking('booked', 0),
+        tripBarrier('ConfirmTrip#action'),
+        tripEvent('ConfirmTrip', 'ItineraryBooked', 'b-e6'),
+      ];
+      run.tables.Cars = [];
+      run.executions = [
+        ...run.executions.filter((e) => e.workload !== 'BookTrip'),
+        tripExecution('SUCCEEDED'),
+      ];
+      expect(checkInvariants(run, withTrip).map((v) => v.invariant)).toEqual([
+        'trip-complete',
+        'outbox-once',
+      ]);
+      (run.tables.Hotel as Item[]).pop();
+      run.tables.Cars = [
+        { pk: 'TRIP#b1', sk: 'CAR', status: 'rented', rentalSaga: car, returns: 0 },
+        barrier(car, 'Rent#action', 'committed', 'RentCar'),
+      ];
+      expect(checkInvariants(run, withTrip)).toEqual([]);
     });
   });
 });

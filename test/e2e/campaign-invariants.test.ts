@@ -17,7 +17,7 @@ const local = useLocalCloud(() => buildCampaignApp(), {
   faults: {},
 });
 
-describe('fault campaign on the example app and HoldOrder', () => {
+describe('fault campaign on the example app, HoldOrder and BookTrip', () => {
   let env: CampaignEnvironment;
   beforeAll(async () => {
     env = await campaignEnvironment(local.cloud);
@@ -31,7 +31,15 @@ describe('fault campaign on the example app and HoldOrder', () => {
     const result = await runCampaign(env, {
       seed: SEED,
       numRuns: RUNS,
-      profile: { ...DEFAULT_PROFILE, maxOrders: 4, maxTransfers: 3 },
+      // Trips in a few runs only and no late bank: a run lasts as long as its slowest trip.
+      profile: {
+        ...DEFAULT_PROFILE,
+        maxOrders: 4,
+        maxTransfers: 3,
+        maxTrips: 3,
+        tripRunsPerMille: 150,
+        lateBankPerMille: 0,
+      },
     });
     console.log(`fault campaign, seed ${SEED}:\n${statsTable(result.stats)}`);
     if (result.failure) console.log(describeFailure(result.failure));
@@ -50,5 +58,8 @@ describe('fault campaign on the example app and HoldOrder', () => {
     for (const label of ['HoldOrder', 'HoldOrder input over budget', 'HoldOrder label over budget'])
       expect(result.stats.sagas[label] ?? 0, label).toBeGreaterThan(0);
     expect(result.stats.outcomes['input refused'] ?? 0).toBeGreaterThan(0);
+    // A few trips ran under the same schedules and some of them compensated.
+    expect(result.stats.sagas['BookTrip'] ?? 0).toBeGreaterThan(0);
+    expect(result.stats.outcomesBySaga['BookTrip compensated'] ?? 0).toBeGreaterThan(0);
   });
 });

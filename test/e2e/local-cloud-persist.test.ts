@@ -96,6 +96,7 @@ const setup: RunSetup = {
   creditAccounts: {},
   holds: [],
   transfers: [],
+  trips: [],
   orders: [
     // Ends before the crash.
     { sagaId: 'persist-done', sku: 'persist-W', customerId: 'persist-alice', quantity: 1, amount: 100 },
@@ -338,10 +339,16 @@ describe('local up --persist across kill -9', () => {
               Inventory: await scan(names.Inventory),
               Payment: await scan(names.Payment),
               Shipping: await scan(names.Shipping),
-              // Transfer's and HoldOrder's participants take no part in these sagas.
+              // Transfer's, HoldOrder's and BookTrip's participants take no part in these sagas.
               DebitAccounts: [],
               CreditAccounts: [],
               BlobStore: [],
+              Hotel: [],
+              Flight: [],
+              TripPayment: [],
+              Itinerary: [],
+              Cars: [],
+              Bank: [],
             },
             executions,
             parked: [],
