@@ -3,7 +3,11 @@ import { defineConfig } from 'vitest/config';
 
 const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
-// Four suites: unit (no servers), integration (DynamoDB Local + SQS emulator started once in
+// End-to-end files with an app and a synth cache of their own: `npm test` runs them in its second
+// lane, beside the example app's end-to-end files, so that the two lanes take about as long.
+const E2E_BESIDE = ['test/e2e/fidelity-*.test.ts', 'test/e2e/local-cloud-book-trip.test.ts'];
+
+// Suites: unit (no servers), integration (DynamoDB Local + SQS emulator started once in
 // globalSetup), e2e (the synthesized example app on the embedded local cloud), and package (the packed
 // tarball installed into new apps outside the repository).
 export default defineConfig({
@@ -45,6 +49,17 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: E2E_BESIDE,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e-beside',
+          include: E2E_BESIDE,
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

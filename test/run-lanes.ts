@@ -4,7 +4,8 @@
  * Vitest runs a project whose files must go one at a time (e2e) only after every other file has
  * finished, on one worker, so on a 2-core machine the second core idles for the whole end-to-end
  * suite. The end-to-end files stay one at a time among themselves (each starts a local cloud); the
- * other lane runs unit, integration and package files one at a time beside them. Arguments after
+ * other lane runs unit, integration, package and the self-contained end-to-end files (`e2e-beside`)
+ * one at a time beside them. Arguments after
  * `npm test --` go to a single plain `vitest run` instead, for running a few files.
  */
 import { spawn } from 'node:child_process';
@@ -30,6 +31,8 @@ const lanes: readonly Lane[] = [
       'integration',
       '--project',
       'package',
+      '--project',
+      'e2e-beside',
       '--maxWorkers',
       '1',
     ],
