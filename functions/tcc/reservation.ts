@@ -69,7 +69,9 @@ export function holdReservation<I>(context: StepContext<I>, options: HoldOptions
     );
   }
   const now = (options.now ?? (() => new Date()))();
-  const deadlineAt = Math.floor(now.getTime() / 1000) + options.deadlineSeconds;
+  // Whole seconds, rounded up: rounding down would let the sweeper cancel a hold up to a second
+  // before the deadline its participant declared.
+  const deadlineAt = Math.ceil(now.getTime() / 1000) + options.deadlineSeconds;
   const record: ReservationRecord & Item = {
     ...reservationKey(context.sagaName, context.sagaId, context.step),
     itemType: RESERVATION_ITEM_TYPE,

@@ -187,6 +187,23 @@ describe('Transfer account services (TCC phases on DynamoDB Local)', () => {
     expect(await itemsOfType(client, creditTable, 'outbox', sagaId)).toHaveLength(1);
   });
 
+  it('rounds a deadline up to the whole second, so a hold never expires before its declared time', async () => {
+    const { from, to } = await openAccounts(100, 0);
+    const sagaId = uniqueId('transfer');
+    const triedAt = new Date('2026-03-01T10:00:00.400Z');
+    await debitService({ client, tableName: debitTable, reservationSeconds: 600, now: () => triedAt })({
+      sagaId,
+      sagaName: 'Transfer',
+      step: 'Debit',
+      phase: 'try',
+      action: 'hold',
+      input: { transferId: 't-round', fromAccount: from, toAccount: to, amount: 10 },
+      results: {},
+    });
+    const reservation = await getItem(client, debitTable, reservationKey('Transfer', sagaId, 'Debit'));
+    expect(reservation?.deadlineAt).toBe(Date.parse('2026-03-01T10:10:01.000Z') / 1000);
+  });
+
   it('keeps a pending reservation with its deadline from Try until Confirm settles it', async () => {
     const { from, to } = await openAccounts(100, 0);
     const input = { transferId: 't-5', fromAccount: from, toAccount: to, amount: 10 };
