@@ -92,6 +92,46 @@ describe('BookTrip saga on the local cloud (parallel group, callback step, child
     expect([s.payment, s.car, s.itinerary]).toEqual([undefined, undefined, undefined]);
   });
 
+  it('blocks a flight booking that commits late, after the group failed and compensated it', async () => {
+    const flight = local.cloud.resources.find('Flight/Function', 'function');
+    const lateMs = 6_000;
+    // The flight's action starts late: the hotel refuses at once, the Parallel fails, and the
+    // flight's compensation runs before the flight's action has done anything.
+    const delay = local.cloud.faults.inject({
+      kind: 'delay',
+      ms: lateMs,
+      function: flight.name,
+      sagaId: 'trip-late',
+      step: 'BookFlight',
+      phase: 'action',
+    });
+    try {
+      const { done } = await bookTrip('trip-late', 'BookHotel');
+      expect(done.error).toBe('SagaCompensated');
+      const barrier = (phase: 'action' | 'compensation') =>
+        getItem(
+          engineClients(local.cloud).dynamodb,
+          table('Flight'),
+          'BARRIER#BookTrip#trip-late',
+          `BookFlight#${phase}`,
+        );
+      // The compensation came first: it recorded itself as empty and blocked the action's key.
+      expect((await barrier('compensation'))?.['status']?.S).toBe('empty');
+      expect((await barrier('action'))?.['status']?.S).toBe('blocked');
+      // Then the late action runs, finds its key blocked and commits nothing: no booking, ever.
+      const [fired] = await eventually(async () => {
+        const delays = local.cloud.faults.injected((f) => f.kind === 'delay' && f.sagaId === 'trip-late');
+        return delays.length > 0 ? delays : undefined;
+      });
+      const settled = (fired?.at ?? Date.now()) + lateMs + 2_000 - Date.now();
+      if (settled > 0) await new Promise((resolve) => setTimeout(resolve, settled));
+      expect((await barrier('action'))?.['status']?.S).toBe('blocked');
+      expect(await state('trip-late')).toMatchObject({ hotel: undefined, flight: undefined });
+    } finally {
+      delay.remove();
+    }
+  });
+
   it('compensates the payment and both bookings when the bank declines', async () => {
     const { done } = await bookTrip('trip-declined', 'Bank');
     expect(done.error).toBe('SagaCompensated');
