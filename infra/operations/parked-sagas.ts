@@ -18,7 +18,7 @@ import {
   ParkedDecisions,
   type ParkedDecisionType,
 } from '../../functions/runtime/parked-decision.js';
-import { ParkStatePrefixes } from '../constructs/orchestration/park-state.js';
+import { ParkStatePrefixes } from '../constructs/orchestration/park-state-names.js';
 import { InvalidDecisionError, ParkedSagaNotFoundError, ParkedSagaNotWaitingError } from './errors.js';
 
 /**

@@ -2,26 +2,11 @@ import { DECISION_KEY, ParkedDecisions } from '../../../functions/runtime/parked
 import { PARK_RETRY, PARK_TIMEOUT_SECONDS } from '../saga/saga-plan.js';
 import { member } from '../saga/saga-state-names.js';
 import type { AslState } from './asl-value.js';
+import { decideStateName, parkStateName } from './park-state-names.js';
 import { catchInto, retrier } from './task-errors.js';
 
 const SEND = 'arn:aws:states:::sqs:sendMessage';
 const SEND_AND_WAIT = 'arn:aws:states:::sqs:sendMessage.waitForTaskToken';
-
-/** The Task that parks one state and the Choice that acts on the operator's decision. */
-export const ParkStatePrefixes = { park: 'Park ', decide: 'Decide ' } as const;
-
-/** `Park Compensate ReserveInventory`: parks the execution after that state failed for good. */
-export function parkStateName(failedState: string): string {
-  return `${ParkStatePrefixes.park}${failedState}`;
-}
-
-/** `Decide Compensate ReserveInventory`: routes the operator's decision about that state. */
-export function decideStateName(failedState: string): string {
-  return `${ParkStatePrefixes.decide}${failedState}`;
-}
-
-/** The longest prefix a parkable state's name gets (the state-name length check uses it). */
-export const LONGEST_PARK_PREFIX = Math.max(...Object.values(ParkStatePrefixes).map((p) => p.length));
 
 export interface ParkStatesOptions {
   /** The state whose lasting failure parks the execution; its error is at `$.errors.<failedState>`. */

@@ -2,7 +2,7 @@ import { ArnFormat, type Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
-import { parkStateName } from '../orchestration/park-state.js';
+import { parkStateName } from '../orchestration/park-state-names.js';
 import { catchInto, retrier } from '../orchestration/task-errors.js';
 import type { ResolvedStep } from './saga-plan.js';
 import type { SagaStepKind, StepRetry } from './saga-props.js';

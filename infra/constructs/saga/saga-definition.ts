@@ -3,7 +3,8 @@ import { ERRORS_KEY } from '../../../functions/runtime/contract.js';
 import { ErrorNames } from '../../../functions/runtime/errors.js';
 import { type SagaOutcomeType, SagaOutcomeTypes } from '../../../functions/runtime/saga-outcome-message.js';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
-import { parkStateName, parkStates } from '../orchestration/park-state.js';
+import { parkStates } from '../orchestration/park-state.js';
+import { parkStateName } from '../orchestration/park-state-names.js';
 import { participantRequest } from '../orchestration/participant-request.js';
 import {
   CRASH_ERRORS,

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { decideStateName } from '../orchestration/park-state.js';
+import { decideStateName } from '../orchestration/park-state-names.js';
 import { isChildStep, type SagaChildStep } from './saga-child-step.js';
 import type { ResolvedStep } from './saga-plan.js';
 import type { SagaStep } from './saga-props.js';

@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { decideStateName, LONGEST_PARK_PREFIX } from '../orchestration/park-state.js';
+import { decideStateName, LONGEST_PARK_PREFIX } from '../orchestration/park-state-names.js';
 import { StepsagaValidationError } from '../shared/validation-error.js';
 import type { ResolvedRetry, ResolvedStep } from './saga-plan.js';
 import type { SagaInputSchema, SagaStep } from './saga-props.js';

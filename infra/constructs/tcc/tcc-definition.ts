@@ -1,6 +1,7 @@
 import { ErrorNames } from '../../../functions/runtime/errors.js';
 import type { AslState, AslValue } from '../orchestration/asl-value.js';
-import { parkStateName, parkStates } from '../orchestration/park-state.js';
+import { parkStates } from '../orchestration/park-state.js';
+import { parkStateName } from '../orchestration/park-state-names.js';
 import { participantRequest } from '../orchestration/participant-request.js';
 import { catchInto, failWithCaughtErrors, retrier, TRANSIENT_ERRORS } from '../orchestration/task-errors.js';
 import type { ResolvedRetry } from '../saga/saga-plan.js';

@@ -1,4 +1,4 @@
-import { ParkStatePrefixes } from '../../constructs/orchestration/park-state.js';
+import { ParkStatePrefixes } from '../../constructs/orchestration/park-state-names.js';
 import { COMPENSATE_PREFIX } from '../../constructs/saga/saga-state-names.js';
 
 /** What a state is for, as the console colours it in graphs and timelines. */

@@ -1,5 +1,5 @@
 import type { ParkedDecisionType } from '../../../functions/runtime/parked-decision.js';
-import { ParkStatePrefixes } from '../../constructs/orchestration/park-state.js';
+import { ParkStatePrefixes } from '../../constructs/orchestration/park-state-names.js';
 import type { LocalCloud } from '../types.js';
 
 /** What `DescribeExecution` returns once an execution has ended. */
