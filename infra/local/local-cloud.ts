@@ -326,7 +326,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const versionsByKey = new Map<string, { name: string; version: string; arn: string }>();
   const localFunction = (config: LocalFunctionConfig) =>
     new LocalFunction(viaGateway ? queueUrlsVia(config, fauxqs.address, viaGateway) : config, {
-      maxWorkers: options.maxConcurrencyPerFunction ?? 4,
+      maxWorkers: options.maxConcurrencyPerFunction ?? 2,
       onLog,
       baseEnvironment: (c) => baseEnvironment(c),
       ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),

@@ -34,7 +34,12 @@ export interface LocalCloudOptions {
   readonly accountId?: string;
   /** Receives every log line; without it, lines are dropped. */
   readonly onLog?: (line: LocalLogLine) => void;
-  /** Most concurrent workers per function; further invocations queue. @default 4 */
+  /**
+   * Most concurrent workers (sandboxes) per function; further invocations queue. Two keep
+   * concurrent deliveries racing, as they do on Lambda, while the cloud's memory stays small: each
+   * worker is an isolate of its own holding the AWS SDK, about 25 MiB once it has served requests.
+   * @default 2
+   */
   readonly maxConcurrencyPerFunction?: number;
   /** How often event source pollers look for work when idle, in ms. @default 100 */
   readonly pollIntervalMs?: number;

@@ -12,6 +12,8 @@ import { INIT_BUDGET_MS, RUNTIME_PROVIDED_MODULE_PREFIXES, WORKER_SOURCE } from 
  */
 const RUNTIME_MODULE_BASES = [join(process.cwd(), 'package.json'), fileURLToPath(import.meta.url)];
 
+const YOUNG_GENERATION_MB = 2;
+
 export interface LocalFunctionConfig {
   readonly stack: string;
   readonly logicalId: string;
@@ -179,6 +181,11 @@ export class LocalFunction {
       },
       stdout: true,
       stderr: true,
+      // V8 grows a busy isolate's young generation to 32-48 MiB, and a worker's pages stay resident
+      // once touched. Capped, each worker of the example app peaks ~10 MiB lower (measured with
+      // `npm run bench:local-cloud`) at no measurable cost in throughput: handlers allocate little
+      // that survives a request. The old generation, what a handler keeps, is left unbounded.
+      resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
     const slot: Slot = { worker, dead: false, initialized: false };
     this.slots.add(slot);
