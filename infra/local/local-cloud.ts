@@ -58,6 +58,18 @@ import type { LocalCloud, LocalCloudOptions, LocalLogLine, LocalResource, Reload
  * something that cannot run locally (an unbound Task, JSONata, an unsupported resource reference).
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const handedOver = options.dynamoDbLocal;
+  if (!handedOver) return startCloud(options);
+  try {
+    return await startCloud(options);
+  } catch (error) {
+    // A DynamoDB Local handed over is the cloud's to stop, also when the cloud never started.
+    await handedOver.then((dynamo) => dynamo.stop()).catch(() => {});
+    throw error;
+  }
+}
+
+async function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const unsupportedNode = unsupportedNodeMessage(process.versions.node);
   if (unsupportedNode) throw new LocalCloudStartError([unsupportedNode.trim()], 'Unsupported Node.js');
   const startedAt = Date.now();
@@ -77,6 +89,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const faultPlan = options.faults ?? faultPlanFromEnv();
   const log = (level: LocalLogLine['level'], message: string) =>
     onLog({ timestamp: Date.now(), source: 'cloud', level, message });
+  if (options.dynamoDbLocal && options.persist !== undefined) {
+    throw new Error(
+      'dynamoDbLocal cannot be combined with persist: a persisted cloud starts DynamoDB Local on its own folder',
+    );
+  }
   // Locked and checked before any engine opens the folder: a refused folder is left as it was.
   const persistence: LocalPersistence | undefined = options.persist
     ? await openLocalPersistence(options.persist)
@@ -89,11 +106,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log('debug', `${what} took ${Date.now() - startedAt} ms`);
       return value;
     });
-  const dynamoPromise = timed('DynamoDB Local start', () =>
-    startDynamoDbLocal({
-      onWarning: (message) => log('warn', message),
-      ...(persistence ? { dbPath: persistence.dir.dynamoDbDir } : {}),
-    }),
+  const dynamoPromise = timed(
+    'DynamoDB Local start',
+    () =>
+      options.dynamoDbLocal ??
+      startDynamoDbLocal({
+        onWarning: (message) => log('warn', message),
+        ...(persistence ? { dbPath: persistence.dir.dynamoDbDir } : {}),
+      }),
   );
   const assemblyPromise = timed('synth', () =>
     loadAssembly(options.app, options.synthCache ? new SynthCache(options.synthCache) : undefined),

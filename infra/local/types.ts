@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import type { DynamoDbLocal } from './dynamodb-local.js';
 import type { FaultKind, FaultPlan, FaultRule, InjectedFault } from './faults/fault-plan.js';
 import type { GatewayCall } from './gateway/authorization.js';
 import type { AwsShapedError } from './gateway/backend.js';
@@ -92,6 +93,13 @@ export interface LocalCloudOptions {
    * @default everything in memory: stopping the cloud loses it
    */
   readonly persist?: string;
+  /**
+   * An in-memory DynamoDB Local the caller began starting (`startDynamoDbLocal()`) before it loaded
+   * the rest of the cloud's modules: its JVM boots meanwhile. The cloud adopts it and stops it with
+   * itself, or when its own start fails. Not with `persist`, whose folder the cloud opens itself.
+   * @default the cloud starts its own
+   */
+  readonly dynamoDbLocal?: Promise<DynamoDbLocal>;
 }
 
 /** The kinds of resource the local cloud runs. */

@@ -106,3 +106,61 @@ describe('the local cloud process lifecycle', () => {
     expect(listeningAddresses(Number(new URL(endpoint).port))).toEqual([]);
   });
 });
+
+/** Processes whose environment carries `marker` (the JVM inherits the CLI's environment). */
+function processesMarked(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker) && alive(pid);
+      } catch {
+        return false;
+      }
+    });
+}
+
+describe('DynamoDB Local started ahead of the cloud', () => {
+  it('leaves no JVM behind when `local up` refuses the app after starting it early', async () => {
+    const marker = `STEPSAGA_LIFECYCLE_MARK=${process.pid}-${Date.now()}`;
+    const [name, value] = marker.split('=') as [string, string];
+    child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'infra/local/cli/main.ts', 'local', 'up', '--app', 'no-such-app.ts', '--port', '0'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [name]: value } },
+    );
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) stream?.on('data', (c: Buffer) => (output += c));
+    const code = await new Promise<number | null>((resolve) => child?.once('exit', resolve));
+    expect(code, output).toBe(2);
+    expect(output).toContain('The app command "no-such-app.ts"');
+    const deadline = Date.now() + 20_000;
+    while (processesMarked(marker).length > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(processesMarked(marker), 'a DynamoDB Local outlived the refused start').toEqual([]);
+  });
+
+  it('is refused with persist, and stopped', async () => {
+    const { startDynamoDbLocal } = await import('../../infra/local/dynamodb-local.js');
+    const { startLocalCloud } = await import('../../infra/local/index.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dynamo = await startDynamoDbLocal();
+    const dir = mkdtempSync(join(tmpdir(), 'stepsaga-handover-'));
+    try {
+      await expect(
+        startLocalCloud({ app: dir, persist: dir, dynamoDbLocal: Promise.resolve(dynamo) }),
+      ).rejects.toThrow(
+        'dynamoDbLocal cannot be combined with persist: a persisted cloud starts DynamoDB Local on its own folder',
+      );
+      const deadline = Date.now() + 20_000;
+      while (alive(dynamo.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(alive(dynamo.pid)).toBe(false);
+    } finally {
+      await dynamo.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { type Gateway, startGateway } from '../gateway/index.js';
 import { startLocalCloud } from '../index.js';
 import type { SynthCacheOptions } from '../synth-cache.js';
-import type { LocalCloud, LocalLogLine } from '../types.js';
+import type { LocalCloud, LocalCloudOptions, LocalLogLine } from '../types.js';
 import type { AppSource } from './load-app.js';
 
 export interface HostOptions {
@@ -24,6 +24,8 @@ export interface HostOptions {
   readonly iam?: 'enforce' | 'warn' | 'off';
   /** Folder to persist the cloud's state to (`--persist`). @default in memory */
   readonly persist?: string;
+  /** A DynamoDB Local already starting, for the cloud to adopt (see `LocalCloudOptions`). */
+  readonly dynamoDbLocal?: LocalCloudOptions['dynamoDbLocal'];
 }
 
 export interface HostedCloud {
@@ -46,6 +48,7 @@ export async function hostLocalCloud(options: HostOptions): Promise<HostedCloud>
     synthCache: options.synthCache,
     ...(options.iam ? { iam: options.iam } : {}),
     ...(options.persist !== undefined ? { persist: options.persist } : {}),
+    ...(options.dynamoDbLocal ? { dynamoDbLocal: options.dynamoDbLocal } : {}),
   });
   let gateway: Gateway;
   try {

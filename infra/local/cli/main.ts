@@ -154,16 +154,47 @@ async function localUp(values: {
 }): Promise<number> {
   if (values.timings) process.env[TIMINGS_VARIABLE] = '1';
   const began = Date.now();
-  // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
-  const [{ hostLocalCloud }, { planLocalApp }, { resourcesTable }] = await Promise.all([
-    import('./host.js'),
-    import('./app-source.js'),
-    import('./resources-table.js'),
-  ]);
   const port = parsePort(values.port);
-  const cached = !values['no-cache'];
-  out(values.app ? `Loading the CDK app from ${values.app} ...` : 'Synthesizing the CDK app of cdk.json ...');
-  const plan = await planLocalApp({ app: values.app, cwd: process.cwd(), cached });
+  // DynamoDB Local's JVM is the slowest engine to start: it boots while the rest of the cloud's
+  // modules load and the app is planned. A persisted cloud starts it on its own folder instead.
+  const dynamoDbLocal =
+    values.persist === undefined
+      ? import('../dynamodb-local.js').then(({ startDynamoDbLocal }) =>
+          startDynamoDbLocal({
+            onWarning: (message) =>
+              printLog({ timestamp: Date.now(), source: 'cloud', level: 'warn', message }, false),
+          }),
+        )
+      : undefined;
+  // Handled when the cloud adopts it; this only keeps an early failure from ending the process first.
+  dynamoDbLocal?.catch(() => {});
+  const abandonDynamoDbLocal = () => dynamoDbLocal?.then((d) => d.stop()).catch(() => {});
+  let imported: [
+    typeof import('./host.js'),
+    typeof import('./app-source.js'),
+    typeof import('./resources-table.js'),
+  ];
+  let plan: Awaited<ReturnType<typeof import('./app-source.js')['planLocalApp']>>;
+  try {
+    // Loaded on demand: the engines' modules are heavy and only `local up` needs them.
+    imported = await Promise.all([
+      import('./host.js'),
+      import('./app-source.js'),
+      import('./resources-table.js'),
+    ]);
+    out(
+      values.app ? `Loading the CDK app from ${values.app} ...` : 'Synthesizing the CDK app of cdk.json ...',
+    );
+    plan = await imported[1].planLocalApp({
+      app: values.app,
+      cwd: process.cwd(),
+      cached: !values['no-cache'],
+    });
+  } catch (error) {
+    await abandonDynamoDbLocal();
+    throw error;
+  }
+  const [{ hostLocalCloud }, , { resourcesTable }] = imported;
   out(`App: ${plan.description}`);
   out('Starting the local cloud (synth, DynamoDB Local, SQS emulator, state machines, functions) ...');
   // A signal during start-up must not kill the process before the engines can be stopped: that would
@@ -191,6 +222,7 @@ async function localUp(values: {
       allowedOrigins: listOption(values['allow-origin']),
       allowedHosts: listOption(values['allow-host']),
       ...(values['enforce-iam'] ? { iam: 'enforce' as const } : {}),
+      ...(dynamoDbLocal ? { dynamoDbLocal } : {}),
       onLog: (line) => printLog(line, values.verbose ?? false),
     });
   } finally {
