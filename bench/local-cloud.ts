@@ -566,24 +566,27 @@ async function main(): Promise<void> {
         s.cold.push(cold.readyMs);
         if (cold.synthMs !== undefined) s.coldSynth.push(cold.synthMs);
         note(`${tree.label}: cold ${(cold.readyMs / 1000).toFixed(2)} s (synth ${cold.synthMs} ms)`);
-        // A tree whose compiled CLI cannot start from the cache (it would need a TypeScript loader
-        // for the app) reports no figure rather than ending the run.
+        const warm = await localUp(tree, []);
+        await warm.stop();
+        s.warm.push(warm.readyMs);
+        // Throughput and memory are measured on the compiled CLI, the process `npx stepsaga local up`
+        // runs (the tsx variant adds a module-hooks thread of its own). A tree whose compiled CLI
+        // cannot start from the cache (it would need a TypeScript loader for the app) is measured
+        // through tsx instead, and reports no built-CLI start.
         const built = await localUp(tree, [], 'built').catch((error: Error) => {
           note(`${tree.label}: built CLI did not start: ${error.message.split('\n').slice(-3).join(' ')}`);
           return undefined;
         });
-        await built?.stop();
         if (built) s.warmBuilt.push(built.readyMs);
-        const warm = await localUp(tree, []);
-        s.warm.push(warm.readyMs);
+        const served = built ?? (await localUp(tree, []));
         try {
-          const result = await throughput(tree, warm, round);
+          const result = await throughput(tree, served, round);
           s.throughput.push(result);
           note(
             `${tree.label}: warm ${(warm.readyMs / 1000).toFixed(2)} s (built CLI ${built ? `${(built.readyMs / 1000).toFixed(2)} s` : 'n/a'}); raw ${result.raw.perSecond.toFixed(1)}/s, PlaceOrder ${result.placeOrder.perSecond.toFixed(1)}/s, RSS peak ${result.rssPeakMiB.toFixed(0)} MiB`,
           );
         } finally {
-          await warm.stop();
+          await served.stop();
         }
         if (!flags['skip-vitest']) {
           const v = await vitestStartup(tree);
