@@ -158,6 +158,31 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
     }
   });
 
+  it('starts from a TypeScript entry file given with --app, which the compiled CLI loads itself', async () => {
+    // bin/app.ts imports "../lib/shop-stack.js": only a TypeScript loader resolves that to the .ts file.
+    const local = await startLocalUp(app, ['--app', 'bin/app.ts', '--no-cache']);
+    try {
+      expect(local.output()).toMatch(/App: bin\/app\.ts/);
+      const succeeded = await run(
+        'npx',
+        [
+          'stepsaga',
+          'run',
+          'Checkout',
+          '--endpoint-url',
+          local.endpoint,
+          '--input',
+          '{"orderId":"o-3","sku":"sku-1","quantity":1,"amount":500}',
+        ],
+        { cwd: app },
+      );
+      expect(succeeded.output).toMatch(/ChargeWallet\s+succeeded/);
+      expect(succeeded.code).toBe(0);
+    } finally {
+      expect(await stopLocalUp(local.process)).toBe(0);
+    }
+  });
+
   it("passes the app's own vitest suite written with stepsaga/testing", async () => {
     const output = await runOk('npm', ['test'], { cwd: app });
     expect(output).toMatch(/Tests\s+2 passed/);

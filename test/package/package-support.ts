@@ -81,9 +81,11 @@ export function repositoryVersionOf(name: string): string {
  */
 export function startLocalUp(
   cwd: string,
+  extraArgs: readonly string[] = [],
 ): Promise<{ endpoint: string; process: ChildProcess; output: () => string }> {
   // The installed bin itself, not through npx: npx does not pass Ctrl-C on to the command it runs.
-  const child = spawn(join(cwd, 'node_modules', '.bin', 'stepsaga'), ['local', 'up', '--port', '0'], {
+  const args = ['local', 'up', '--port', '0', ...extraArgs];
+  const child = spawn(join(cwd, 'node_modules', '.bin', 'stepsaga'), args, {
     cwd,
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

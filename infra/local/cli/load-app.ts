@@ -20,6 +20,22 @@ function asApp(value: unknown, isApp: (x: unknown) => boolean): App | undefined 
   return undefined;
 }
 
+const TYPESCRIPT_ENTRY = /\.[cm]?tsx?$/;
+/** This module runs as TypeScript only when a TypeScript loader is active already (the CLI from source). */
+const LOADER_ACTIVE = TYPESCRIPT_ENTRY.test(new URL(import.meta.url).pathname);
+
+/**
+ * Imports the entry module. A TypeScript entry goes through tsx's scoped loader, so that the compiled
+ * CLI (`npx stepsaga`) can import `bin/app.ts` and the `.js` specifiers it uses for its own `.ts`
+ * files; tsx is loaded only here, so a synth-cache hit or a JavaScript entry never pays for it.
+ */
+async function importEntry(path: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(path).href;
+  if (LOADER_ACTIVE || !TYPESCRIPT_ENTRY.test(path)) return (await import(url)) as Record<string, unknown>;
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+}
+
 /**
  * Loads a CDK app entry module and returns how to build its app. The module should export a function
  * that builds the app and returns it (or `{ app }`): `createApp`, `buildApp`, a default export, or any
@@ -42,7 +58,7 @@ export async function loadAppSource(entry: string): Promise<AppSource> {
   process.env.CDK_OUTDIR = outdir;
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    module = await importEntry(path);
   } finally {
     if (previous === undefined) delete process.env.CDK_OUTDIR;
     else process.env.CDK_OUTDIR = previous;
