@@ -134,7 +134,7 @@ describe('DynamoDB Local started ahead of the cloud', () => {
     for (const stream of [child.stdout, child.stderr]) stream?.on('data', (c: Buffer) => (output += c));
     const code = await new Promise<number | null>((resolve) => child?.once('exit', resolve));
     expect(code, output).toBe(2);
-    expect(output).toContain('The app command "no-such-app.ts"');
+    expect(output).toContain('The app entry "no-such-app.ts" does not exist');
     const deadline = Date.now() + 20_000;
     while (processesMarked(marker).length > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));

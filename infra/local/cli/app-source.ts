@@ -48,6 +48,13 @@ export async function planLocalApp(options: {
         description: app,
       };
     }
+    // "bin/app.ts" names a file, "npx tsx bin/app.ts" a command: a missing file is a typo, and run
+    // as a command it would only fail later with the shell's "not found".
+    if (!/\s/.test(app.trim()) && IMPORTABLE_ENTRY.has(extname(path))) {
+      throw new CliUsageError(
+        `The app entry "${app}" does not exist (resolved to ${path}). Pass --app <entry file | "command" | cloud assembly folder>.`,
+      );
+    }
     const fromProject = readCdkProject(cwd);
     return commandPlan({ root: resolve(cwd), app, context: fromProject?.context ?? {} }, cached);
   }
