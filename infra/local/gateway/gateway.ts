@@ -126,6 +126,7 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
   const host = options.host ?? '127.0.0.1';
   const agent = createEngineAgent();
   const scope = { region: backend.region, accessKeyId: options.engineAccessKeyId ?? 'local' };
+  const arns = dynamoDbArnRewriter(backend.region);
   const consoleServer =
     options.console !== false && backend.resources
       ? new ConsoleServer(backend, () => `http://${host}:${port}`)
@@ -209,7 +210,6 @@ export async function startGateway(backend: GatewayBackend, options: GatewayOpti
         case 'DynamoDBStreams_20120810': {
           const api = service === 'DynamoDB_20120810' ? 'dynamodb' : 'dynamodb-streams';
           if (!authorized(api, operation, () => requestObject(body))) return;
-          const arns = dynamoDbArnRewriter(backend.region);
           const answer = await forward(req, arns.toEngine(body), {
             agent,
             engine: backend.dynamoDbEndpoint,
