@@ -47,6 +47,11 @@ export interface SynthCacheKeyOptions {
 }
 
 const SOURCE_EXTENSIONS = /\.(ts|tsx|mts|cts|js|mjs|cjs|json)$/;
+/**
+ * Test files by the naming every test runner uses. No CDK app or handler is built from one, and
+ * editing a test must not cost the suite a fresh synth on its next run.
+ */
+const TEST_FILE = /\.(test|spec)\.[cm]?[jt]sx?$/;
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'cdk.out', '.stepsaga', 'coverage', '.cache']);
 const CONSTRUCT_PATHS_FILE = 'stepsaga-construct-paths.json';
 const ENVIRONMENT_FILE = 'stepsaga-environment-read.json';
@@ -54,13 +59,18 @@ const ENVIRONMENT_FILE = 'stepsaga-environment-read.json';
 const VOLATILE_VARIABLES = /^(PWD|OLDPWD|SHLVL|_|INIT_CWD|COLUMNS|LINES|TERM.*|VITEST.*|npm_.*|CDK_OUTDIR)$/;
 const LAST_USED_FILE = 'stepsaga-last-used';
 
-function sourceFiles(root: string, dir: string, found: string[]): void {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name) && !entry.name.startsWith('cdk.out'))
-        sourceFiles(root, join(dir, entry.name), found);
-    } else if (entry.isFile() && SOURCE_EXTENSIONS.test(entry.name)) {
-      found.push(relative(root, join(dir, entry.name)));
+function sourceFiles(root: string, dir: string, found: string[], entry?: string): void {
+  for (const item of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, item.name);
+    if (item.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(item.name) && !item.name.startsWith('cdk.out'))
+        sourceFiles(root, path, found, entry);
+    } else if (
+      item.isFile() &&
+      SOURCE_EXTENSIONS.test(item.name) &&
+      (!TEST_FILE.test(item.name) || path === entry)
+    ) {
+      found.push(relative(root, path));
     }
   }
 }
@@ -76,13 +86,14 @@ function packageRootOf(file: string): string {
 const isInside = (path: string, root: string) => path === root || path.startsWith(root + sep);
 
 /**
- * The cache key: the project's source files (names and content), CDK_* settings and the Node
- * version, plus the sources of an entry file outside the project and of any other source roots.
+ * The cache key: the project's source files (names and content) except test files other than the
+ * entry, CDK_* settings and the Node version, plus the sources of an entry file outside the project and of any other source roots.
  * Environment variables the app reads are not in it: {@link SynthCache} records those per
  * assembly and checks their values at lookup.
  */
 export function synthCacheKey(name: string, projectRoot: string, options: SynthCacheKeyOptions = {}): string {
   const root = resolve(projectRoot);
+  const entry = options.entry ? resolve(root, options.entry) : undefined;
   const roots = [root];
   if (options.entry && !isInside(resolve(root, options.entry), root)) {
     roots.push(packageRootOf(resolve(root, options.entry)));
@@ -98,7 +109,7 @@ export function synthCacheKey(name: string, projectRoot: string, options: SynthC
   }
   for (const sourceRoot of roots) {
     const files: string[] = [];
-    sourceFiles(sourceRoot, sourceRoot, files);
+    sourceFiles(sourceRoot, sourceRoot, files, entry);
     files.sort();
     hash.update(`root ${sourceRoot === root ? '.' : sourceRoot}\n`);
     for (const file of files) {

@@ -38,6 +38,26 @@ describe('the synth cache key', () => {
     expect(cache.key()).not.toBe(synthCacheKey(entry, work));
   });
 
+  it('leaves test files out, unless the app entry is one', () => {
+    const root = project(scratch(), {
+      'package.json': '{}',
+      'lib/app.ts': 'export const size = 1;',
+      'test/app.test.ts': 'it("a", () => {});',
+      'test/stack.spec.mts': 'it("b", () => {});',
+      'test/app-inline.test.ts': 'export const inline = 1;',
+    });
+    const before = synthCacheKey('lib/app.ts', root, { entry: 'lib/app.ts' });
+    project(root, { 'test/app.test.ts': 'it("a, edited", () => {});', 'test/stack.spec.mts': '' });
+    expect(synthCacheKey('lib/app.ts', root, { entry: 'lib/app.ts' })).toBe(before);
+    project(root, { 'lib/app.ts': 'export const size = 2;' });
+    expect(synthCacheKey('lib/app.ts', root, { entry: 'lib/app.ts' })).not.toBe(before);
+    // An app built in a test file names that file as its entry, which keeps it in the key.
+    const entry = 'test/app-inline.test.ts';
+    const inline = synthCacheKey(entry, root, { entry });
+    project(root, { [entry]: 'export const inline = 2;' });
+    expect(synthCacheKey(entry, root, { entry })).not.toBe(inline);
+  });
+
   it('serves an assembly only while the variables the app read keep their values', async () => {
     const root = project(scratch(), { 'package.json': '{}' });
     const assembly = project(join(root, 'cdk.out'), { 'manifest.json': '{"artifacts":{}}' });
