@@ -87,7 +87,8 @@ const isInside = (path: string, root: string) => path === root || path.startsWit
 
 /**
  * The cache key: the project's source files (names and content) except test files other than the
- * entry, CDK_* settings and the Node version, plus the sources of an entry file outside the project and of any other source roots.
+ * entry, CDK_* settings and the Node version, plus the sources of an entry file outside the project
+ * and of any other source roots.
  * Environment variables the app reads are not in it: {@link SynthCache} records those per
  * assembly and checks their values at lookup.
  */
@@ -95,9 +96,7 @@ export function synthCacheKey(name: string, projectRoot: string, options: SynthC
   const root = resolve(projectRoot);
   const entry = options.entry ? resolve(root, options.entry) : undefined;
   const roots = [root];
-  if (options.entry && !isInside(resolve(root, options.entry), root)) {
-    roots.push(packageRootOf(resolve(root, options.entry)));
-  }
+  if (entry && !isInside(entry, root)) roots.push(packageRootOf(entry));
   for (const extra of options.sourceRoots ?? []) {
     const dir = resolve(root, extra);
     if (!roots.some((r) => isInside(dir, r))) roots.push(dir);

@@ -40,6 +40,10 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
     ]);
   });
 
+  /** `npx stepsaga run Checkout` against a running `local up`, from the app's folder. */
+  const runCheckout = (endpoint: string, input: string) =>
+    run('npx', ['stepsaga', 'run', 'Checkout', '--endpoint-url', endpoint, '--input', input], { cwd: app });
+
   afterAll(() => {
     if (app) rmSync(app, { recursive: true, force: true });
   });
@@ -122,33 +126,15 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
   it('runs a saga to success and one to compensation on `stepsaga local up` found through cdk.json', async () => {
     const local = await startLocalUp(app);
     try {
-      const succeeded = await run(
-        'npx',
-        [
-          'stepsaga',
-          'run',
-          'Checkout',
-          '--endpoint-url',
-          local.endpoint,
-          '--input',
-          '{"orderId":"o-1","sku":"sku-1","quantity":1,"amount":500}',
-        ],
-        { cwd: app },
+      const succeeded = await runCheckout(
+        local.endpoint,
+        '{"orderId":"o-1","sku":"sku-1","quantity":1,"amount":500}',
       );
       expect(succeeded.output).toMatch(/ChargeWallet\s+succeeded/);
       expect(succeeded.code).toBe(0);
-      const compensated = await run(
-        'npx',
-        [
-          'stepsaga',
-          'run',
-          'Checkout',
-          '--endpoint-url',
-          local.endpoint,
-          '--input',
-          '{"orderId":"o-2","sku":"sku-1","quantity":1,"amount":50000}',
-        ],
-        { cwd: app },
+      const compensated = await runCheckout(
+        local.endpoint,
+        '{"orderId":"o-2","sku":"sku-1","quantity":1,"amount":50000}',
       );
       expect(compensated.output).toMatch(/Compensate ReserveStock\s+compensated/);
       expect(compensated.output).toMatch(/FAILED\s+SagaCompensated/);
@@ -163,18 +149,9 @@ describe('stepsaga installed from its tarball into a new CDK app', () => {
     const local = await startLocalUp(app, ['--app', 'bin/app.ts', '--no-cache']);
     try {
       expect(local.output()).toMatch(/App: bin\/app\.ts/);
-      const succeeded = await run(
-        'npx',
-        [
-          'stepsaga',
-          'run',
-          'Checkout',
-          '--endpoint-url',
-          local.endpoint,
-          '--input',
-          '{"orderId":"o-3","sku":"sku-1","quantity":1,"amount":500}',
-        ],
-        { cwd: app },
+      const succeeded = await runCheckout(
+        local.endpoint,
+        '{"orderId":"o-3","sku":"sku-1","quantity":1,"amount":500}',
       );
       expect(succeeded.output).toMatch(/ChargeWallet\s+succeeded/);
       expect(succeeded.code).toBe(0);
