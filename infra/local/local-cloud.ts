@@ -311,9 +311,17 @@ async function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
     }
   };
   const serviceEndpoints: Record<string, string> = {};
-  /** With IAM on, the internal endpoint every DynamoDB and SQS call of a function goes through. */
-  let viaGateway: string | undefined;
+  /**
+   * Where a function's DynamoDB and SQS calls go, decided when a worker starts. Under `enforce` they
+   * go through the internal endpoint, which evaluates each against the function's role and refuses
+   * it there. Otherwise they go straight to the engines (a proxy hop costs more CPU than the engine
+   * call itself); under `warn` the worker reports each request and it is evaluated on the side.
+   */
+  const throughGateway = (): string | undefined =>
+    (iam?.mode ?? iamMode) === 'enforce' ? internalGateway?.endpoint : undefined;
+  const unqualified = (arn: string) => arn.split(':').slice(0, 7).join(':');
   function baseEnvironment(config: LocalFunctionConfig): Record<string, string> {
+    const viaGateway = throughGateway();
     return {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
@@ -322,7 +330,7 @@ async function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
       AWS_DEFAULT_REGION: region,
       // One key per function with IAM on: the endpoint tells the function's role by it. Every
       // version of a function runs with the function's role, so the key names the unqualified ARN.
-      AWS_ACCESS_KEY_ID: viaGateway ? accessKeyFor(config.arn.split(':').slice(0, 7).join(':')) : 'local',
+      AWS_ACCESS_KEY_ID: viaGateway ? accessKeyFor(unqualified(config.arn)) : 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SESSION_TOKEN: 'local',
       AWS_LAMBDA_FUNCTION_NAME: config.name,
@@ -345,10 +353,23 @@ async function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   /** Published versions by the template resource that published them, kept across reloads. */
   const versionsByKey = new Map<string, { name: string; version: string; arn: string }>();
   const localFunction = (config: LocalFunctionConfig) =>
-    new LocalFunction(viaGateway ? queueUrlsVia(config, fauxqs.address, viaGateway) : config, {
+    new LocalFunction(config, {
       maxWorkers: options.maxConcurrencyPerFunction ?? 2,
       onLog,
       baseEnvironment: (c) => baseEnvironment(c),
+      functionEnvironment: (c) => {
+        const viaGateway = throughGateway();
+        return viaGateway ? queueUrlsVia(c.environment, fauxqs.address, viaGateway) : c.environment;
+      },
+      observedEnginePorts: () =>
+        (iam?.mode ?? iamMode) === 'warn'
+          ? Object.fromEntries([
+              [new URL(dynamo.endpoint).port, 'dynamodb' as const],
+              ...(faultProxy ? [[new URL(faultProxy.endpoint).port, 'dynamodb' as const]] : []),
+              [new URL(fauxqs.address).port, 'sqs' as const],
+            ])
+          : undefined,
+      onEngineCall: (c, call) => iam?.observeEngineCall(unqualified(c.arn), call),
       ...(options.functionEnvironment ? { environmentOverrides: options.functionEnvironment } : {}),
     });
   const pollers: Array<{ stop(): Promise<void> }> = [];
@@ -407,7 +428,6 @@ async function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
     for (const service of ['sfn', 'lambda', 'default'] as const) {
       serviceEndpoints[service] = internalGateway.endpoint;
     }
-    viaGateway = iamMode !== 'off' ? internalGateway.endpoint : undefined;
     const entries: ProvisionEntry[] = [];
     const notEmulated: Array<{ type: string; where: string }> = [];
     for (const stack of assembly.stacks) {
@@ -733,7 +753,10 @@ async function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
           `setIamMode switches between 'warn' and 'enforce' only, got ${JSON.stringify(mode)}; IAM was ${iamMode} at start ` +
             '(whether it is on decides how functions reach the engines, so it cannot change while running)',
         );
+      if (iam.mode === mode) return;
       iam.mode = mode;
+      // Calls are refused only on the way through the internal endpoint: workers restart routed anew.
+      for (const fn of lambda.functions()) fn.recycle();
     },
     authorizeRequest: (call) => iam?.authorizeRequest(call),
     startupMs,
@@ -783,18 +806,21 @@ const CREATED_ON_RELOAD = new Set(['AWS::DynamoDB::Table', 'AWS::DynamoDB::Globa
  * The SQS SDK sends a request to the host of the queue URL it is given, whatever its endpoint: a
  * function's queue URLs name the endpoint that evaluates IAM instead of the emulator.
  */
-function queueUrlsVia(config: LocalFunctionConfig, emulator: string, endpoint: string): LocalFunctionConfig {
+function queueUrlsVia(
+  environment: Readonly<Record<string, string>>,
+  emulator: string,
+  endpoint: string,
+): Record<string, string> {
   // The emulator names queues by host names of its own (`sqs.<region>.localhost:<port>`): any URL
   // on its port is one of its queues.
   const port = new URL(emulator).port;
-  const environment = Object.fromEntries(
-    Object.entries(config.environment).map(([name, value]) => {
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => {
       if (!/^http:\/\/[^/]+:\d+\/\d{12}\/[^/]+$/.test(value)) return [name, value];
       const url = new URL(value);
       return [name, url.port === port ? `${endpoint}${url.pathname}` : value];
     }),
   );
-  return { ...config, environment };
 }
 
 async function stopEngines(engines: PromiseSettledResult<DynamoDbLocal | FauxqsServer>[]): Promise<void> {

@@ -180,6 +180,44 @@ describe('the IAM model of an app, read from its template', () => {
     expect(warnings().filter((w) => w.includes('dynamodb:PutItem'))).toHaveLength(1);
   });
 
+  it("judges the requests a function's worker reports on its way to an engine: JSON, query protocol and DynamoDB Local's ARNs", () => {
+    const { iam, warnings } = localIam('warn');
+    // A query-protocol SendMessage names its queue in the path only: granted, so nothing is said.
+    iam.observeEngineCall(FN, {
+      api: 'sqs',
+      target: '',
+      path: `/${ACCOUNT}/App-Jobs`,
+      body: 'Action=SendMessage&MessageBody=hi&Version=2012-11-05',
+    });
+    iam.observeEngineCall(FN, {
+      api: 'sqs',
+      target: '',
+      path: `/${ACCOUNT}/App-Jobs`,
+      body: 'Action=ReceiveMessage&Version=2012-11-05',
+    });
+    // A table ARN as DynamoDB Local answers it is judged as the table's ARN in the cloud's region.
+    iam.observeEngineCall(FN, {
+      api: 'dynamodb',
+      target: 'DynamoDB_20120810.TransactWriteItems',
+      path: '/',
+      body: JSON.stringify({
+        TransactItems: [
+          { Put: { TableName: `arn:aws:dynamodb:ddblocal:${ACCOUNT}:table/Orders`, Item: {} } },
+        ],
+      }),
+    });
+    iam.observeEngineCall(FN, {
+      api: 'dynamodb',
+      target: 'DynamoDBStreams_20120810.GetRecords',
+      path: '/',
+      body: JSON.stringify({ ShardIterator: 'x' }),
+    });
+    expect(warnings().slice(1)).toEqual([
+      `IAM: role App/WorkerRole (WorkerRole) of function App-Worker may not perform sqs:ReceiveMessage on ${QUEUE}: no identity-based policy of the role allows it: grant sqs:ReceiveMessage on ${QUEUE} to the role; on AWS this call fails with AccessDeniedException (run with --enforce-iam, or iam: "enforce", to fail it locally too)`,
+      `IAM: role App/WorkerRole (WorkerRole) of function App-Worker may not perform dynamodb:PutItem on arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Orders: no identity-based policy of the role allows it: grant dynamodb:PutItem on arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/Orders to the role; on AWS this call fails with AccessDeniedException (run with --enforce-iam, or iam: "enforce", to fail it locally too)`,
+    ]);
+  });
+
   it('EventBridge may invoke the function for the rule its Lambda permission names, and no other', () => {
     const { iam, warnings } = localIam('enforce');
     expect(

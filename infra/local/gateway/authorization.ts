@@ -28,9 +28,9 @@ export function accessKeyIdOf(authorization: string | string[] | undefined): str
 }
 
 /** A JSON body as an object; anything else (malformed, not an object) as an empty one. */
-export function requestObject(body: Buffer): Record<string, unknown> {
+export function requestObject(body: Buffer | string): Record<string, unknown> {
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    const parsed = JSON.parse(typeof body === 'string' ? body : body.toString('utf8')) as unknown;
     return parsed && typeof parsed === 'object' && !Array.isArray(parsed)
       ? (parsed as Record<string, unknown>)
       : {};

@@ -1,5 +1,6 @@
-import type { GatewayCall } from '../gateway/authorization.js';
+import { type GatewayCall, requestObject } from '../gateway/authorization.js';
 import type { AwsShapedError } from '../gateway/backend.js';
+import type { EngineCall } from '../lambda/local-function.js';
 import type { TaskRun } from '../stepfunctions/integrations.js';
 import type { TaskFailure } from '../stepfunctions/task-failure.js';
 import type { LocalLogLine, LocalResource } from '../types.js';
@@ -82,6 +83,42 @@ export class LocalIam {
       return execution ? machineOfExecution(execution) : undefined;
     });
     return this.authorizer.authorize(caller, calls);
+  }
+
+  /**
+   * For a request a function sent straight to an engine (IAM in warn mode): evaluates it with the
+   * function's role, which warns about a missing grant. The request is already on its way.
+   */
+  observeEngineCall(functionArn: string, call: EngineCall): void {
+    const caller = this.authorizer.functionCaller(functionArn);
+    if (!caller) return;
+    // Table ARNs a function got back from DynamoDB Local name its `ddblocal` region.
+    const body = call.body.includes(':ddblocal:')
+      ? call.body.replaceAll('arn:aws:dynamodb:ddblocal:', `arn:aws:dynamodb:${this.input.region}:`)
+      : call.body;
+    const dot = call.target.indexOf('.');
+    if (dot > 0) {
+      const service = call.target.slice(0, dot);
+      const api = service === 'DynamoDBStreams_20120810' ? 'dynamodb-streams' : call.api;
+      const calls = gatewayCalls(
+        this.scope,
+        api,
+        call.target.slice(dot + 1),
+        requestObject(body),
+        () => undefined,
+      );
+      this.authorizer.authorize(caller, calls);
+      return;
+    }
+    if (call.api !== 'sqs') return;
+    // The query protocol: form parameters, the queue in the path when the body does not name it.
+    const params = Object.fromEntries(new URLSearchParams(body));
+    const queue = call.path.split('?')[0] ?? '';
+    const request = params.QueueUrl || queue === '/' ? params : { ...params, QueueUrl: queue };
+    this.authorizer.authorize(
+      caller,
+      gatewayCalls(this.scope, 'sqs', params.Action ?? '', request, () => undefined),
+    );
   }
 
   /**

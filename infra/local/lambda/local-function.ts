@@ -64,6 +64,8 @@ interface Pending {
 
 interface Slot {
   readonly worker: Worker;
+  /** The {@link LocalFunction.recycle} count when the worker started: older ones are not reused. */
+  readonly generation: number;
   current?: Pending;
   dead: boolean;
   /** True once the handler module has loaded (the init phase is over). */
@@ -74,9 +76,31 @@ export interface LocalFunctionRuntime {
   readonly maxWorkers: number;
   /** Environment every worker gets before the function's own variables (endpoints, credentials). */
   baseEnvironment(config: LocalFunctionConfig): Record<string, string>;
+  /** The function's own variables as a worker gets them. @default `config.environment` */
+  functionEnvironment?(config: LocalFunctionConfig): Readonly<Record<string, string>>;
   /** Environment every worker gets after the function's own variables, overriding them. */
   readonly environmentOverrides?: Readonly<Record<string, string>>;
   readonly onLog: (line: LocalLogLine) => void;
+  /**
+   * Ports of the engines (by port, `dynamodb` or `sqs`) whose requests a worker reports through
+   * `onEngineCall`, read when a worker starts; undefined reports nothing.
+   */
+  observedEnginePorts?(): Readonly<Record<string, EngineApi>> | undefined;
+  /** A request a worker's SDK client sent straight to an engine, reported before it was sent. */
+  onEngineCall?(config: LocalFunctionConfig, call: EngineCall): void;
+}
+
+/** The engines whose requests a worker can report. */
+export type EngineApi = 'dynamodb' | 'sqs';
+
+/** One request of a function to an engine, as the worker saw it leave. */
+export interface EngineCall {
+  readonly api: EngineApi;
+  /** The `X-Amz-Target` header; empty for a query-protocol (form-encoded) request. */
+  readonly target: string;
+  /** The request's path and query. */
+  readonly path: string;
+  readonly body: string;
 }
 
 /**
@@ -89,6 +113,7 @@ export class LocalFunction {
   private readonly waiting: Array<(slot: Slot) => void> = [];
   private stopped = false;
   private retiring?: { resolve(): void; done: Promise<void> };
+  private generation = 0;
 
   constructor(
     readonly config: LocalFunctionConfig,
@@ -104,8 +129,12 @@ export class LocalFunction {
     }
   }
 
-  /** Ends idle workers, so that the next invocation cold-starts with the current environment. */
+  /**
+   * Ends idle workers, and busy ones once their invocation is over, so that the next invocation
+   * cold-starts with the current environment.
+   */
   recycle(): void {
+    this.generation += 1;
     for (const slot of this.idle.splice(0)) this.kill(slot);
   }
 
@@ -146,6 +175,7 @@ export class LocalFunction {
   }
 
   private release(slot: Slot): void {
+    if (!slot.dead && slot.generation !== this.generation) this.kill(slot);
     const usable = slot.dead ? undefined : slot;
     const next = this.waiting.shift();
     if (next) {
@@ -167,7 +197,7 @@ export class LocalFunction {
   private spawn(): Slot {
     const env = {
       ...this.runtime.baseEnvironment(this.config),
-      ...this.config.environment,
+      ...(this.runtime.functionEnvironment?.(this.config) ?? this.config.environment),
       ...this.runtime.environmentOverrides,
     };
     const worker = new Worker(WORKER_SOURCE, {
@@ -178,6 +208,7 @@ export class LocalFunction {
         handler: this.config.handler,
         runtimeModuleBases: RUNTIME_MODULE_BASES,
         runtimeModulePrefixes: RUNTIME_PROVIDED_MODULE_PREFIXES,
+        observedPorts: this.runtime.observedEnginePorts?.(),
       },
       stdout: true,
       stderr: true,
@@ -187,7 +218,7 @@ export class LocalFunction {
       // that survives a request. The old generation, what a handler keeps, is left unbounded.
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
-    const slot: Slot = { worker, dead: false, initialized: false };
+    const slot: Slot = { worker, generation: this.generation, dead: false, initialized: false };
     this.slots.add(slot);
     worker.unref();
     for (const [stream, level] of [
@@ -196,7 +227,11 @@ export class LocalFunction {
     ] as const) {
       createInterface({ input: stream }).on('line', (line) => this.log(slot, line, level));
     }
-    worker.on('message', (message: WorkerAnswer) => {
+    worker.on('message', (message: WorkerAnswer | { readonly engineCall: EngineCall }) => {
+      if ('engineCall' in message) {
+        this.runtime.onEngineCall?.(this.config, message.engineCall);
+        return;
+      }
       const pending = slot.current;
       if (!pending || message.id !== pending.requestId) return;
       if ('phase' in message) {

@@ -27,6 +27,7 @@ const { existsSync, readFileSync } = require('node:fs');
 const path = require('node:path');
 const nodeModule = require('node:module');
 const dns = require('node:dns');
+const { ClientRequest } = require('node:http');
 
 const { fileURLToPath } = require('node:url');
 const codeDir = path.resolve(workerData.codeDir);
@@ -86,6 +87,48 @@ if (typeof nodeModule.registerHooks === 'function') {
       }
     },
   });
+}
+
+// With IAM in warn mode a function's DynamoDB and SQS clients reach the engines directly, without
+// a proxy hop; each request to an engine is reported to the cloud, which evaluates it against the
+// function's role and warns about a missing grant. A report is posted before the request is sent,
+// so it reaches the cloud before the invocation's answer does. The SDK writes a request's body
+// through ClientRequest.write/end, the only place the body of any client's request can be seen.
+if (workerData.observedPorts) observeEngineCalls(workerData.observedPorts);
+function observeEngineCalls(ports) {
+  const chunks = Symbol('engine request body');
+  const engineApi = (request) => {
+    const host = request.getHeader('host');
+    const port = typeof host === 'string' ? host.slice(host.lastIndexOf(':') + 1) : '';
+    return ports[port];
+  };
+  const asBuffer = (chunk, encoding) =>
+    typeof chunk === 'string' ? Buffer.from(chunk, typeof encoding === 'string' ? encoding : 'utf8') : Buffer.from(chunk);
+  const { write, end } = ClientRequest.prototype;
+  ClientRequest.prototype.write = function (chunk, encoding) {
+    if (chunk != null && typeof chunk !== 'function' && engineApi(this)) (this[chunks] ??= []).push(asBuffer(chunk, encoding));
+    return write.apply(this, arguments);
+  };
+  ClientRequest.prototype.end = function (chunk, encoding) {
+    const api = engineApi(this);
+    if (api) {
+      try {
+        const parts = this[chunks] ?? [];
+        if (chunk != null && typeof chunk !== 'function') parts.push(asBuffer(chunk, encoding));
+        parentPort.postMessage({
+          engineCall: {
+            api,
+            target: this.getHeader('x-amz-target') ?? '',
+            path: this.path,
+            body: Buffer.concat(parts).toString('utf8'),
+          },
+        });
+      } catch {
+        // A body that cannot be read is sent unevaluated rather than failing the function's call.
+      }
+    }
+    return end.apply(this, arguments);
+  };
 }
 
 const insideCodeDir = (file) => file === codeDir || file.startsWith(codeDir + path.sep);
