@@ -328,9 +328,11 @@ async function startCloud(options: LocalCloudOptions): Promise<LocalCloud> {
       LANG: 'en_US.UTF-8',
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
-      // One key per function with IAM on: the endpoint tells the function's role by it. Every
-      // version of a function runs with the function's role, so the key names the unqualified ARN.
-      AWS_ACCESS_KEY_ID: viaGateway ? accessKeyFor(unqualified(config.arn)) : 'local',
+      // With IAM on, the endpoint tells a function's calls (to Step Functions, Lambda, SNS and
+      // EventBridge always, to DynamoDB and SQS under enforce) by this key, one per function; every
+      // version runs with the function's role, so the key names the unqualified ARN. The engines
+      // ignore it: DynamoDB Local keeps one database for every key (-sharedDb).
+      AWS_ACCESS_KEY_ID: iamMode !== 'off' ? accessKeyFor(unqualified(config.arn)) : 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_SESSION_TOKEN: 'local',
       AWS_LAMBDA_FUNCTION_NAME: config.name,

@@ -26,7 +26,7 @@ import { engineClients, eventually, getItem, historyOf } from '../support/local-
  * the order events queue (an SDK call of a function). Built from the cached synthesis (no second
  * synth): its templates are copied and edited, its bundled assets linked.
  */
-async function assemblyWithoutTwoGrants(): Promise<{ directory: string }> {
+async function assemblyWithoutThreeGrants(): Promise<{ directory: string }> {
   const cached = await loadAssembly(() => buildExampleApp().app, new SynthCache({ name: 'infra/app.ts' }));
   const directory = mkdtempSync(join(tmpdir(), 'stepsaga-iam-'));
   for (const name of readdirSync(cached.directory)) {
@@ -40,7 +40,16 @@ async function assemblyWithoutTwoGrants(): Promise<{ directory: string }> {
   };
   let removed = '';
   let relayGrant = false;
+  let notifierGrant = false;
   for (const [id, resource] of Object.entries(template.Resources)) {
+    // The outcome notifier invokes its target function through the cloud's endpoint (Lambda), not
+    // an engine: its calls are evaluated there under warn as well as enforce.
+    if (resource.Type === 'AWS::IAM::Policy' && id.startsWith('OrderOutcomesRoleDefaultPolicy')) {
+      const document = resource.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> };
+      const before = document.Statement.length;
+      document.Statement = document.Statement.filter((s) => s.Action !== 'lambda:InvokeFunction');
+      notifierGrant = document.Statement.length === before - 1;
+    }
     if (resource.Type === 'AWS::IAM::Policy' && id.startsWith('EventsFromInventoryRoleDefaultPolicy')) {
       const document = resource.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> };
       const before = document.Statement.length;
@@ -68,7 +77,7 @@ async function assemblyWithoutTwoGrants(): Promise<{ directory: string }> {
       });
     }
   }
-  if (!removed || !relayGrant)
+  if (!removed || !relayGrant || !notifierGrant)
     throw new Error('the grants this test removes are no longer in the example app: update this test');
   writeFileSync(file, JSON.stringify(template));
   return { directory };
@@ -99,12 +108,12 @@ async function seed(cloud: LocalCloud): Promise<void> {
   );
 }
 
-async function placeOrder(cloud: LocalCloud, orderId: string) {
+async function placeOrder(cloud: LocalCloud, orderId: string, quantity = 2) {
   const saga = resource(cloud, 'stateMachine', 'PlaceOrder');
   const { executionArn } = (await cloud.stepFunctions.call('StartExecution', {
     stateMachineArn: saga.arn,
     name: orderId,
-    input: JSON.stringify({ orderId, customerId: 'alice', sku: 'WIDGET', quantity: 2, amount: 1_000 }),
+    input: JSON.stringify({ orderId, customerId: 'alice', sku: 'WIDGET', quantity, amount: 1_000 }),
   })) as { executionArn: string };
   // A parked saga waits for an operator; abandoning it ends the execution.
   return {
@@ -113,7 +122,7 @@ async function placeOrder(cloud: LocalCloud, orderId: string) {
   };
 }
 
-describe('IAM on the local cloud: the example app without two of its grants', () => {
+describe('IAM on the local cloud: the example app without three of its grants', () => {
   let assembly: { directory: string };
   const logs: LocalLogLine[] = [];
   let cloud: LocalCloud | undefined;
@@ -139,7 +148,7 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
   };
 
   beforeAll(async () => {
-    assembly = await assemblyWithoutTwoGrants();
+    assembly = await assemblyWithoutThreeGrants();
     cloud = await startLocalCloud({
       app: assembly.directory,
       retryIntervalDivisor: 200,
@@ -166,8 +175,23 @@ describe('IAM on the local cloud: the example app without two of its grants', ()
     expect(relay.message).toContain(
       `of function ${relay.relay.name} may not perform sqs:SendMessage on ${relay.queue}: no identity-based policy`,
     );
+    // More than the stock: the saga compensates, and its outcome goes to the notifier.
+    const refused = await placeOrder(local, 'iam-warn-3', 1_000);
+    expect(refused.done.status).toBe('FAILED');
+    const notifier = resource(local, 'function', 'OrderOutcomesFunction');
+    const outcomeLog = resource(local, 'function', 'OutcomeLogFunction');
+    const notifierWarning = await eventually(
+      async () => iamWarnings().find((w) => w.message.includes(`of function ${notifier.name} `)),
+      30_000,
+      'the notifier warning',
+    );
+    expect(notifierWarning.message).toContain(
+      `of function ${notifier.name} may not perform lambda:InvokeFunction on ${outcomeLog.arn}: no identity-based policy`,
+    );
     // One warning per missing grant, however many calls lacked it; nothing else is missing.
-    const warnings = iamWarnings().filter((w) => w.message !== relay.message);
+    const warnings = iamWarnings().filter(
+      (w) => w.message !== relay.message && w.message !== notifierWarning.message,
+    );
     expect(warnings).toHaveLength(1);
     const [message] = warnings.map((w) => w.message);
     expect(message).toMatch(/^IAM: role StepsagaExample\/(PlaceOrderRole[A-Z0-9]+) \(\1\) of state machine /);
