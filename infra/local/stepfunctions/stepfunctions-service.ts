@@ -562,6 +562,7 @@ export class StepFunctionsService implements LocalService {
     // A resumed state that had been given a token reads it again.
     let pendingToken: string | undefined = resume.token;
     const tokens = this.deps.tokens;
+    if (resume.token) tokens.reissue(resume.token, arn);
     const recorder = machine.type === 'STANDARD' ? this.deps.recorder : undefined;
     const context = {
       Execution: {
@@ -577,11 +578,7 @@ export class StepFunctionsService implements LocalService {
       // handler is called in the same synchronous run, which takes the token.
       Task: {
         get Token(): string {
-          if (pendingToken === undefined) {
-            pendingToken = tokens.issue();
-            // Written before the token leaves (in the task's request), so that it stays valid across a restart.
-            recorder?.token(arn, pendingToken, history.events.length);
-          }
+          pendingToken ??= tokens.issue(arn);
           return pendingToken;
         },
       },
@@ -599,6 +596,10 @@ export class StepFunctionsService implements LocalService {
         pendingToken = undefined;
         // Let the history catch up with the interpreter's events (TaskStateEntered) first.
         await new Promise((resolve) => setImmediate(resolve));
+        // Written before the token leaves (in the task's request), so that it stays valid across a
+        // restart, and after this state's TaskStateEntered, which is how a restart finds it again.
+        // A resumed task's token is written anew: a second restart looks for it after the new entry.
+        if (token) recorder?.token(arn, token, history.events.length);
         // The state before this one may have ended the execution (its output was over the limit)
         // while the interpreter moved on: on AWS this Task never starts.
         if (execution.status !== 'RUNNING')
