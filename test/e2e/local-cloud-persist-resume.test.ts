@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../infra/local/index.js';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/index.js';
 import { waitForExecution } from '../../infra/local/testing/index.js';
 import { engineClients, eventually, receiveOne } from '../support/local-cloud.js';
 import { buildTinyApp } from './fixtures/tiny-app.js';
@@ -14,23 +14,33 @@ import { buildTinyApp } from './fixtures/tiny-app.js';
  * starts again: a task token handed out before the restart completes its execution once, and a Wait
  * state waits only what was left of it.
  */
-describe('local cloud --persist: an execution waiting on a task token', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stepsaga-persist-token-'));
+/**
+ * Starts clouds of one app on one --persist folder, as many times as a test restarts it; the suite
+ * stops them all and removes the folder.
+ */
+function persistedCloud(
+  name: string,
+  options: Omit<LocalCloudOptions, 'persist'>,
+): () => Promise<LocalCloud> {
+  const dir = mkdtempSync(join(tmpdir(), `stepsaga-persist-${name}-`));
   const clouds: LocalCloud[] = [];
-  const start = async () => {
-    const cloud = await startLocalCloud({
-      app: () => buildTinyApp(),
-      persist: dir,
-      retryIntervalDivisor: 20,
-      pollIntervalMs: 50,
-    });
-    clouds.push(cloud);
-    return cloud;
-  };
   afterAll(async () => {
     for (const cloud of clouds) await cloud.stop();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+  return async () => {
+    const cloud = await startLocalCloud({ ...options, persist: dir });
+    clouds.push(cloud);
+    return cloud;
+  };
+}
+
+describe('local cloud --persist: an execution waiting on a task token', () => {
+  const start = persistedCloud('token', {
+    app: () => buildTinyApp(),
+    retryIntervalDivisor: 20,
+    pollIntervalMs: 50,
+  });
 
   it('is still RUNNING after the restart, and the token issued before it completes the execution', async () => {
     const first = await start();
@@ -79,17 +89,7 @@ function buildWaitApp(): App {
 }
 
 describe('local cloud --persist: an execution in a Wait state', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stepsaga-persist-wait-'));
-  const clouds: LocalCloud[] = [];
-  const start = async () => {
-    const cloud = await startLocalCloud({ app: () => buildWaitApp(), persist: dir });
-    clouds.push(cloud);
-    return cloud;
-  };
-  afterAll(async () => {
-    for (const cloud of clouds) await cloud.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  const start = persistedCloud('wait', { app: () => buildWaitApp() });
 
   it('ends when the wait it entered before the restart is over, not a whole wait after the restart', async () => {
     const WAIT_SECONDS = 30;
